@@ -1,0 +1,56 @@
+// swift-tools-version:6.1
+// llmalpha: autonomous crypto alpha research. Targets and their one job are in DESIGN.md section 2;
+// imports only point down: llmalpha -> LLMAlpha -> Scripting/MarketData -> Primitives.
+import PackageDescription
+
+/// One strictness list for every target (Hummingbird's habit): Swift 6 mode, explicit existentials,
+/// and imports that do not leak into a target's public interface.
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "llmalpha",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "llmalpha", targets: ["llmalpha"]),
+        .library(name: "LLMAlpha", targets: ["LLMAlpha"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // liblua5.4 from the system (apt liblua5.4-dev), found through pkg-config.
+        .systemLibrary(
+            name: "CLua", pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev", "pkg-config"])]),
+        // The only C we write: trampolines, sandbox hook, capped allocator, strict globals, Series userdata.
+        .target(name: "LuaSandboxC", dependencies: ["CLua"]),
+        // Pure numeric core: Series kernels and the primitive registry. No Lua, IO or async.
+        .target(name: "Primitives", swiftSettings: strict),
+        // Lua VM host: sandbox, bindings generated from the registry, prelude, script runner.
+        .target(name: "Scripting", dependencies: ["Primitives", "CLua", "LuaSandboxC"],
+                resources: [.copy("Resources/prelude")], swiftSettings: strict),
+        // Market data: the store layout, CSV loading, funding as-of join.
+        .target(name: "MarketData", dependencies: ["Primitives"], swiftSettings: strict),
+        // The facade a Swift user imports: ScriptRunner, configuration, data loading.
+        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData",
+                                                 .product(name: "Yams", package: "Yams")],
+                swiftSettings: strict),
+        .executableTarget(name: "llmalpha", dependencies: [
+            "LLMAlpha", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
+        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LLMAlpha"],
+                          swiftSettings: strict),
+
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],
+                    swiftSettings: strict),
+        .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
+        .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,57 @@
+import Foundation
+
+/// One `llmalpha run`: a script over loaded bars, and everything it reported.
+///
+/// ```swift
+/// let bars = try BarsRequest(symbol: "BTCUSDT", interval: "1h").load(from: store)
+/// let run = try ScriptRun.execute(path: "examples/sma_cross.lua", bars: bars, configuration: .defaults) { print($0, terminator: "") }
+/// print(run.factorIC)
+/// ```
+public struct ScriptRun: Sendable {
+    public let scriptPath: String
+    public let bars: Bars
+    public let result: ScriptResult
+    /// Rank IC of the factor at each configured horizon; empty without `factor(d)`.
+    public let factorIC: [FactorIC]
+
+    /// Largest script accepted, far above any real hypothesis; bigger files are refused before parsing.
+    public static let maximumScriptBytes = 4 << 20
+
+    /// Reads a script file.
+    /// - Throws: ``ScriptFileError`` when it is missing, unreadable, too large or not UTF-8 text.
+    public static func readScript(at path: String) throws(ScriptFileError) -> String {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ScriptFileError(path: path, message: "no such script")
+        }
+        guard !isDirectory.boolValue else { throw ScriptFileError(path: path, message: "is a directory, not a script") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ScriptFileError(path: path, message: "cannot read the file") }
+        guard data.count <= maximumScriptBytes else {
+            throw ScriptFileError(path: path, message: "script is \(data.count >> 20) MB, over the \(maximumScriptBytes >> 20) MB limit")
+        }
+        if data.first == 0x1B { throw ScriptFileError(path: path, message: "binary (precompiled) chunks are not accepted; pass Lua source") }
+        guard let text = String(data: data, encoding: .utf8) else { throw ScriptFileError(path: path, message: "not UTF-8 text") }
+        return text
+    }
+
+    /// Runs a script's text against the bars with the configured limits.
+    public static func execute(source: String, path: String, bars: Bars, configuration: Configuration,
+                               parameters: [String: String] = [:], runner: ScriptRunner? = nil,
+                               print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptRun {
+        let runner = runner ?? ScriptRunner(limits: configuration.sandbox)
+        let result = try runner.run(source: source, chunkName: path, data: DataTable(bars: bars), parameters: parameters,
+                                    print: print)
+        var ic: [FactorIC] = []
+        if let factor = result.factor {
+            ic = FactorIC.compute(factor: factor, close: bars.close, horizons: configuration.factorHorizons)
+        }
+        return ScriptRun(scriptPath: path, bars: bars, result: result, factorIC: ic)
+    }
+}
+
+/// A script file that cannot be read; exit status 2.
+public struct ScriptFileError: Error, Sendable, CustomStringConvertible {
+    public let path: String
+    public let message: String
+    public var description: String { "\(path): \(message)" }
+}

@@ -1,0 +1,62 @@
+/// OHLCV bars of one symbol and interval, as columns, plus any extra columns the source had
+/// (`quote_volume`, `trades`, `taker_buy_volume`) and the funding rate as of each bar.
+public struct Bars: Sendable, Equatable {
+    public var symbol: String
+    public var interval: String
+    /// Bar open times, ms since the Unix epoch, UTC; strictly increasing.
+    public var time: [Double] = []
+    public var open: [Double] = []
+    public var high: [Double] = []
+    public var low: [Double] = []
+    public var close: [Double] = []
+    public var volume: [Double] = []
+    /// Further columns by name, in source order.
+    public var extra: [(name: String, values: [Double])] = []
+
+    public init(symbol: String, interval: String) {
+        self.symbol = symbol
+        self.interval = interval
+    }
+
+    public var count: Int { time.count }
+
+    public static func == (a: Bars, b: Bars) -> Bool {
+        a.symbol == b.symbol && a.interval == b.interval && a.time == b.time && a.open == b.open && a.high == b.high
+            && a.low == b.low && a.close == b.close && a.volume == b.volume
+            && a.extra.map(\.name) == b.extra.map(\.name) && a.extra.map(\.values) == b.extra.map(\.values)
+    }
+
+    /// Sets (or replaces) an extra column.
+    public mutating func setExtra(_ name: String, _ values: [Double]) {
+        precondition(values.count == count)
+        if let i = extra.firstIndex(where: { $0.name == name }) { extra[i].values = values } else { extra.append((name, values)) }
+    }
+
+    public func extra(_ name: String) -> [Double]? { extra.first { $0.name == name }?.values }
+
+    /// The bars whose open time lies in `from...to` (ms, either bound optional).
+    public func slice(from: Double?, to: Double?) -> Bars {
+        var lo = 0, hi = count
+        if let from { lo = time.partitioningIndex { $0 >= from } }
+        if let to { hi = time.partitioningIndex { $0 > to } }
+        if hi < lo { hi = lo }
+        var out = Bars(symbol: symbol, interval: interval)
+        out.time = Array(time[lo..<hi]); out.open = Array(open[lo..<hi]); out.high = Array(high[lo..<hi])
+        out.low = Array(low[lo..<hi]); out.close = Array(close[lo..<hi]); out.volume = Array(volume[lo..<hi])
+        out.extra = extra.map { ($0.name, Array($0.values[lo..<hi])) }
+        return out
+    }
+}
+
+extension Array where Element == Double {
+    /// The first index whose element satisfies `predicate`, for a predicate that is false then true
+    /// along the (sorted) array. Binary search.
+    func partitioningIndex(where predicate: (Double) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if predicate(self[mid]) { hi = mid } else { lo = mid + 1 }
+        }
+        return lo
+    }
+}

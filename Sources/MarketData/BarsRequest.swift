@@ -1,0 +1,52 @@
+/// Which bars a command works on: a symbol and interval from the store, or a user's CSV, cut to
+/// an optional time span, with funding joined where the store has it.
+public struct BarsRequest: Sendable, Equatable {
+    public var symbol: String
+    public var interval: String
+    /// A user CSV (`--data`); when set, symbol and interval only label the result.
+    public var file: String?
+    public var from: Double?
+    public var to: Double?
+
+    public init(symbol: String, interval: String, file: String? = nil, from: Double? = nil, to: Double? = nil) {
+        self.symbol = symbol
+        self.interval = interval
+        self.file = file
+        self.from = from
+        self.to = to
+    }
+
+    /// `BTC` means `BTCUSDT`: the store holds USDT-margined perpetuals.
+    public static func normalizeSymbol(_ text: String) -> String {
+        let upper = text.uppercased()
+        return upper.hasSuffix("USDT") || upper.hasSuffix("USDC") ? upper : upper + "USDT"
+    }
+
+    /// Loads the bars.
+    /// - Throws: ``DataError`` for a missing, malformed or empty selection.
+    public func load(from store: MarketStore) throws(DataError) -> Bars {
+        var bars: Bars
+        if let file {
+            bars = try CSVBarReader.read(path: file, symbol: symbol, interval: interval, headerRequired: true)
+            // A user's file carries its own funding column, if any (`funding` or `funding_rate`).
+            if let rate = bars.extra("funding_rate"), bars.extra("funding") == nil {
+                bars.extra.removeAll { $0.name == "funding_rate" }
+                bars.setExtra("funding", rate)
+            }
+        } else {
+            bars = try store.klines(symbol: symbol, interval: interval)
+            let events = try store.funding(symbol: symbol)
+            if !events.isEmpty { bars.setExtra("funding", FundingJoin.asOf(barTimes: bars.time, events: events)) }
+        }
+        if let from, let to, from > to {
+            throw DataError("--from \(TimeBound.format(from)) is after --to \(TimeBound.format(to))")
+        }
+        let whole = bars
+        bars = bars.slice(from: from, to: to)
+        guard bars.count > 0 else {
+            let span = whole.count > 0 ? " (the data runs \(TimeBound.format(whole.time.first!)) to \(TimeBound.format(whole.time.last!)))" : ""
+            throw DataError(file: file, "no bars in the selected span\(span)")
+        }
+        return bars
+    }
+}

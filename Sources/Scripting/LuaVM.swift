@@ -1,0 +1,465 @@
+internal import CLua
+internal import LuaSandboxC
+import Primitives
+
+/// One sandboxed `lua_State` with the primitives, the data table `d` and the prelude installed.
+///
+/// Created, used and closed on one thread (`deinit` closes the state); never shared. Swift code
+/// here only calls Lua API functions that never raise; anything that may raise runs in
+/// LuaSandboxC under `lua_pcall`, and errors come back as ``ScriptError`` values.
+final class LuaVM {
+    private let sandbox: UnsafeMutablePointer<llma_sandbox>
+    private var state: OpaquePointer?
+    private let data: DataTable
+    private let limits: SandboxLimits
+    private let overrides: [String: String]
+    private let printSink: (String) -> Void
+    private var started = 0.0
+
+    // What the prelude reports through the host callbacks.
+    private(set) var hypothesis: HypothesisInfo?
+    private(set) var parameters: [ParameterInfo] = []
+    private(set) var strategy: [(key: String, value: StrategyValue)] = []
+    private var outputSeries: [(name: String, data: UnsafePointer<Double>, count: Int, isMask: Bool)] = []
+    private var consumedOverrides: Set<String> = []
+    /// Set when a `--param` value was refused: that error is the caller's, not the script's.
+    private var usageFailure = false
+
+    static let hostMeta: Int32 = 100_000
+    static let hostParam: Int32 = 100_001
+    static let hostOutput: Int32 = 100_002
+
+    init(limits: SandboxLimits, data: DataTable, overrides: [String: String], print: @escaping (String) -> Void) throws(ScriptError) {
+        self.limits = limits
+        self.data = data
+        self.overrides = overrides
+        self.printSink = print
+        sandbox = .allocate(capacity: 1)
+        sandbox.initialize(to: llma_sandbox())
+        sandbox.pointee.memory_limit = limits.maxMemoryBytes
+        sandbox.pointee.instruction_limit = limits.maxInstructions
+        sandbox.pointee.output_limit = limits.maxOutputBytes
+        sandbox.pointee.entry = luaEntry
+        sandbox.pointee.print_sink = luaPrintSink
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        sandbox.pointee.entry_context = context
+        sandbox.pointee.print_context = context
+        started = llma_monotonic_seconds()
+        if limits.timeout > 0 { sandbox.pointee.deadline = started + limits.timeout }
+        guard let L = llma_sandbox_open(sandbox) else {
+            throw ScriptError(kind: .resourceLimit(.memory), message: "cannot create the Lua sandbox (memory limit too small?)")
+        }
+        state = L
+        try install(L)
+    }
+
+    deinit {
+        llma_sandbox_close(state)
+        sandbox.deinitialize(count: 1)
+        sandbox.deallocate()
+    }
+
+    func requestInterrupt() { llma_sandbox_interrupt(sandbox) }
+
+    var usage: ResourceUsage {
+        ResourceUsage(instructions: sandbox.pointee.instructions_used, peakMemoryBytes: sandbox.pointee.memory_peak,
+                      seconds: llma_monotonic_seconds() - started)
+    }
+
+    // MARK: - set-up
+
+    private func install(_ L: OpaquePointer) throws(ScriptError) {
+        for (id, spec) in PrimitiveRegistry.all.enumerated() {
+            switch spec.placement {
+            case .global: try check(L, llma_install_function(L, spec.name, Int32(id), 0), "installing \(spec.name)")
+            case .method: try check(L, llma_install_function(L, spec.name, Int32(id), 1), "installing \(spec.name)")
+            case .metamethod: break
+            }
+        }
+        let operatorIds = PrimitiveRegistry.operatorNames.map { Int32(PrimitiveRegistry.id(of: $0)!) }
+        try check(L, operatorIds.withUnsafeBufferPointer { llma_install_operators(L, $0.baseAddress) }, "installing operators")
+        try check(L, llma_install_function(L, "meta", LuaVM.hostMeta, 2), "installing host")
+        try check(L, llma_install_function(L, "param", LuaVM.hostParam, 2), "installing host")
+        try check(L, llma_install_function(L, "output", LuaVM.hostOutput, 2), "installing host")
+
+        try check(L, llma_push_new_table(L), "building d")
+        for column in data.columns {
+            try check(L, llma_set_series_field(L, column.name, column.storage.buffer.baseAddress, Int64(column.storage.count),
+                                               column.storage.isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES), "building d")
+        }
+        for (key, value) in data.text.sorted(by: { $0.key < $1.key }) {
+            try check(L, llma_set_string_field(L, key, value), "building d")
+        }
+        try check(L, llma_set_builtin(L, "d"), "building d")
+
+        for file in Prelude.files {
+            let status = withBytes(file.source) { llma_run_prelude(L, $0, $1, "@prelude/\(file.name)") }
+            if status != LUA_OK {
+                throw takeError(L, kind: .runtime, status: status)
+            }
+        }
+        try check(L, llma_seal_globals(L), "sealing globals")
+    }
+
+    private func check(_ L: OpaquePointer, _ status: Int32, _ what: String) throws(ScriptError) {
+        guard status == LUA_OK else {
+            let error = takeError(L, kind: .runtime, status: status)
+            throw ScriptError(kind: error.kind, message: "\(what): \(error.message)")
+        }
+    }
+
+    // MARK: - running
+
+    /// Compiles and runs a script's main chunk (text only; binary chunks are refused).
+    func run(source: String, chunkName: String) throws(ScriptError) {
+        guard let L = state else { return }
+        let status = withBytes(source) { llma_load(L, $0, $1, "@" + chunkName) }
+        if status != LUA_OK {
+            throw takeError(L, kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, status: status)
+        }
+        let callStatus = llma_pcall(L, 0, 0)
+        if callStatus != LUA_OK { throw takeError(L, kind: .runtime, status: callStatus) }
+        let unused = Set(overrides.keys).subtracting(consumedOverrides)
+        if let name = unused.sorted().first {
+            let declared = parameters.map(\.name)
+            var hint: String? = nil
+            if let close = closestName(to: name, in: declared) { hint = "did you mean '\(close)'?" }
+            let list = declared.isEmpty ? "the script declares no param.*" : "declared: \(declared.joined(separator: ", "))"
+            throw ScriptError(kind: .usage, message: "--param \(name): no such parameter (\(list))", hint: hint)
+        }
+    }
+
+    /// Calls the script's global `factor(d)`, if it defines one, and copies the Series it returns.
+    func evaluateFactor() throws(ScriptError) -> [Double]? {
+        guard let L = state else { return nil }
+        guard llma_get_user_global(L, "factor") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
+        if lua_type(L, -1) != LUA_TFUNCTION {
+            lua_settop(L, -2)
+            return nil
+        }
+        guard llma_get_builtin(L, "d") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
+        let status = llma_pcall(L, 1, 1)
+        if status != LUA_OK { throw takeError(L, kind: .runtime, status: status) }
+        defer { lua_settop(L, -2) }
+        guard let series = llma_toseries(L, -1) else {
+            let type = String(cString: lua_typename(L, lua_type(L, -1)))
+            throw ScriptError(kind: .contract, message: "factor(d) must return a Series, got \(type)",
+                              hint: "end factor with: return some_series")
+        }
+        let count = Int(series.pointee.length)
+        guard count == data.count else {
+            throw ScriptError(kind: .contract, message: "factor(d) returned \(count) values for \(data.count) bars")
+        }
+        return Array(UnsafeBufferPointer(start: series.pointee.data, count: count))
+    }
+
+    /// Copies the columns exported with `output{}`, in the order they were recorded.
+    var outputs: [OutputColumn] {
+        outputSeries.map { OutputColumn(name: $0.name, values: Array(UnsafeBufferPointer(start: $0.data, count: $0.count)), isMask: $0.isMask) }
+    }
+
+    /// Pops the error message left by a failed call and classifies it from the host's flags, never
+    /// from anything the script could forge.
+    private func takeError(_ L: OpaquePointer, kind: ScriptError.Kind, status: Int32) -> ScriptError {
+        var length = 0
+        let raw: String
+        if let text = llma_tostring_if_string(L, -1, &length) {
+            raw = String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)
+        } else {
+            raw = status == LUA_ERRMEM ? "not enough memory" : "(error object is not a string)"
+        }
+        lua_settop(L, -2)
+        var tracebackLength = 0
+        let tracebackText = llma_last_traceback(L, &tracebackLength)
+        let traceback = tracebackLength > 0 && tracebackText != nil
+            ? String(decoding: UnsafeRawBufferPointer(start: tracebackText, count: tracebackLength), as: UTF8.self) : nil
+        lua_settop(L, -2)
+        let error = ScriptError.fromLua(kind: kind, raw: raw, traceback: traceback)
+        if let limit = trippedLimit {
+            return ScriptError(kind: .resourceLimit(limit), message: limitMessage(limit), location: error.location,
+                               hint: limitHint(limit), traceback: traceback)
+        }
+        if status == LUA_ERRMEM {
+            return ScriptError(kind: .resourceLimit(.memory), message: limitMessage(.memory), location: error.location,
+                               hint: limitHint(.memory), traceback: traceback)
+        }
+        if usageFailure {
+            return ScriptError(kind: .usage, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
+        }
+        return error
+    }
+
+    var trippedLimit: ScriptError.Limit? {
+        switch sandbox.pointee.tripped {
+        case Int32(LLMA_LIMIT_INSTRUCTIONS.rawValue): return .instructions
+        case Int32(LLMA_LIMIT_MEMORY.rawValue): return .memory
+        case Int32(LLMA_LIMIT_TIME.rawValue): return .time
+        case Int32(LLMA_LIMIT_INTERRUPT.rawValue): return .interrupt
+        case Int32(LLMA_LIMIT_OUTPUT.rawValue): return .output
+        default: return nil
+        }
+    }
+
+    private func limitMessage(_ limit: ScriptError.Limit) -> String {
+        switch limit {
+        case .instructions: return "instruction limit exceeded (\(limits.maxInstructions) instructions)"
+        case .memory: return "memory limit exceeded (\(limits.maxMemoryBytes >> 20) MB)"
+        case .time: return "time limit exceeded (\(format(limits.timeout)) s)"
+        case .output: return "output limit exceeded (\(limits.maxOutputBytes >> 20) MB printed)"
+        case .interrupt: return "interrupted"
+        }
+    }
+
+    private func limitHint(_ limit: ScriptError.Limit) -> String? {
+        switch limit {
+        case .instructions: return "an endless loop? raise --max-instructions if the work is real"
+        case .memory: return "raise --max-memory if the data really needs it"
+        case .time: return "an endless loop? raise --timeout if the work is real"
+        case .output: return "print less, or write columns with output{} and --output"
+        case .interrupt: return nil
+        }
+    }
+
+    // MARK: - calls from Lua
+
+    /// Dispatches one call from the C trampoline. Returns the number of results pushed, or a
+    /// message for the trampoline to raise.
+    fileprivate func dispatch(_ L: OpaquePointer, id: Int32) -> Result<Int32, PrimitiveError> {
+        switch id {
+        case LuaVM.hostMeta: return hostMeta(L)
+        case LuaVM.hostParam: return hostParam(L)
+        case LuaVM.hostOutput: return hostOutput(L)
+        default: break
+        }
+        let spec = PrimitiveRegistry.all[Int(id)]
+        let inputs = readArguments(L)
+        let bound: BoundArguments
+        do {
+            bound = try spec.bind(inputs)
+        } catch {
+            return .failure(spec.placement == .metamethod ? operatorError(spec, inputs) : error)
+        }
+        let n = bound.length
+        var series: [UnsafeMutableBufferPointer<Double>] = []
+        var numberCount = 0
+        for result in spec.results {
+            switch result {
+            case .series, .mask:
+                guard let p = llma_push_series(L, Int64(n), {
+                    if case .mask = result { return LLMA_SERIES_MASK }
+                    return LLMA_SERIES_VALUES
+                }()) else {
+                    return .failure(PrimitiveError("not enough memory for a \(n)-bar result of \(spec.name)"))
+                }
+                series.append(UnsafeMutableBufferPointer(start: p, count: n))
+            case .number, .optionalNumber, .integer:
+                numberCount += 1
+            }
+        }
+        var buffers = ResultBuffers(series: series, numberCount: numberCount)
+        spec.kernel(bound, &buffers)
+        var k = 0
+        for result in spec.results {
+            switch result {
+            case .number:
+                lua_pushnumber(L, buffers.numbers[k]); k += 1
+            case .optionalNumber:
+                if buffers.numbers[k].isNaN { lua_pushnil(L) } else { lua_pushnumber(L, buffers.numbers[k]) }
+                k += 1
+            case .integer:
+                if buffers.numbers[k].isNaN { lua_pushnil(L) } else { lua_pushinteger(L, lua_Integer(buffers.numbers[k])) }
+                k += 1
+            default: break
+            }
+        }
+        return .success(Int32(spec.results.count))
+    }
+
+    private func operatorError(_ spec: PrimitiveSpec, _ inputs: [ArgumentInput]) -> PrimitiveError {
+        let symbols = ["__add": "+", "__sub": "-", "__mul": "*", "__div": "/", "__mod": "%", "__pow": "^", "__unm": "-",
+                       "__idiv": "//", "__band": "&", "__bor": "|", "__bxor": "~", "__bnot": "~"]
+        let symbol = symbols[spec.name] ?? spec.name
+        let kinds = inputs.prefix(spec.name == "__unm" || spec.name == "__bnot" ? 1 : 2).map(\.typeName)
+        if ["__band", "__bor", "__bxor", "__bnot"].contains(spec.name) {
+            return PrimitiveError("attempt to use '\(symbol)' on \(kinds.joined(separator: " and ")) (hint: '&', '|' and '~' combine masks from gt, lt, crossover, ...)")
+        }
+        if case .series(let a, _) = inputs.first, inputs.count > 1, case .series(let b, _) = inputs[1], a.count != b.count {
+            return PrimitiveError("attempt to use '\(symbol)' on series of different lengths (\(a.count) and \(b.count))")
+        }
+        return PrimitiveError("attempt to use '\(symbol)' on \(kinds.joined(separator: " and ")) (series and numbers only)")
+    }
+
+    private func readArguments(_ L: OpaquePointer) -> [ArgumentInput] {
+        let count = Int(lua_gettop(L))
+        guard count > 0 else { return [] }
+        var inputs: [ArgumentInput] = []
+        inputs.reserveCapacity(count)
+        for i in 1...Int32(count) {
+            switch lua_type(L, i) {
+            case LUA_TNIL, LUA_TNONE: inputs.append(.none)
+            case LUA_TNUMBER: inputs.append(.number(lua_tonumberx(L, i, nil)))
+            case LUA_TBOOLEAN: inputs.append(.boolean(lua_toboolean(L, i) != 0))
+            case LUA_TSTRING:
+                var length = 0
+                let text = llma_tostring_if_string(L, i, &length)
+                inputs.append(.string(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self)))
+            case LUA_TUSERDATA:
+                if let s = llma_toseries(L, i) {
+                    inputs.append(.series(UnsafeBufferPointer(start: s.pointee.data, count: Int(s.pointee.length)),
+                                          isMask: s.pointee.kind == UInt32(LLMA_SERIES_MASK)))
+                } else {
+                    inputs.append(.other("userdata"))
+                }
+            default:
+                inputs.append(.other(String(cString: lua_typename(L, lua_type(L, i)))))
+            }
+        }
+        return inputs
+    }
+
+    /// Pushes `nil, message` so the prelude raises at the script's own line.
+    private func refuse(_ L: OpaquePointer, _ message: String) -> Result<Int32, PrimitiveError> {
+        lua_pushnil(L)
+        let status = withBytes(message) { llma_push_string(L, $0, $1) }
+        if status != LUA_OK { return .failure(PrimitiveError("not enough memory")) }
+        return .success(2)
+    }
+
+    private func hostMeta(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
+        let args = readArguments(L)
+        guard args.count == 3, case .string(let section) = args[0], case .string(let key) = args[1] else { return .success(0) }
+        switch section {
+        case "hypothesis":
+            guard case .string(let value) = args[2] else { return .success(0) }
+            var info = hypothesis ?? HypothesisInfo()
+            switch key {
+            case "name": info.name = value
+            case "rationale": info.rationale = value
+            case "timeframe": info.timeframe = value
+            case "parent": info.parent = value
+            case "symbols": info.symbols.append(value)
+            case "tags": info.tags.append(value)
+            default: break
+            }
+            hypothesis = info
+        case "strategy":
+            let value: StrategyValue
+            switch args[2] {
+            case .number(let x):
+                guard x.isFinite else { return refuse(L, "strategy: \(key) must be a finite number") }
+                value = .number(x)
+            case .string(let s): value = .text(s)
+            case .boolean(let b): value = .flag(b)
+            default: return .success(0)
+            }
+            strategy.append((key, value))
+        default: break
+        }
+        return .success(0)
+    }
+
+    private func hostParam(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
+        let args = readArguments(L)
+        guard args.count >= 5, case .string(let kindText) = args[0], case .string(let name) = args[1],
+              let kind = ParameterInfo.Kind(rawValue: kindText) else {
+            return refuse(L, "param: bad call")
+        }
+        func number(_ input: ArgumentInput) -> Double? {
+            switch input {
+            case .number(let x): return x
+            case .boolean(let b) where kind == .bool: return b ? 1 : 0
+            default: return nil
+            }
+        }
+        let usage = kind == .bool ? "param.bool(\"\(name)\", default)" : "param.\(kind)(\"\(name)\", min, max, default)"
+        guard let lo = number(args[2]), let hi = number(args[3]), let def = number(args[4]) else {
+            return refuse(L, "param '\(name)': expected \(usage) with numbers")
+        }
+        if kind == .int, [lo, hi, def].contains(where: { $0 != $0.rounded() }) {
+            return refuse(L, "param '\(name)': param.int needs integer min, max and default, got \(format(lo)), \(format(hi)), \(format(def))")
+        }
+        guard lo <= hi else { return refuse(L, "param '\(name)': min \(format(lo)) is above max \(format(hi))") }
+        guard def >= lo && def <= hi else {
+            return refuse(L, "param '\(name)': default \(format(def)) is outside \(format(lo))...\(format(hi))")
+        }
+        var value = def
+        var overridden = false
+        if let text = overrides[name] {
+            consumedOverrides.insert(name)
+            overridden = true
+            let parsed: Double?
+            switch kind {
+            case .bool: parsed = ["true": 1, "1": 1, "yes": 1, "false": 0, "0": 0, "no": 0][text.lowercased()]
+            case .int: parsed = Int(text).map(Double.init)
+            case .float: parsed = Double(text).flatMap { $0.isFinite ? $0 : nil }
+            }
+            guard let parsed else {
+                usageFailure = true
+                let expected = kind == .bool ? "true or false" : (kind == .int ? "an integer" : "a number")
+                return refuse(L, "--param \(name)=\(text): expected \(expected)")
+            }
+            guard parsed >= lo && parsed <= hi else {
+                usageFailure = true
+                return refuse(L, "--param \(name)=\(text) is outside the declared range \(format(lo))...\(format(hi))")
+            }
+            value = parsed
+        }
+        parameters.append(ParameterInfo(name: name, kind: kind, minimum: lo, maximum: hi, defaultValue: def, value: value,
+                                        overridden: overridden))
+        switch kind {
+        case .int: lua_pushinteger(L, lua_Integer(value))
+        case .float: lua_pushnumber(L, value)
+        case .bool: lua_pushboolean(L, value != 0 ? 1 : 0)
+        }
+        return .success(1)
+    }
+
+    private func hostOutput(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
+        guard lua_gettop(L) >= 2, let name = llma_tostring_if_string(L, 1, nil).map({ String(cString: $0) }),
+              let s = llma_toseries(L, 2) else {
+            return refuse(L, "output: expected a name and a Series")
+        }
+        let count = Int(s.pointee.length)
+        guard count == data.count else {
+            return refuse(L, "output: '\(name)' has \(count) values but the data has \(data.count) bars")
+        }
+        outputSeries.removeAll { $0.name == name }
+        outputSeries.append((name, UnsafePointer(s.pointee.data), count, s.pointee.kind == UInt32(LLMA_SERIES_MASK)))
+        return .success(0)
+    }
+
+    fileprivate func print(_ text: String) { printSink(text) }
+}
+
+/// Lua source and messages as bytes with their length: they may hold NUL bytes.
+private func withBytes<R>(_ text: String, _ body: (UnsafePointer<CChar>, Int) -> R) -> R {
+    var bytes = Array(text.utf8CString)
+    let count = bytes.count - 1
+    return bytes.withUnsafeMutableBufferPointer { body($0.baseAddress!, count) }
+}
+
+/// The C trampoline's entry into Swift. A plain function (no captured context): the VM arrives
+/// as the context pointer, and errors leave as a message for C to raise.
+private let luaEntry: llma_entry = { L, context, id, message, capacity in
+    guard let L, let context else { return -1 }
+    let vm = Unmanaged<LuaVM>.fromOpaque(context).takeUnretainedValue()
+    switch vm.dispatch(L, id: id) {
+    case .success(let count):
+        return count
+    case .failure(let error):
+        if let message, capacity > 0 {
+            var bytes = Array(error.message.utf8.prefix(capacity - 1))
+            bytes.append(0)
+            bytes.withUnsafeBufferPointer { src in
+                src.withMemoryRebound(to: CChar.self) { message.update(from: $0.baseAddress!, count: $0.count) }
+            }
+        }
+        return -1
+    }
+}
+
+private let luaPrintSink: llma_print_sink = { context, text, length in
+    guard let context, let text else { return }
+    let vm = Unmanaged<LuaVM>.fromOpaque(context).takeUnretainedValue()
+    vm.print(String(decoding: UnsafeRawBufferPointer(start: text, count: length), as: UTF8.self))
+}

@@ -1,0 +1,126 @@
+-- llmalpha prelude: the hypothesis contract of DESIGN.md section 3.3, in plain Lua.
+--
+-- Loaded into every sandbox before the script runs. What it defines here becomes a builtin:
+-- scripts can call hypothesis{}, param.int(...), strategy{}, output{} but cannot replace them.
+-- `host` holds llmalpha's callbacks; only this file sees it. Host callbacks return
+-- (nil, message) on bad input so the error below can point at the script's own line.
+local host = ...
+
+local function fail(message, level)
+  error(message, (level or 1) + 1)
+end
+
+local function expect_table(fname, t)
+  if type(t) ~= "table" then
+    fail(fname .. " expects a table, as in " .. fname .. " { ... }, got " .. type(t), 3)
+  end
+end
+
+local function field_list(fields)
+  local names = {}
+  for k in pairs(fields) do names[#names + 1] = k end
+  table.sort(names)
+  return table.concat(names, ", ")
+end
+
+-- hypothesis { name = ..., rationale = ..., timeframe = ..., symbols = {...}, tags = {...}, parent = ... }
+local hypothesis_fields = {
+  name = "string", rationale = "string", timeframe = "string", parent = "string",
+  symbols = "list", tags = "list",
+}
+local hypothesis_seen = false
+
+function hypothesis(t)
+  expect_table("hypothesis", t)
+  if hypothesis_seen then fail("hypothesis{} may appear only once per script", 2) end
+  hypothesis_seen = true
+  if type(t.name) ~= "string" or t.name == "" then
+    fail("hypothesis: name is required, as a non-empty string", 2)
+  end
+  for k, v in pairs(t) do
+    local kind = hypothesis_fields[k]
+    if kind == nil then
+      fail(string.format("hypothesis: unknown field '%s' (fields: %s)", tostring(k), field_list(hypothesis_fields)), 2)
+    elseif kind == "string" then
+      if type(v) ~= "string" then fail(string.format("hypothesis: %s must be a string, got %s", k, type(v)), 2) end
+      host.meta("hypothesis", k, v)
+    else
+      if type(v) == "string" then v = { v } end
+      if type(v) ~= "table" then fail(string.format("hypothesis: %s must be a list of strings, got %s", k, type(v)), 2) end
+      for _, item in ipairs(v) do
+        if type(item) ~= "string" then fail(string.format("hypothesis: %s must hold strings, got %s", k, type(item)), 2) end
+        host.meta("hypothesis", k, item)
+      end
+    end
+  end
+end
+
+-- param.int / param.float / param.bool: the script's tunable values. Each returns its default
+-- unless `--param name=value` or an optimizer sets it; the declared range is the search space.
+param = {}
+local declared = {}
+
+local function declare(kind, name, lo, hi, default)
+  if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
+    fail(string.format("param.%s: the name must be an identifier string, got %s", kind, tostring(name)), 3)
+  end
+  if declared[name] then fail(string.format("param '%s' is declared twice", name), 3) end
+  declared[name] = true
+  local value, err = host.param(kind, name, lo, hi, default)
+  if err then fail(err, 3) end
+  return value
+end
+
+function param.int(name, lo, hi, default) return declare("int", name, lo, hi, default) end
+function param.float(name, lo, hi, default) return declare("float", name, lo, hi, default) end
+function param.bool(name, default) return declare("bool", name, 0, 1, default) end
+
+-- strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, ... }: the backtest layer's settings.
+local strategy_fields = {
+  fees = "number", slippage = "number", stop_loss = "number", take_profit = "number",
+  trailing_stop = "number", max_hold = "number", size = "number", fill = "string", funding = "boolean",
+}
+local strategy_seen = false
+
+function strategy(t)
+  expect_table("strategy", t)
+  if strategy_seen then fail("strategy{} may appear only once per script", 2) end
+  strategy_seen = true
+  for k, v in pairs(t) do
+    local kind = strategy_fields[k]
+    if kind == nil then
+      fail(string.format("strategy: unknown field '%s' (fields: %s)", tostring(k), field_list(strategy_fields)), 2)
+    end
+    if type(v) ~= kind then fail(string.format("strategy: %s must be a %s, got %s", k, kind, type(v)), 2) end
+    local ok, err = host.meta("strategy", k, v)
+    if err then fail(err, 2) end
+  end
+end
+
+-- output { name = series, ... }: columns for `llmalpha run --output FILE.csv`, in the order written.
+local anchored = {}   -- keeps every exported Series alive until the host has copied it
+
+function output(t)
+  expect_table("output", t)
+  for k, v in pairs(t) do
+    if type(k) ~= "string" then fail("output: name every column, as in output{ rsi = r }", 2) end
+    if type(v) ~= "userdata" then
+      fail(string.format("output: '%s' must be a Series, got %s", k, type(v)), 2)
+    end
+    anchored[#anchored + 1] = v
+    local ok, err = host.output(k, v)
+    if err then fail(err, 2) end
+  end
+end
+
+-- printf("%.3f", x): print with string.format.
+function printf(fmt, ...)
+  print(string.format(fmt, ...))
+end
+
+-- forward_return(d, h) reads d.close when given the data table itself.
+local forward_return_series = forward_return
+function forward_return(x, h)
+  if type(x) == "table" then x = x.close end
+  return forward_return_series(x, h)
+end

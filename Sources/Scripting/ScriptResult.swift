@@ -1,0 +1,74 @@
+/// Limits for one sandboxed run (DESIGN.md section 3.4). Zero means "no limit" for each.
+public struct SandboxLimits: Sendable, Equatable {
+    /// Wall-clock seconds for the whole run (chunk, factor and every layer).
+    public var timeout: Double
+    /// Lua VM instructions, counted by the hook in steps of 10,000.
+    public var maxInstructions: Int64
+    /// Bytes the VM may hold, Series included.
+    public var maxMemoryBytes: Int
+    /// Bytes the script may print.
+    public var maxOutputBytes: Int
+
+    public init(timeout: Double = 60, maxInstructions: Int64 = 2_000_000_000,
+                maxMemoryBytes: Int = 2 << 30, maxOutputBytes: Int = 16 << 20) {
+        self.timeout = timeout
+        self.maxInstructions = maxInstructions
+        self.maxMemoryBytes = maxMemoryBytes
+        self.maxOutputBytes = maxOutputBytes
+    }
+}
+
+/// What a hypothesis script says about itself in `hypothesis{}`.
+public struct HypothesisInfo: Sendable, Equatable, Codable {
+    public var name: String = ""
+    public var rationale: String?
+    public var timeframe: String?
+    public var parent: String?
+    public var symbols: [String] = []
+    public var tags: [String] = []
+}
+
+/// One `param.*` declaration and the value the run used.
+public struct ParameterInfo: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable { case int, float, bool }
+    public let name: String
+    public let kind: Kind
+    public let minimum: Double
+    public let maximum: Double
+    public let defaultValue: Double
+    public let value: Double
+    /// True when `--param` (or an optimizer) set the value.
+    public let overridden: Bool
+}
+
+/// A value of `strategy{}`.
+public enum StrategyValue: Sendable, Equatable {
+    case number(Double)
+    case text(String)
+    case flag(Bool)
+}
+
+/// A column exported with `output{}`.
+public struct OutputColumn: Sendable, Equatable {
+    public let name: String
+    public let values: [Double]
+    public let isMask: Bool
+}
+
+/// How much of the sandbox a run used.
+public struct ResourceUsage: Sendable, Equatable, Codable {
+    public var instructions: Int64 = 0
+    public var peakMemoryBytes: Int = 0
+    public var seconds: Double = 0
+}
+
+/// Everything a finished script left behind.
+public struct ScriptResult: Sendable {
+    public var hypothesis: HypothesisInfo?
+    public var parameters: [ParameterInfo] = []
+    public var strategy: [(key: String, value: StrategyValue)] = []
+    public var outputs: [OutputColumn] = []
+    /// The factor series when the script defines `factor(d)`.
+    public var factor: [Double]?
+    public var usage = ResourceUsage()
+}

@@ -1,0 +1,87 @@
+import ArgumentParser
+import Foundation
+import LLMAlpha
+
+/// Which bars a command runs on; shared by every command that reads market data.
+struct DataOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Symbol from the store; BTC means BTCUSDT. (default: data.symbol, BTCUSDT)")
+    var symbol: String?
+
+    @Option(name: .shortAndLong, help: "Bar interval in the store, e.g. 1h. (default: data.interval, 1h)")
+    var interval: String?
+
+    @Option(help: ArgumentHelp("Your own bars: a CSV with the header open_time,open,high,low,close,volume[,...] (open_time in ms UTC).",
+                               valueName: "file.csv"),
+            completion: .file(extensions: ["csv"]))
+    var data: String?
+
+    @Option(help: ArgumentHelp("First bar to use: YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or ms since 1970.", valueName: "date"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Last bar to use, same forms; a bare date includes that whole day.", valueName: "date"))
+    var to: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Store root. (default: data.dir, ./data; env LLMALPHA_DATA_DIR)", valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml; see that file for the keys.", valueName: "file.yaml"))
+    var config: String?
+
+    /// The layered configuration: project defaults, --config, environment.
+    func loadConfiguration(paths: ProjectPaths) throws -> Configuration {
+        var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
+                                                   environment: ProcessInfo.processInfo.environment)
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let symbol { configuration.symbol = BarsRequest.normalizeSymbol(symbol) }
+        if let interval { configuration.interval = interval }
+        return configuration
+    }
+
+    func request(_ configuration: Configuration) throws -> BarsRequest {
+        let fromMs = try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) }
+        let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
+        let symbol = BarsRequest.normalizeSymbol(configuration.symbol)
+        return BarsRequest(symbol: data == nil ? symbol : (self.symbol.map(BarsRequest.normalizeSymbol) ?? "CSV"),
+                           interval: configuration.interval, file: data, from: fromMs, to: toMs)
+    }
+
+    func validate() throws {
+        if let interval, Interval.milliseconds(interval) == nil {
+            throw ValidationError("--interval must look like 1m, 5m, 1h, 4h or 1d, got '\(interval)'")
+        }
+    }
+}
+
+/// Sandbox limits as flags; unset flags keep the configuration's values.
+struct SandboxOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Wall-clock limit for the script, in seconds. (default: sandbox.timeout_seconds, 60)", valueName: "seconds"))
+    var timeout: Double?
+
+    @Option(name: .customLong("max-instructions"),
+            help: ArgumentHelp("Lua instruction budget. (default: sandbox.max_instructions, 1e9)", valueName: "n"))
+    var maxInstructions: Int64?
+
+    @Option(name: .customLong("max-memory"), help: ArgumentHelp("Memory cap in MB, Series included. (default: sandbox.max_memory_mb, 2048)", valueName: "MB"))
+    var maxMemory: Int?
+
+    func apply(to configuration: inout Configuration) {
+        if let timeout { configuration.sandbox.timeout = timeout }
+        if let maxInstructions { configuration.sandbox.maxInstructions = maxInstructions }
+        if let maxMemory { configuration.sandbox.maxMemoryBytes = maxMemory << 20 }
+    }
+
+    func validate() throws {
+        if let timeout, !(timeout > 0 && timeout.isFinite) { throw ValidationError("--timeout must be a positive number of seconds, got \(timeout)") }
+        if let maxInstructions, maxInstructions <= 0 { throw ValidationError("--max-instructions must be positive, got \(maxInstructions)") }
+        if let maxMemory, maxMemory <= 0 || maxMemory > 1 << 20 { throw ValidationError("--max-memory must be in 1...1048576 MB, got \(maxMemory)") }
+    }
+}
+
+/// --json and friends, for every command.
+struct OutputOptions: ParsableArguments {
+    @Flag(help: "Print one JSON document on stdout instead of the text report.")
+    var json = false
+
+    @Flag(name: .shortAndLong, help: "Also print Lua tracebacks and resource use.")
+    var verbose = false
+}

@@ -1,0 +1,88 @@
+import ArgumentParser
+import LLMAlpha
+
+struct DocsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "docs",
+        abstract: "Print the reference of every Lua primitive (generated from the primitive registry).",
+        discussion: """
+            The same registry feeds the Lua bindings, this reference, the REPL's help() and the LLM prompt,
+            so what you read here is exactly what a script can call.
+
+            Examples:
+              llmalpha docs                 the whole reference, grouped
+              llmalpha docs rsi zscore      only these primitives
+              llmalpha docs --json          machine-readable, for tools and prompts
+            """)
+
+    @Argument(help: "Primitive names to show (default: all).")
+    var names: [String] = []
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        for name in names where PrimitiveRegistry.byName[name] == nil || PrimitiveRegistry.byName[name]!.placement == .metamethod {
+            let known = PrimitiveRegistry.all.filter { $0.placement != .metamethod }.map(\.name)
+            let close = closestName(to: name, in: known)
+            throw ValidationError("unknown primitive '\(name)'" + (close.map { " (did you mean '\($0)'?)" } ?? ""))
+        }
+    }
+
+    func run() throws {
+        let specs = names.isEmpty ? PrimitiveRegistry.all : names.compactMap { PrimitiveRegistry.byName[$0] }
+        if outputOptions.json {
+            Console.out(JSONValue.array(specs.map(ReferenceDocument.json)).rendered + "\n")
+        } else {
+            Console.out(ReferenceDocument.text(specs, full: names.isEmpty))
+        }
+    }
+}
+
+/// The generated reference: Markdown-flavoured text and JSON, both from the registry.
+enum ReferenceDocument {
+    static func text(_ specs: [PrimitiveSpec], full: Bool) -> String {
+        var out = ""
+        if full {
+            out += """
+                # llmalpha Lua reference
+
+                Data: `d.time` (open time, ms UTC), `d.open d.high d.low d.close d.volume`, and where loaded `d.funding`
+                (last published funding rate as of each bar), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
+                `d.interval` are strings. Series are 1-based (`s[1]`, `#s`, `s:last()`, `s:values(a, b)`) and read-only.
+                NaN marks warm-up and missing values; comparisons with NaN are false.
+                Arithmetic `+ - * / % ^ //` and unary `-` mix series and numbers. Compare with `gt lt ge le eq ne`
+                (`a < b` on series is an error); combine masks with `& | ~`.
+                Hypothesis contract: `hypothesis{...}`, `param.int/float/bool`, `function factor(d)`, `strategy{...}`,
+                `output{ name = series }`. Windows are integers in 1...#s.
+
+
+                """
+        }
+        for group in PrimitiveSpec.Group.allCases {
+            let members = specs.filter { $0.group == group }
+            guard !members.isEmpty else { continue }
+            out += "## \(group.rawValue)\n\n"
+            for spec in members {
+                out += "`\(spec.signature)`\n"
+                out += "    \(spec.summary)\n"
+                if spec.placement != .method && spec.placement != .metamethod { out += "    lookback: \(spec.lookback)\n" }
+                if spec.looksAhead { out += "    LOOKS AHEAD: reads future bars\n" }
+                out += "    example: \(spec.example)\n\n"
+            }
+        }
+        return out
+    }
+
+    static func json(_ spec: PrimitiveSpec) -> JSONValue {
+        .object([
+            ("name", .string(spec.name)), ("group", .string(spec.group.rawValue)), ("signature", .string(spec.signature)),
+            ("summary", .string(spec.summary)), ("lookback", .string(spec.lookback)), ("example", .string(spec.example)),
+            ("looks_ahead", .bool(spec.looksAhead)), ("reference", .string(spec.reference)),
+            ("arguments", .array(spec.arguments.map { a in
+                .object([("name", .string(a.name)), ("type", .string(a.typeName)),
+                         ("default", a.defaultValue.map { .number($0) } ?? a.defaultOption.map { .string($0) } ?? .null)])
+            })),
+            ("results", .array(spec.results.map { .string($0.typeName) })),
+        ])
+    }
+}

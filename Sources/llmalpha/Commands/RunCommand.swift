@@ -1,0 +1,250 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import LLMAlpha
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a Lua script in the sandbox and print what it reports.",
+        discussion: """
+            A plain script just runs: print() goes to stdout, output{ name = series, ... } exports columns
+            for --output. A hypothesis script (hypothesis{}, param.*, function factor(d)) also gets its
+            factor report: the rank IC of factor(d) against forward returns at 1, 4 and 24 bars, with
+            t-statistics counting only non-overlapping returns.
+
+            Examples:
+              llmalpha run examples/rsi_reversion.lua
+              llmalpha run examples/funding_fade.lua --symbol ETH --param lookback=96
+              llmalpha run examples/indicators.lua --from 2024-01-01 --output indicators.csv
+              llmalpha run my.lua --data my-bars.csv --timeout 5 --json
+
+            Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit (time, instructions,
+            memory, output), 4 data error, 130 interrupted (Ctrl-C).
+            """)
+
+    @Argument(help: ArgumentHelp("The Lua script.", valueName: "script.lua"), completion: .file(extensions: ["lua"]))
+    var script: String
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var sandboxOptions: SandboxOptions
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Set a param.* value, e.g. --param lookback=96 (repeatable).", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Option(help: ArgumentHelp("Write the output{} columns as CSV: open_time first, NaN as an empty field.", valueName: "file.csv"))
+    var output: String?
+
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        for p in parameters {
+            let parts = p.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--param must look like name=value, got '\(p)'")
+            }
+        }
+    }
+
+    func run() throws {
+        let paths = ProjectPaths()
+        var configuration = try dataOptions.loadConfiguration(paths: paths)
+        sandboxOptions.apply(to: &configuration)
+        var overrides: [String: String] = [:]
+        for p in parameters {
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            guard overrides[parts[0]] == nil else { throw CommandFailure(status: .usage, description: "--param \(parts[0]) given twice") }
+            overrides[parts[0]] = parts[1]
+        }
+        let source = try ScriptRun.readScript(at: script)
+        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        let bars = try dataOptions.request(configuration).load(from: store)
+
+        let printed = PrintBuffer(capture: outputOptions.json)
+        let runner = ScriptRunner(limits: configuration.sandbox)
+        let interrupt = InterruptHandler { runner.interrupt() }
+        defer { interrupt.cancel() }
+
+        let run: ScriptRun
+        do {
+            run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration,
+                                        parameters: overrides, runner: runner) { printed.write($0) }
+        } catch {
+            if outputOptions.verbose, let traceback = error.traceback { Console.note(traceback) }
+            if outputOptions.json {
+                Console.out(RunReport.json(script: script, bars: bars, run: nil, error: error, printed: printed.text,
+                                           outputFile: nil).rendered + "\n")
+            }
+            throw error
+        }
+        var written: String? = nil
+        if let output {
+            if run.result.outputs.isEmpty {
+                Console.note("warning: --output \(output): the script called no output{}, writing open_time only")
+            }
+            try OutputTable.write(OutputTable.csv(time: bars.time, columns: run.result.outputs), to: output)
+            written = output
+        }
+        if outputOptions.json {
+            Console.out(RunReport.json(script: script, bars: bars, run: run, error: nil, printed: printed.text, outputFile: written).rendered + "\n")
+        } else {
+            Console.out(RunReport.text(run: run, outputFile: written))
+            if outputOptions.verbose {
+                let u = run.result.usage
+                Console.note(String(format: "run: %.3f s, %lld instructions, peak memory %.1f MB", u.seconds, u.instructions,
+                                    Double(u.peakMemoryBytes) / 1_048_576))
+            }
+        }
+    }
+}
+
+/// Script output: straight to stdout, or kept for the JSON document under --json.
+final class PrintBuffer: @unchecked Sendable {
+    // @unchecked Sendable: written only from the VM thread while the main thread waits for it.
+    private let capture: Bool
+    private(set) var text = ""
+
+    init(capture: Bool) { self.capture = capture }
+
+    func write(_ chunk: String) {
+        if capture { text += chunk } else { Console.out(chunk) }
+    }
+}
+
+/// Turns Ctrl-C into a sandbox interrupt (the script stops at its next instruction check and the
+/// command exits 130); a second Ctrl-C ends the process at once.
+final class InterruptHandler {
+    private let source: any DispatchSourceSignal
+
+    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+        signal(SIGINT, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        let pressed = PressCounter()
+        source.setEventHandler {
+            if pressed.increment() > 1 { Foundation.exit(ExitStatus.interrupted.rawValue) }
+            onInterrupt()
+        }
+        source.resume()
+    }
+
+    func cancel() {
+        source.cancel()
+        signal(SIGINT, SIG_DFL)
+    }
+}
+
+private final class PressCounter: @unchecked Sendable {
+    // @unchecked Sendable: touched only from the signal source's handler, which runs serially.
+    private var count = 0
+    func increment() -> Int { count += 1; return count }
+}
+
+/// The text and JSON renderings of a run.
+enum RunReport {
+    static func text(run: ScriptRun, outputFile: String?) -> String {
+        let result = run.result
+        let isHypothesis = result.hypothesis != nil || result.factor != nil || !result.parameters.isEmpty
+        var lines: [String] = []
+        if isHypothesis || outputFile != nil { lines.append(dataLine(run.bars)) }
+        if let h = result.hypothesis {
+            lines.append("hypothesis  \(h.name)" + (h.timeframe.map { "  [\($0)]" } ?? ""))
+            if let r = h.rationale { lines.append("            \(r)") }
+            if !h.tags.isEmpty { lines.append("tags        \(h.tags.joined(separator: ", "))") }
+        }
+        if !result.parameters.isEmpty {
+            let items = result.parameters.map { p -> String in
+                let value = p.kind == .bool ? (p.value != 0 ? "true" : "false") : OutputTable.shortest(p.value)
+                let range = p.kind == .bool ? "" : " (\(OutputTable.shortest(p.minimum))..\(OutputTable.shortest(p.maximum)))"
+                return "\(p.name)=\(value)\(p.overridden ? "*" : "")\(range)"
+            }
+            lines.append("params      \(items.joined(separator: ", "))" + (result.parameters.contains { $0.overridden } ? "   (* set by --param)" : ""))
+        }
+        if !run.factorIC.isEmpty {
+            lines.append("")
+            lines.append("factor      rank IC against forward returns (Spearman; t on non-overlapping returns)")
+            lines.append("  horizon        IC        t       n")
+            for ic in run.factorIC {
+                lines.append(String(format: "  %4d bar%@  %+8.4f  %+7.2f  %6d", ic.horizon, ic.horizon == 1 ? " " : "s",
+                                    ic.ic, ic.tStatistic, ic.observations).replacingOccurrences(of: "nan", with: "  — "))
+            }
+            let nanShare = result.factor.map { f in Double(f.filter(\.isNaN).count) / Double(max(f.count, 1)) } ?? 0
+            if nanShare > 0.5 { lines.append(String(format: "  note: the factor is NaN on %.0f%% of bars", nanShare * 100)) }
+        } else if isHypothesis, result.factor == nil {
+            lines.append("factor      none (define function factor(d) to get its rank IC)")
+        }
+        if let outputFile {
+            lines.append("output      \(result.outputs.count) column\(result.outputs.count == 1 ? "" : "s") (\(result.outputs.map(\.name).joined(separator: ", "))) -> \(outputFile)")
+        }
+        return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    static func dataLine(_ bars: Bars) -> String {
+        guard let first = bars.time.first, let last = bars.time.last else { return "data        none" }
+        let funding = bars.extra("funding") != nil ? ", funding joined" : ""
+        return "data        \(bars.symbol) \(bars.interval)  \(TimeBound.format(first)) → \(TimeBound.format(last))  \(bars.count) bars\(funding)"
+    }
+
+    static func json(script: String, bars: Bars, run: ScriptRun?, error: ScriptError?, printed: String, outputFile: String?) -> JSONValue {
+        var fields: [(String, JSONValue)] = [
+            ("script", .string(script)),
+            ("status", .string(error == nil ? "ok" : "error")),
+            ("data", .object([
+                ("symbol", .string(bars.symbol)), ("interval", .string(bars.interval)), ("bars", .number(Double(bars.count))),
+                ("first_open_time", .optionalNumber(bars.time.first)), ("last_open_time", .optionalNumber(bars.time.last)),
+                ("columns", .array((["time", "open", "high", "low", "close", "volume"] + bars.extra.map(\.name)).map { .string($0) })),
+            ])),
+        ]
+        if let error {
+            let kind: String
+            switch error.kind {
+            case .syntax: kind = "syntax"
+            case .runtime: kind = "runtime"
+            case .contract: kind = "contract"
+            case .usage: kind = "usage"
+            case .resourceLimit(let limit): kind = "limit:\(limit.rawValue)"
+            }
+            fields.append(("error", .object([
+                ("kind", .string(kind)), ("message", .string(error.message)), ("location", .optionalString(error.location)),
+                ("hint", .optionalString(error.hint)), ("exit_code", .number(Double(error.exitCode))),
+            ])))
+        }
+        if let run {
+            let r = run.result
+            if let h = r.hypothesis {
+                fields.append(("hypothesis", .object([
+                    ("name", .string(h.name)), ("rationale", .optionalString(h.rationale)), ("timeframe", .optionalString(h.timeframe)),
+                    ("parent", .optionalString(h.parent)), ("symbols", .array(h.symbols.map { .string($0) })),
+                    ("tags", .array(h.tags.map { .string($0) })),
+                ])))
+            } else {
+                fields.append(("hypothesis", .null))
+            }
+            fields.append(("parameters", .array(r.parameters.map { p in
+                .object([("name", .string(p.name)), ("kind", .string(p.kind.rawValue)), ("value", .number(p.value)),
+                         ("default", .number(p.defaultValue)), ("min", .number(p.minimum)), ("max", .number(p.maximum)),
+                         ("overridden", .bool(p.overridden))])
+            })))
+            fields.append(("strategy", .object(r.strategy.map { key, value in
+                switch value {
+                case .number(let x): return (key, .number(x))
+                case .text(let s): return (key, .string(s))
+                case .flag(let b): return (key, .bool(b))
+                }
+            })))
+            fields.append(("factor", r.factor == nil ? .null : .object([
+                ("ic", .array(run.factorIC.map { ic in
+                    .object([("horizon", .number(Double(ic.horizon))), ("ic", .number(ic.ic)), ("t", .number(ic.tStatistic)),
+                             ("n", .number(Double(ic.observations)))])
+                })),
+            ])))
+            fields.append(("outputs", .array(r.outputs.map { .string($0.name) })))
+            fields.append(("output_file", .optionalString(outputFile)))
+            fields.append(("usage", .object([
+                ("seconds", .number(r.usage.seconds)), ("instructions", .number(Double(r.usage.instructions))),
+                ("peak_memory_bytes", .number(Double(r.usage.peakMemoryBytes))),
+            ])))
+        }
+        fields.append(("printed", .string(printed)))
+        return .object(fields)
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import LLMAlpha
+
+@main
+struct LLMAlphaCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llmalpha",
+        abstract: "Autonomous crypto alpha research: Lua hypotheses in a sandbox over Binance USD-M perpetual data.",
+        discussion: """
+            Start here:
+              llmalpha run examples/rsi_reversion.lua          run a script on the bundled BTCUSDT 1h data
+              llmalpha docs                                    every primitive a script can call
+            Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit, 4 data, 5 network, 130 interrupted.
+            """,
+        version: LLMAlphaVersion.current,
+        subcommands: [RunCommand.self, DocsCommand.self])
+
+    /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
+    /// not the parser's 64, and every failure prints one line on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ScriptError {
+            Console.error(error.description)
+            Foundation.exit(error.exitCode)
+        } catch let error as CommandFailure where error.description.isEmpty {
+            Foundation.exit(error.status.rawValue)
+        } catch let error as CommandFailure {
+            Console.error(error.description)
+            Foundation.exit(error.status.rawValue)
+        } catch let error as DataError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch let error as ConfigurationError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch let error as ScriptFileError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch let error as OutputFileError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                exit(withError: error)   // --help, --version: the parser prints them
+            }
+            let message = fullMessage(for: error)
+            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
+        }
+    }
+}
+
+enum LLMAlphaVersion {
+    static let current = "0.1.0"
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import Foundation
+import LLMAlpha
+
+/// The exit statuses of every command (DESIGN.md section 3.4), in one place.
+enum ExitStatus: Int32 {
+    case ok = 0
+    case scriptError = 1
+    case usage = 2
+    case resourceLimit = 3
+    case dataError = 4
+    case networkError = 5
+    case interrupted = 130
+
+    /// The status for an error any command may throw.
+    static func `for`(_ error: any Error) -> Int32 {
+        switch error {
+        case let e as ScriptError: return e.exitCode
+        case is DataError: return ExitStatus.dataError.rawValue
+        case is ConfigurationError, is ScriptFileError: return ExitStatus.usage.rawValue
+        case is OutputFileError: return ExitStatus.scriptError.rawValue
+        case let e as CommandFailure: return e.status.rawValue
+        default: return ExitStatus.scriptError.rawValue
+        }
+    }
+}
+
+/// A failure a command reports itself, with its status.
+struct CommandFailure: Error, CustomStringConvertible {
+    let status: ExitStatus
+    let description: String
+}
+
+/// Standard error, for messages and progress; stdout carries results only.
+enum Console {
+    static func error(_ line: String) {
+        FileHandle.standardError.write(Data("error: \(line)\n".utf8))
+    }
+
+    static func note(_ line: String) {
+        FileHandle.standardError.write(Data("\(line)\n".utf8))
+    }
+
+    /// Writes to stdout at once (scripts' prints interleave with our report in order).
+    static func out(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    static var colorEnabled: Bool {
+        ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0
+    }
+}
