@@ -1,0 +1,131 @@
+/// Rolling-window and moving-average kernels (DESIGN §3.2 "Moving and rolling").
+///
+/// Every kernel reads `UnsafeBufferPointer<Double>` inputs and writes an output of the same
+/// length that the caller allocated. Arguments were validated by the binding; the preconditions
+/// only catch programmer errors.
+package enum Rolling {}
+
+extension Rolling {
+    /// Simple moving average over the last `window` values (TA-Lib `SMA`).
+    ///
+    /// Lookback `window - 1`. A NaN or ±infinity gives NaN for every window that holds it, and the
+    /// running sum restarts after it (as if the series began there), so one bad bar never poisons
+    /// later windows. Within a few ulps of TA-Lib (see `movingSum`).
+    /// - Complexity: O(n), no allocation.
+    package static func mean(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                             into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(w >= 1 && out.count == x.count)
+        runningSum(x, window: w, into: out, divide: true)
+    }
+
+    /// Sum of the last `window` values (TA-Lib `SUM`).
+    ///
+    /// Lookback `window - 1`; NaN/±infinity handling as `mean`.
+    /// - Complexity: O(n), no allocation.
+    package static func sum(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(w >= 1 && out.count == x.count)
+        runningSum(x, window: w, into: out, divide: false)
+    }
+
+    @inline(__always)
+    private static func runningSum(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                                   into out: UnsafeMutableBufferPointer<Double>, divide: Bool) {
+        let n = x.count
+        var pos = 0
+        while pos < n {
+            let run = Runs.finite(x, from: pos)
+            writeNaN(out, pos, Swift.min(run.lo + w - 1, run.hi))
+            movingSum(x, run.lo, run.hi, w, into: out, average: divide)
+            pos = run.hi
+        }
+    }
+
+    /// Exponential moving average (TA-Lib `EMA`, k = 2 / (window + 1)).
+    ///
+    /// Lookback `window - 1`: seeded with the simple average of the first `window` values (the
+    /// same sum and divide as TA-Lib), then `y = (1 - k)·y + k·x`, equal to TA-Lib's
+    /// `y + (x - y)·k` up to rounding (a few ulps; the recursion damps errors). A NaN or ±infinity
+    /// gives NaN at that bar and restarts the recursion after it, so the output resumes
+    /// `window - 1` bars after the next usable value.
+    /// - Complexity: O(n), no allocation.
+    package static func ema(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(w >= 1 && out.count == x.count)
+        let n = x.count
+        let k = 2.0 / Double(w + 1)
+        var pos = 0
+        while pos < n {
+            let run = Runs.finite(x, from: pos)
+            let first = run.lo + w - 1
+            writeNaN(out, pos, Swift.min(first, run.hi))
+            pos = run.hi
+            guard first < run.hi else { continue }
+            var seed = 0.0
+            for i in run.lo...first { seed += x[i] }
+            let average = seed / Double(w)
+            out[first] = average
+            // Two bars per step: y[i+1] = a²·y[i-1] + (a·b[i] + b[i+1]) keeps one multiply-add on
+            // the loop-carried path per two bars; y[i] itself comes off that path.
+            let a = 1 - k, a2 = a * a
+            var y = average
+            var i = first + 1
+            while i + 1 < run.hi {
+                let b0 = k * x[i], b1 = k * x[i + 1]
+                out[i] = y * a + b0
+                y = y * a2 + (b0 * a + b1)
+                out[i + 1] = y
+                i += 2
+            }
+            if i < run.hi { out[i] = y * a + k * x[i] }
+        }
+    }
+
+    /// Linearly weighted moving average, weights 1...window with the newest bar heaviest
+    /// (TA-Lib `WMA`).
+    ///
+    /// Lookback `window - 1`. NaN/±infinity: NaN for every window holding it; the running sums
+    /// restart after it. TA-Lib's running-sum algorithm and operation order.
+    /// - Complexity: O(n), no allocation.
+    package static func wma(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                            into out: UnsafeMutableBufferPointer<Double>) {
+        precondition(w >= 1 && out.count == x.count)
+        let n = x.count
+        let divider = Double(w * (w + 1) / 2)
+        let weight = Double(w)
+        var pos = 0
+        while pos < n {
+            let run = Runs.finite(x, from: pos)
+            let first = run.lo + w - 1
+            writeNaN(out, pos, Swift.min(first, run.hi))
+            pos = run.hi
+            guard first < run.hi else { continue }
+            if w == 1 {
+                for i in run.lo..<run.hi { out[i] = x[i] }
+                continue
+            }
+            // periodSum holds Σ weight·x over the window; periodSub the plain sum, which is what
+            // drops out of periodSum when every weight decreases by one.
+            var periodSum = 0.0, periodSub = 0.0
+            for i in run.lo..<first {
+                let v = x[i]
+                periodSub += v
+                periodSum += v * Double(i - run.lo + 1)
+            }
+            var trailingValue = 0.0
+            var trailing = run.lo
+            var i = first
+            while i < run.hi {
+                let v = x[i]
+                periodSub += v
+                periodSub -= trailingValue
+                periodSum += v * weight
+                trailingValue = x[trailing]
+                trailing += 1
+                out[i] = periodSum / divider
+                periodSum -= periodSub
+                i += 1
+            }
+        }
+    }
+}
