@@ -386,8 +386,8 @@ static int guarded_rep(lua_State *L) {
         double bytes = (double)n * (double)(l + lsep);
         double cap = sb->memory_limit > 0 ? (double)sb->memory_limit : 1e9;
         if (n > LLMA_MAX_REP_COUNT || bytes > cap)
-            return luaL_error(L, "string.rep: %I repetitions (%.0f bytes) is over the sandbox limit",
-                              (lua_Integer)n, bytes);
+            return luaL_error(L, "string.rep: %I repetitions of %I bytes is over the sandbox limit",
+                              (lua_Integer)n, (lua_Integer)(l + lsep));
     }
     return call_original(L);
 }
@@ -413,7 +413,7 @@ static int guarded_pattern(lua_State *L) {
         double cost = (plen > 0 && p[0] == '^') ? 1.0 : size;
         for (int q = 0; q < quantifiers && q < 6; q++) cost *= size;
         if (cost > LLMA_MAX_PATTERN_COST)
-            return luaL_error(L, "%s: pattern with %d quantifiers on a %I-byte string could run too long "
+            return luaL_error(L, "string.%s: pattern with %d quantifiers on a %I-byte string could run too long "
                                  "(sandbox limit; hint: anchor it with '^', or split the string first)",
                               lua_tostring(L, lua_upvalueindex(3)), quantifiers, (lua_Integer)n);
     }
@@ -440,6 +440,30 @@ static int guarded_move(lua_State *L) {
 static int guarded_concat(lua_State *L) {
     check_limits(L);
     return call_original(L);
+}
+
+/* xpcall's message handler runs inside the failing frame. When the failure is a limit raised from
+ * the count hook, Lua runs that handler with hooks still disabled, so a handler that loops would
+ * never be stopped. Once a limit has tripped, the script's handler is skipped and the limit's
+ * message passes through unchanged. */
+static int guarded_message_handler(lua_State *L) {
+    if (sandbox_of(L)->tripped != LLMA_LIMIT_NONE) return 1;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int guarded_xpcall(lua_State *L) {
+    int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, guarded_message_handler, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, n, LUA_MULTRET);
+    return lua_gettop(L);
 }
 
 static void wrap_field(lua_State *L, int table, const char *field, lua_CFunction guard, int is_find) {
@@ -524,6 +548,9 @@ static int p_setup(lua_State *L) {
     lua_pushinteger(L, 20240101);
     lua_call(L, 1, 0);
     lua_pop(L, 1);
+    lua_getfield(L, B, "xpcall");
+    lua_pushcclosure(L, guarded_xpcall, 1);
+    lua_setfield(L, B, "xpcall");
     lua_pushcfunction(L, sandbox_print);
     lua_setfield(L, B, "print");
     lua_pushvalue(L, G);
