@@ -7,7 +7,7 @@ import Primitives
 /// Created, used and closed on one thread (`deinit` closes the state); never shared. Swift code
 /// here only calls Lua API functions that never raise; anything that may raise runs in
 /// LuaSandboxC under `lua_pcall`, and errors come back as ``ScriptError`` values.
-final class LuaVM {
+package final class LuaVM {
     private let sandbox: UnsafeMutablePointer<llma_sandbox>
     private var state: OpaquePointer?
     private let data: DataTable
@@ -29,7 +29,7 @@ final class LuaVM {
     static let hostParam: Int32 = 100_001
     static let hostOutput: Int32 = 100_002
 
-    init(limits: SandboxLimits, data: DataTable, overrides: [String: String], print: @escaping (String) -> Void) throws(ScriptError) {
+    package init(limits: SandboxLimits, data: DataTable, overrides: [String: String], print: @escaping (String) -> Void) throws(ScriptError) {
         self.limits = limits
         self.data = data
         self.overrides = overrides
@@ -111,7 +111,7 @@ final class LuaVM {
     // MARK: - running
 
     /// Compiles and runs a script's main chunk (text only; binary chunks are refused).
-    func run(source: String, chunkName: String) throws(ScriptError) {
+    package func run(source: String, chunkName: String) throws(ScriptError) {
         guard let L = state else { return }
         let status = withBytes(source) { llma_load(L, $0, $1, "@" + chunkName) }
         if status != LUA_OK {

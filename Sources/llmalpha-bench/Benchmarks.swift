@@ -1,0 +1,183 @@
+import Foundation
+import Primitives
+import Scripting
+
+/// `scripts/bench`: median time per bar of the operations named in DESIGN.md section 10, at
+/// n = 1,000,000 and 10,000,000, plus the sandbox's per-VM and per-call costs.
+///
+/// Setup (data, output buffers) happens outside the timed region; each result is passed to
+/// `blackHole` so the optimizer cannot drop the work; the first run of each case is a warm-up.
+@main
+struct Benchmarks {
+    static func main() {
+        let arguments = CommandLine.arguments.dropFirst()
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print("""
+                usage: llmalpha-bench [--json] [--quick] [--only op,op]
+                  --json    print the JSON array of {"op", "n", "median_ns_per_bar"} (per call for VM costs)
+                  --quick   n = 1,000,000 only, fewer repetitions
+                  --only    run only these ops
+                """)
+            return
+        }
+        let json = arguments.contains("--json")
+        let quick = arguments.contains("--quick")
+        var only: Set<String>? = nil
+        if let i = arguments.firstIndex(of: "--only"), arguments.index(after: i) < arguments.endIndex {
+            only = Set(arguments[arguments.index(after: i)].split(separator: ",").map(String.init))
+        }
+        var results: [Result] = []
+        let sizes = quick ? [1_000_000] : [1_000_000, 10_000_000]
+        for n in sizes {
+            let market = SyntheticMarket(count: n)
+            for op in kernelOps where only?.contains(op.name) ?? true {
+                let runs = n >= 10_000_000 ? 5 : (quick ? 7 : 11)
+                let seconds = op.measure(market, runs)
+                results.append(Result(op: op.name, n: n, key: "median_ns_per_bar", value: seconds * 1e9 / Double(n)))
+                if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
+            }
+        }
+        for op in vmOps where only?.contains(op.name) ?? true {
+            let value = op.measure()
+            results.append(Result(op: op.name, n: op.n, key: "median_ns_per_call", value: value))
+            if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
+        }
+        if json {
+            print("[\n" + results.map { "  " + $0.json }.joined(separator: ",\n") + "\n]")
+        }
+    }
+
+    struct Result {
+        let op: String
+        let n: Int
+        let key: String
+        let value: Double
+        var json: String { "{\"op\": \"\(op)\", \"n\": \(n), \"\(key)\": \(String(format: "%.3f", value))}" }
+        var line: String { String(format: "%-20@ n=%-9d %10.3f %@", op as NSString, n, value, key.replacingOccurrences(of: "median_", with: "") as NSString) }
+    }
+}
+
+/// A deterministic random walk with OHLCV, long enough for every op.
+/// `@unchecked Sendable`: filled in `init`, then only read (and the outputs written) by one
+/// benchmark at a time on the main thread.
+final class SyntheticMarket: @unchecked Sendable {
+    let count: Int
+    let open: UnsafeMutableBufferPointer<Double>, high: UnsafeMutableBufferPointer<Double>
+    let low: UnsafeMutableBufferPointer<Double>, close: UnsafeMutableBufferPointer<Double>
+    let volume: UnsafeMutableBufferPointer<Double>, other: UnsafeMutableBufferPointer<Double>
+    let outputs: [UnsafeMutableBufferPointer<Double>]
+
+    init(count: Int) {
+        self.count = count
+        func buffer() -> UnsafeMutableBufferPointer<Double> {
+            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+            b.initialize(repeating: 0)
+            return b
+        }
+        open = buffer(); high = buffer(); low = buffer(); close = buffer(); volume = buffer(); other = buffer()
+        outputs = (0..<3).map { _ in buffer() }
+        var seed: UInt64 = 12345
+        var price = 30_000.0, price2 = 2_000.0
+        for i in 0..<count {
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            let u = Double(seed >> 11) / Double(1 << 53) - 0.5
+            let o = price
+            price *= 1 + u * 0.004
+            price2 *= 1 + (u * 0.7 + 0.3 * (Double(seed & 0xffff) / 65536 - 0.5)) * 0.004
+            open[i] = o; close[i] = price
+            high[i] = max(o, price) * (1 + abs(u) * 0.001); low[i] = min(o, price) * (1 - abs(u) * 0.001)
+            volume[i] = 100 + Double(seed >> 40 & 0xff); other[i] = price2
+        }
+    }
+
+    var c: UnsafeBufferPointer<Double> { UnsafeBufferPointer(close) }
+}
+
+@inline(never)
+func blackHole<T>(_ value: T) { _ = value }
+
+/// Median wall time of `runs` runs after one warm-up.
+func medianSeconds(_ runs: Int, _ body: () -> Void) -> Double {
+    body()
+    var times: [Double] = []
+    for _ in 0..<runs {
+        let start = DispatchTime.now().uptimeNanoseconds
+        body()
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+    }
+    times.sort()
+    return times[times.count / 2]
+}
+
+struct KernelOp: Sendable {
+    let name: String
+    let body: @Sendable (SyntheticMarket) -> Void
+    func measure(_ m: SyntheticMarket, _ runs: Int) -> Double {
+        medianSeconds(runs) { body(m); blackHole(m.outputs[0][m.count / 2]) }
+    }
+}
+
+let kernelOps: [KernelOp] = [
+    KernelOp(name: "sma20") { Rolling.mean($0.c, window: 20, into: $0.outputs[0]) },
+    KernelOp(name: "ema20") { Rolling.ema($0.c, window: 20, into: $0.outputs[0]) },
+    KernelOp(name: "std20") { Rolling.standardDeviation($0.c, window: 20, into: $0.outputs[0]) },
+    KernelOp(name: "zscore168") { Rolling.zScore($0.c, window: 168, into: $0.outputs[0]) },
+    KernelOp(name: "rsi14") { Indicators.rsi($0.c, window: 14, into: $0.outputs[0]) },
+    KernelOp(name: "macd") {
+        Indicators.macd($0.c, fast: 12, slow: 26, signal: 9, macd: $0.outputs[0], signalLine: $0.outputs[1], histogram: $0.outputs[2])
+    },
+    KernelOp(name: "atr14") {
+        Indicators.atr(high: UnsafeBufferPointer($0.high), low: UnsafeBufferPointer($0.low), close: $0.c, window: 14, into: $0.outputs[0])
+    },
+    KernelOp(name: "bbands20") {
+        Indicators.bollingerBands($0.c, window: 20, deviations: 2, upper: $0.outputs[0], middle: $0.outputs[1], lower: $0.outputs[2])
+    },
+    KernelOp(name: "pct_change10") { Indicators.pctChange($0.c, periods: 10, into: $0.outputs[0]) },
+    KernelOp(name: "crossover") { Events.crossover($0.c, .series(UnsafeBufferPointer($0.other)), into: $0.outputs[0]) },
+    KernelOp(name: "rank100") { Rolling.percentRank($0.c, window: 100, into: $0.outputs[0]) },
+    KernelOp(name: "spearman") { $0.outputs[0][$0.count / 2] = Stats.spearman($0.c, UnsafeBufferPointer($0.other)) },
+]
+
+struct VMOp: Sendable {
+    let name: String
+    let n: Int
+    let measure: @Sendable () -> Double
+}
+
+/// 50,000 bars, the size of a typical hypothesis run.
+let vmData: DataTable = {
+    let m = SyntheticMarket(count: 50_000)
+    var t = DataTable()
+    t.add("time", (0..<50_000).map { 1.7e12 + Double($0) * 3.6e6 })
+    t.add("open", Array(m.open)); t.add("high", Array(m.high)); t.add("low", Array(m.low))
+    t.add("close", Array(m.close)); t.add("volume", Array(m.volume))
+    t.text["symbol"] = "BENCHUSDT"; t.text["interval"] = "1h"
+    return t
+}()
+
+let vmLimits = SandboxLimits(timeout: 600, maxInstructions: 0, maxMemoryBytes: 4 << 30)
+
+let vmOps: [VMOp] = [
+    // A fresh sandboxed VM: state, whitelisted libraries, every primitive, d over 50k bars, the prelude.
+    VMOp(name: "vm_fresh_state", n: 1) {
+        medianSeconds(201) {
+            let vm = try? LuaVM(limits: vmLimits, data: vmData, overrides: [:], print: { _ in })
+            blackHole(vm)
+        } * 1e9
+    },
+    // One Lua → primitive call through the trampoline, argument checks and kernel (s:count() on a
+    // 1-bar series), net of the loop itself.
+    VMOp(name: "lua_call_overhead", n: 1) {
+        let calls = 1_000_000
+        let tiny: DataTable = { var t = DataTable(); t.add("close", [1.0]); return t }()
+        func time(_ source: String) -> Double {
+            medianSeconds(5) {
+                let vm = try? LuaVM(limits: vmLimits, data: tiny, overrides: [:], print: { _ in })
+                try? vm?.run(source: source, chunkName: "bench.lua")
+            }
+        }
+        let withCalls = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + s:count() end")
+        let loopOnly = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + 1 end")
+        return (withCalls - loopOnly) * 1e9 / Double(calls)
+    },
+]
