@@ -105,7 +105,8 @@ enum OutputOrder {
         var i = 0
         func isIdent(_ c: UInt8) -> Bool { c == 95 || (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) }
         func skipSpace(_ j: inout Int) { while j < text.count, text[j] == 32 || text[j] == 9 || text[j] == 10 || text[j] == 13 { j += 1 } }
-        func skipStringOrComment(_ j: inout Int) -> Bool {
+        /// Skips a comment or a string at `j`; true when it was a string (a value, not blank space).
+        func skipStringOrComment(_ j: inout Int) -> Bool? {
             let c = text[j]
             if c == 45, j + 1 < text.count, text[j + 1] == 45 {   // -- comment
                 j += 2
@@ -113,7 +114,7 @@ enum OutputOrder {
                     while j + 1 < text.count, !(text[j] == 93 && text[j + 1] == 93) { j += 1 }
                     j += 2
                 } else { while j < text.count, text[j] != 10 { j += 1 } }
-                return true
+                return false
             }
             if c == 34 || c == 39 {   // quoted string
                 j += 1
@@ -126,11 +127,11 @@ enum OutputOrder {
                 j += 2
                 return true
             }
-            return false
+            return nil
         }
         let word = Array("output".utf8)
         while i < text.count {
-            if skipStringOrComment(&i) { continue }
+            if skipStringOrComment(&i) != nil { continue }
             guard i + word.count <= text.count, Array(text[i..<i + word.count]) == word,
                   i == 0 || !isIdent(text[i - 1]), i + word.count == text.count || !isIdent(text[i + word.count]) else {
                 i += 1
@@ -144,7 +145,10 @@ enum OutputOrder {
             var depth = 1
             var atItemStart = true
             while j < text.count, depth > 0 {
-                if skipStringOrComment(&j) { atItemStart = false; continue }
+                if let wasString = skipStringOrComment(&j) {
+                    if wasString { atItemStart = false }
+                    continue
+                }
                 let c = text[j]
                 if c == 123 || c == 40 || c == 91 { depth += 1; atItemStart = false; j += 1; continue }
                 if c == 125 || c == 41 || c == 93 { depth -= 1; j += 1; continue }

@@ -71,9 +71,10 @@ local function declare(kind, name, lo, hi, default)
   return value
 end
 
-function param.int(name, lo, hi, default) return declare("int", name, lo, hi, default) end
-function param.float(name, lo, hi, default) return declare("float", name, lo, hi, default) end
-function param.bool(name, default) return declare("bool", name, 0, 1, default) end
+-- Not tail calls: error levels count on param.* keeping its own frame.
+function param.int(name, lo, hi, default) local v = declare("int", name, lo, hi, default) return v end
+function param.float(name, lo, hi, default) local v = declare("float", name, lo, hi, default) return v end
+function param.bool(name, default) local v = declare("bool", name, 0, 1, default) return v end
 
 -- strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, ... }: the backtest layer's settings.
 local strategy_fields = {
@@ -122,5 +123,8 @@ end
 local forward_return_series = forward_return
 function forward_return(x, h)
   if type(x) == "table" then x = x.close end
-  return forward_return_series(x, h)
+  -- Called through pcall so a bad argument is reported at the script's line, not this file's.
+  local ok, r = pcall(forward_return_series, x, h)
+  if not ok then error(r, 2) end
+  return r
 end

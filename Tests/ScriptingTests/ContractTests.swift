@@ -1,0 +1,161 @@
+import Testing
+@testable import Primitives
+@testable import Scripting
+
+/// The hypothesis contract of DESIGN.md section 3.3 as scripts use it.
+@Suite("Hypothesis contract")
+struct ContractTests {
+    static let hypothesis = """
+        hypothesis {
+          name = "funding_fade", rationale = "crowded longs revert", timeframe = "1h",
+          symbols = { "BTCUSDT", "ETHUSDT" }, tags = { "funding", "mean-reversion" }, parent = "H012",
+        }
+        local lookback = param.int("lookback", 24, 336, 72)
+        local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
+        local hedge = param.bool("hedge", false)
+        print(lookback, math.type(lookback), entry_z, hedge)
+        function factor(d) return -zscore(d.close, lookback) end
+        strategy { fees = 0.0004, stop_loss = 0.03, fill = "next_open" }
+        """
+
+    @Test("Metadata, params, strategy and factor are all reported")
+    func fullHypothesis() throws {
+        let outcome = ScriptHarness.run(Self.hypothesis)
+        let result = try outcome.result.get()
+        #expect(outcome.printed == "72\tinteger\t2.0\tfalse\n")
+        #expect(result.hypothesis == HypothesisInfo(name: "funding_fade", rationale: "crowded longs revert", timeframe: "1h",
+                                                    parent: "H012", symbols: ["BTCUSDT", "ETHUSDT"], tags: ["funding", "mean-reversion"]))
+        #expect(result.parameters.map(\.name) == ["lookback", "entry_z", "hedge"])
+        #expect(result.parameters[0] == ParameterInfo(name: "lookback", kind: .int, minimum: 24, maximum: 336, defaultValue: 72,
+                                                      value: 72, overridden: false))
+        #expect(result.strategy.map(\.key).sorted() == ["fees", "fill", "stop_loss"])
+        let factor = try #require(result.factor)
+        #expect(factor.count == 2000)
+        #expect(factor[..<71].allSatisfy { $0.isNaN })   // zscore lookback n - 1
+        #expect(!factor[71].isNaN)
+    }
+
+    @Test("--param overrides a declared value")
+    func override() throws {
+        let outcome = ScriptHarness.run(Self.hypothesis, parameters: ["lookback": "96", "hedge": "true"])
+        let result = try outcome.result.get()
+        #expect(outcome.printed == "96\tinteger\t2.0\ttrue\n")
+        #expect(result.parameters[0].overridden && result.parameters[0].value == 96)
+    }
+
+    @Test("Bad overrides are usage errors (exit 2)", arguments: [
+        (["lookback": "500"], "--param lookback=500 is outside the declared range 24...336"),
+        (["lookback": "9.5"], "--param lookback=9.5: expected an integer"),
+        (["entry_z": "abc"], "--param entry_z=abc: expected a number"),
+        (["lookbak": "30"], "--param lookbak: no such parameter (declared: lookback, entry_z, hedge) (hint: did you mean 'lookback'?)"),
+    ])
+    func badOverride(parameters: [String: String], message: String) {
+        let error = ScriptHarness.run(Self.hypothesis, parameters: parameters).error
+        #expect(error?.kind == .usage)
+        #expect(error?.exitCode == 2)
+        #expect(error?.description.contains(message) == true, "\(String(describing: error))")
+    }
+
+    @Test("Broken contracts point at the script's own line", arguments: [
+        ("hypothesis { rationale = 'x' }", "attack.lua:1: hypothesis: name is required"),
+        ("hypothesis { name = 'x', colour = 'red' }", "attack.lua:1: hypothesis: unknown field 'colour'"),
+        ("hypothesis 'x'", "attack.lua:1: hypothesis expects a table"),
+        ("local a = param.int('n', 10, 5, 7)", "attack.lua:1: param 'n': min 10 is above max 5"),
+        ("local a = param.int('n', 1, 5, 9)", "attack.lua:1: param 'n': default 9 is outside 1...5"),
+        ("local a = param.int('n', 1, 5, 2.5)", "attack.lua:1: param 'n': param.int needs integer min, max and default"),
+        ("local a = param.int('n', 1, 5, 2)\nlocal b = param.int('n', 1, 5, 2)", "attack.lua:2: param 'n' is declared twice"),
+        ("strategy { fee = 0.001 }", "attack.lua:1: strategy: unknown field 'fee'"),
+        ("output { x = 3 }", "attack.lua:1: output: 'x' must be a Series, got number"),
+    ])
+    func brokenContracts(source: String, message: String) {
+        let error = ScriptHarness.run(source).error
+        #expect(error?.kind == .runtime)
+        #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+
+    @Test("factor(d) must return a Series of the data's length")
+    func factorShape() {
+        let error = ScriptHarness.run("function factor(d) return 1 end").error
+        #expect(error?.kind == .contract)
+        #expect(error?.message == "factor(d) must return a Series, got number")
+        let failing = ScriptHarness.run("function factor(d) return rsi(d.close, -1) end").error
+        #expect(failing?.description.hasPrefix("attack.lua:1: rsi: window must be") == true)
+    }
+
+    @Test("output{} columns keep the order they were written in")
+    func outputOrder() throws {
+        let source = """
+            local r = rsi(d.close, 14)
+            output {
+              zeta = d.close,   -- a comment, with = signs
+              alpha = r,
+              ["weird"] = d.open,
+              mid = gt(r, 50), nested = where(gt(r, 50), 1, { 0 } and 0),
+            }
+            output({ later = d.volume })
+            """
+        let result = try ScriptHarness.run(source).result.get()
+        #expect(result.outputs.map(\.name) == ["zeta", "alpha", "mid", "nested", "later", "weird"])
+        #expect(result.outputs[2].isMask)
+        #expect(result.outputs[0].values.count == 2000)
+    }
+}
+
+/// Every registry entry is well formed and its example runs in a fresh sandbox.
+@Suite("Primitive registry")
+struct RegistryTests {
+    @Test("Names are unique snake_case; every entry documents itself")
+    func wellFormed() {
+        var seen = Set<String>()
+        for spec in PrimitiveRegistry.all {
+            #expect(seen.insert(spec.key).inserted, "duplicate \(spec.key)")
+            if spec.placement != .metamethod {
+                #expect(spec.name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "_" }, "\(spec.name) is not snake_case")
+            }
+            #expect(!spec.summary.isEmpty && !spec.example.isEmpty && !spec.lookback.isEmpty && !spec.reference.isEmpty)
+            #expect(Set(spec.results.map(\.isSeries)).count <= 1, "\(spec.name) mixes series and number results")
+        }
+        #expect(PrimitiveRegistry.byName["forward_return"]?.looksAhead == true)
+        #expect(PrimitiveRegistry.all.filter(\.looksAhead).map(\.name) == ["forward_return"])
+    }
+
+    @Test("DESIGN section 3.2's first set is all there")
+    func designSet() {
+        let names = "sma ema wma std var zscore rolling_sum rolling_max rolling_min rolling_median rank quantile corr cov beta rsi macd atr bbands stoch adx obv vwap roc pct_change log_return lag diff abs log exp sign clip where fillna ffill cumsum cumprod crossover crossunder bars_since ic forward_return spearman hour_of_day day_of_week gt lt ge le eq ne"
+        for name in names.split(separator: " ") {
+            #expect(PrimitiveRegistry.byName[String(name)] != nil, "missing \(name)")
+        }
+    }
+
+    @Test("Every example runs", arguments: PrimitiveRegistry.all.map(\.key))
+    func exampleRuns(key: String) {
+        let spec = PrimitiveRegistry.byName[key]!
+        let outcome = ScriptHarness.run(spec.example)
+        #expect(outcome.error == nil, "\(spec.example): \(String(describing: outcome.error))")
+    }
+
+    @Test("First valid index matches the documented lookback", arguments: [
+        ("sma(d.close, 20)", 19), ("ema(d.close, 20)", 19), ("rsi(d.close, 14)", 14), ("atr(d.high, d.low, d.close, 14)", 14),
+        ("select(1, macd(d.close, 12, 26, 9))", 33), ("select(2, macd(d.close, 12, 26, 9))", 33), ("adx(d.high, d.low, d.close, 14)", 27),
+        ("stoch(d.high, d.low, d.close, 14, 3, 3)", 17), ("roc(d.close, 10)", 10), ("lag(d.close, 3)", 3), ("obv(d.close, d.volume)", 0),
+        ("ema(rsi(d.close, 14), 10)", 23),
+    ])
+    func lookbacks(expression: String, firstValid: Int) throws {
+        let outcome = ScriptHarness.run("print((\(expression)):first_valid())")
+        #expect(outcome.printed == "\(firstValid + 1)\n", "\(expression): \(outcome.printed) \(String(describing: outcome.error))")
+    }
+
+    @Test("Series arithmetic and masks from Lua, by hand")
+    func arithmetic() {
+        let outcome = ScriptHarness.run("""
+            local c = d.close
+            print(((c + 1) - c):mean(), (2 * c / c):mean(), (c - c * 1):max(), (-c + c):min())
+            print(((c % c)):sum(), (c ^ 0):mean(), (c // c):mean())
+            local up, down = gt(c, d.open), le(c, d.open)
+            print((up & down):count(), (up | down):count() == #c, (~up):count() == down:count(), (up ~ down):count() == #c)
+            print(where(up, 1, -1):sum() == up:count() - down:count())
+            """)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(outcome.printed == "1.0\t2.0\t0.0\t0.0\n0.0\t1.0\t1.0\n0\ttrue\ttrue\ttrue\ntrue\n")
+    }
+}
