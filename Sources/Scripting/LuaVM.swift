@@ -15,6 +15,10 @@ package final class LuaVM {
     private let overrides: [String: String]
     private let printSink: (String) -> Void
     private var started = 0.0
+    /// The script's own name for error locations. Lua cuts chunk names to 60 bytes, so the chunk
+    /// is loaded under a short token and errors get the full path back in ``takeError``.
+    private var scriptName = ""
+    static let chunkToken = "script"
 
     // What the prelude reports through the host callbacks.
     private(set) var hypothesis: HypothesisInfo?
@@ -113,7 +117,8 @@ package final class LuaVM {
     /// Compiles and runs a script's main chunk (text only; binary chunks are refused).
     package func run(source: String, chunkName: String) throws(ScriptError) {
         guard let L = state else { return }
-        let status = withBytes(source) { llma_load(L, $0, $1, "@" + chunkName) }
+        scriptName = chunkName
+        let status = withBytes(source) { llma_load(L, $0, $1, "=" + LuaVM.chunkToken) }
         if status != LUA_OK {
             throw takeError(L, kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, status: status)
         }
@@ -171,10 +176,18 @@ package final class LuaVM {
         lua_settop(L, -2)
         var tracebackLength = 0
         let tracebackText = llma_last_traceback(L, &tracebackLength)
-        let traceback = tracebackLength > 0 && tracebackText != nil
+        let tracebackWithNames = tracebackLength > 0 && tracebackText != nil
             ? String(decoding: UnsafeRawBufferPointer(start: tracebackText, count: tracebackLength), as: UTF8.self) : nil
         lua_settop(L, -2)
-        let error = ScriptError.fromLua(kind: kind, raw: raw, traceback: traceback)
+        let traceback = tracebackWithNames.map {
+            $0.replacingOccurrences(of: "\t\(LuaVM.chunkToken):", with: "\t\(scriptName):")
+        }
+        var error = ScriptError.fromLua(kind: kind, raw: raw, traceback: traceback)
+        if let location = error.location, location.hasPrefix(LuaVM.chunkToken + ":") {
+            error = ScriptError(kind: error.kind, message: error.message,
+                                location: scriptName + location.dropFirst(LuaVM.chunkToken.count), hint: error.hint,
+                                traceback: traceback)
+        }
         if let limit = trippedLimit {
             return ScriptError(kind: .resourceLimit(limit), message: limitMessage(limit), location: error.location,
                                hint: limitHint(limit), traceback: traceback)

@@ -1,0 +1,173 @@
+import Foundation
+import Testing
+@testable import LLMAlpha
+
+@Suite("llmalpha run")
+struct RunCommandTests {
+    @Test("A plain example runs on the bundled BTCUSDT 1h by default")
+    func plainExample() throws {
+        let r = try CLI.run(["run", "examples/hello.lua"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("BTCUSDT 1h: 58623 bars\n"))
+    }
+
+    @Test("--symbol ETH, --interval and --from/--to select the data")
+    func selection() throws {
+        let r = try CLI.run(["run", "examples/hello.lua", "--symbol", "ETH", "--interval", "1h", "--from", "2024-01-01", "--to", "2024-01-02"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.hasPrefix("ETHUSDT 1h: 48 bars\n"))
+    }
+
+    @Test("A hypothesis prints its factor report at 1, 4 and 24 bars")
+    func factorReport() throws {
+        let r = try CLI.run(["run", "examples/rsi_reversion.lua", "--param", "period=7"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("hypothesis  rsi_reversion"))
+        #expect(r.stdout.contains("period=7*"))
+        for h in ["   1 bar ", "   4 bars", "  24 bars"] { #expect(r.stdout.contains(h), "\(r.stdout)") }
+    }
+
+    @Test("--output writes open_time then the columns in the order given, NaN empty, shortest numbers")
+    func outputCSV() throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("x.lua"), csv = dir.appendingPathComponent("out.csv")
+            CLI.write("output { b = d.close * 0 + 0.1, a = lag(d.close, 1) / d.close * 0 + 2, m = gt(d.close, 1e9) }", to: script)
+            let r = try CLI.run(["run", script.path, "--to", "2019-09-08T18:00", "--output", csv.path])
+            #expect(r.status == 0, "\(r.stderr)")
+            let text = try String(contentsOf: csv, encoding: .utf8)
+            #expect(text == "open_time,b,a,m\n1567962000000,0.1,,0\n1567965600000,0.1,2,0\n")
+        }
+    }
+
+    @Test("--json is one document with the report", arguments: ["examples/funding_fade.lua"])
+    func json(script: String) throws {
+        let r = try CLI.run(["run", script, "--json", "--from", "2023-01-01"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(doc["status"] as? String == "ok")
+        #expect((doc["hypothesis"] as? [String: Any])?["name"] as? String == "funding_fade")
+        let ic = try #require((doc["factor"] as? [String: Any])?["ic"] as? [[String: Any]])
+        #expect(ic.map { $0["horizon"] as? Int } == [1, 4, 24])
+        #expect((doc["strategy"] as? [String: Any])?["max_hold"] as? Int == 48)
+    }
+
+    @Test("Exit statuses follow DESIGN 3.4", arguments: [
+        ("local x = = 1", [String](), Int32(1), "bad.lua:1: unexpected symbol near '='"),
+        ("error('boom')", [], 1, "bad.lua:1: boom"),
+        ("while true do end", ["--timeout", "0.3"], 3, "time limit exceeded"),
+        ("while true do end", ["--max-instructions", "1000000"], 3, "instruction limit exceeded"),
+        ("local t = {} for i = 1, 1e9 do t[i] = d.close + i end", ["--max-memory", "64"], 3, "memory limit exceeded"),
+        ("print(1)", ["--param", "x=1"], 2, "--param x: no such parameter"),
+        ("print(1)", ["--param", "oops"], 2, "--param must look like name=value"),
+        ("print(1)", ["--timeout=-1"], 2, "--timeout must be a positive number"),
+        ("print(1)", ["--bogus"], 2, "Unknown option '--bogus'"),
+        ("print(1)", ["--symbol", "NOPE"], 4, "no data for NOPEUSDT"),
+        ("print(1)", ["--interval", "4h"], 4, "no 4h data for BTCUSDT (have: 1h)"),
+        ("print(1)", ["--from", "2030-01-01"], 4, "no bars in the selected span"),
+        ("print(1)", ["--from", "soon"], 4, "bad date 'soon'"),
+    ])
+    func exitStatus(source: String, flags: [String], status: Int32, message: String) throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("bad.lua")
+            CLI.write(source, to: script)
+            let r = try CLI.run(["run", script.path] + flags)
+            #expect(r.status == status, "\(r.stderr)")
+            #expect(r.stderr.contains(message), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1 || status == 2, "more than one line: \(r.stderr)")
+        }
+    }
+
+    @Test("A missing script is a usage error")
+    func missingScript() throws {
+        let r = try CLI.run(["run", "does/not/exist.lua"])
+        #expect(r.status == 2)
+        #expect(r.stderr == "error: does/not/exist.lua: no such script\n")
+    }
+
+    @Test("A malformed --data CSV exits 4 with file:line")
+    func malformedData() throws {
+        try CLI.withScratch { dir in
+            let csv = dir.appendingPathComponent("bars.csv")
+            CLI.write("open_time,open,high,low,close,volume\n1,2,3,4,5,6\n2,2,x,4,5,6\n", to: csv)
+            let r = try CLI.run(["run", "examples/hello.lua", "--data", csv.path])
+            #expect(r.status == 4)
+            #expect(r.stderr == "error: \(csv.path):3: high is not a number: 'x'\n")
+        }
+    }
+
+    @Test("A user CSV runs like the store")
+    func userData() throws {
+        try CLI.withScratch { dir in
+            let csv = dir.appendingPathComponent("bars.csv")
+            let rows = (0..<100).map { "\(1_700_000_000_000 + $0 * 60_000),\(100 + $0),\(101 + $0),\(99 + $0),\(100.5 + Double($0)),10" }
+            CLI.write("open_time,open,high,low,close,volume\n" + rows.joined(separator: "\n") + "\n", to: csv)
+            let script = dir.appendingPathComponent("x.lua")
+            CLI.write("print(#d.close, d.close:last(), sma(d.close, 10):last())", to: script)
+            let r = try CLI.run(["run", script.path, "--data", csv.path])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout == "100\t199.5\t195.0\n")
+        }
+    }
+
+    @Test("--json on failure still prints one document, with the error")
+    func jsonError() throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("x.lua")
+            CLI.write("print('before')\nprint(rsi(d.close, 0))", to: script)
+            let r = try CLI.run(["run", script.path, "--json"])
+            #expect(r.status == 1)
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let error = try #require(doc["error"] as? [String: Any])
+            #expect(error["kind"] as? String == "runtime")
+            #expect(error["location"] as? String == "\(script.path):2")
+            #expect(doc["printed"] as? String == "before\n")
+        }
+    }
+
+    @Test("Bad configuration is a usage error with a suggestion")
+    func badConfig() throws {
+        try CLI.withScratch { dir in
+            let config = dir.appendingPathComponent("c.yaml")
+            CLI.write("sandbox:\n  timeout_secnds: 5\n", to: config)
+            let r = try CLI.run(["run", "examples/hello.lua", "--config", config.path])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("unknown key 'sandbox.timeout_secnds' (hint: did you mean 'sandbox.timeout_seconds'?)"), "\(r.stderr)")
+            let env = try CLI.run(["run", "examples/hello.lua"], environment: ["LLMALPHA_SANDBOX_TIMEOUT_SECONDS": "zero"])
+            #expect(env.status == 2)
+        }
+    }
+}
+
+@Suite("llmalpha docs and configuration")
+struct DocsAndConfigTests {
+    @Test("docs lists every primitive with signature, lookback and example")
+    func docs() throws {
+        let r = try CLI.run(["docs"])
+        #expect(r.status == 0)
+        for spec in PrimitiveRegistry.all where spec.placement != .metamethod {
+            #expect(r.stdout.contains("`\(spec.signature)`"), "missing \(spec.name)")
+        }
+        #expect(r.stdout.contains("lookback: n - 1"))
+        let json = try CLI.run(["docs", "--json", "rsi"])
+        let list = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]])
+        #expect(list.count == 1 && list[0]["lookback"] as? String == "n")
+        let bad = try CLI.run(["docs", "rsii"])
+        #expect(bad.status == 2 && bad.stderr.contains("did you mean 'rsi'?"))
+    }
+
+    @Test("configs/default.yaml holds exactly the built-in defaults")
+    func defaultsMatch() throws {
+        let file = CLI.projectRoot.appendingPathComponent("configs/default.yaml").path
+        var fromFile = Configuration()
+        try fromFile.apply(yamlFile: file)
+        #expect(fromFile == Configuration.defaults)
+    }
+
+    @Test("--help teaches with examples and exit statuses")
+    func help() throws {
+        let r = try CLI.run(["run", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("llmalpha run examples/rsi_reversion.lua"))
+        #expect(r.stdout.contains("Exit status:"))
+    }
+}
