@@ -11,6 +11,7 @@
 #include <lualib.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -507,24 +508,25 @@ static const char *const allowed_base[] = {
     "select", "tonumber", "tostring", "type", "xpcall", "_VERSION", NULL};
 
 static int p_setup(lua_State *L) {
-    /* Libraries from our own list, not luaL_openlibs: no io, os, debug, package, coroutine. */
-    luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
-    luaL_requiref(L, LUA_STRLIBNAME, luaopen_string, 1);
-    luaL_requiref(L, LUA_TABLIBNAME, luaopen_table, 1);
-    luaL_requiref(L, LUA_MATHLIBNAME, luaopen_math, 1);
-    luaL_requiref(L, LUA_UTF8LIBNAME, luaopen_utf8, 1);
+    /* Libraries from our own list, not luaL_openlibs: no io, os, debug, package, coroutine.
+     * Each opener is called directly (no package.loaded bookkeeping); base fills the global
+     * table, from which only the allowed names move to the builtins. */
     lua_settop(L, 0);
     int G = 1, B = 2;
-    lua_rawgeti(L, LUA_REGISTRYINDEX, LUA_RIDX_GLOBALS);   /* 1: the script's globals */
-    lua_newtable(L);                                        /* 2: builtins */
+    lua_pushcfunction(L, luaopen_base);
+    lua_call(L, 0, 1);                                      /* 1: the script's globals */
+    lua_createtable(L, 0, 192);                             /* 2: builtins, sized for every primitive */
     for (int i = 0; allowed_base[i]; i++) {
         lua_getfield(L, G, allowed_base[i]);
         lua_setfield(L, B, allowed_base[i]);
     }
-    const char *const libs[] = {LUA_STRLIBNAME, LUA_TABLIBNAME, LUA_MATHLIBNAME, LUA_UTF8LIBNAME, NULL};
-    for (int i = 0; libs[i]; i++) {
-        lua_getfield(L, G, libs[i]);
-        lua_setfield(L, B, libs[i]);
+    static const struct { const char *name; lua_CFunction open; } libs[] = {
+        {LUA_STRLIBNAME, luaopen_string}, {LUA_TABLIBNAME, luaopen_table},
+        {LUA_MATHLIBNAME, luaopen_math}, {LUA_UTF8LIBNAME, luaopen_utf8}, {NULL, NULL}};
+    for (int i = 0; libs[i].name; i++) {
+        lua_pushcfunction(L, libs[i].open);
+        lua_call(L, 0, 1);
+        lua_setfield(L, B, libs[i].name);
     }
     /* string: no dump (bytecode out), guarded rep and pattern functions. The string metatable's
      * __index is this same table, so method calls ("x"):rep(...) are guarded too. */
@@ -555,21 +557,15 @@ static int p_setup(lua_State *L) {
     lua_setfield(L, B, "print");
     lua_pushvalue(L, G);
     lua_setfield(L, B, "_G");
-    /* Empty the script's globals: everything builtin is reached through __index = builtins. */
-    lua_newtable(L);
+    /* Empty the script's globals: everything builtin is reached through __index = builtins.
+     * Clearing fields during a traversal is allowed by lua_next. */
     lua_pushnil(L);
     while (lua_next(L, G) != 0) {
         lua_pop(L, 1);
         lua_pushvalue(L, -1);
-        lua_rawseti(L, -3, (lua_Integer)lua_rawlen(L, -3) + 1);
-    }
-    lua_Integer nkeys = (lua_Integer)lua_rawlen(L, -1);
-    for (lua_Integer i = 1; i <= nkeys; i++) {
-        lua_rawgeti(L, -1, i);
         lua_pushnil(L);
         lua_rawset(L, G);
     }
-    lua_pop(L, 1);
     lua_pushvalue(L, B);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_BUILTINS);
 
@@ -585,7 +581,7 @@ static int p_setup(lua_State *L) {
     lua_pushstring(L, "Series"); lua_setfield(L, -2, "__name");
     lua_pushstring(L, "Series"); lua_setfield(L, -2, "__metatable");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_SERIES_MT);
-    lua_newtable(L);
+    lua_createtable(L, 0, 16);
     lua_pushcfunction(L, method_last); lua_setfield(L, -2, "last");
     lua_pushcfunction(L, method_values); lua_setfield(L, -2, "values");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_METHODS);
@@ -600,6 +596,9 @@ lua_State *llma_sandbox_open(llma_sandbox *sb) {
     lua_State *L = lua_newstate(llma_alloc, sb);
     if (L == NULL) return NULL;
     *(llma_sandbox **)lua_getextraspace(L) = sb;
+    /* No collection while the sandbox is built: nothing is garbage yet, and incremental steps
+     * would cost more than the set-up itself. llma_seal_globals restarts it. */
+    lua_gc(L, LUA_GCSTOP);
     lua_pushcfunction(L, p_setup);
     if (lua_pcall(L, 0, 0, 0) != LUA_OK) {
         lua_close(L);
@@ -648,6 +647,88 @@ static int p_install_function(lua_State *L) {
 int llma_install_function(lua_State *L, const char *name, int function_id, int where) {
     setup_args a = {.name = name, .id = function_id, .kind = where};
     return run_protected(L, p_install_function, &a, 0);
+}
+
+typedef struct {
+    const char *const *names;
+    const int *ids;
+    const int *wheres;
+    int count;
+} install_list;
+
+static int p_install_functions(lua_State *L) {
+    install_list *list = (install_list *)lua_touserdata(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_BUILTINS);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_METHODS);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_HOST);
+    for (int i = 0; i < list->count; i++) {
+        lua_pushinteger(L, list->ids[i]);
+        lua_pushcclosure(L, llma_trampoline, 1);
+        lua_setfield(L, 2 + list->wheres[i], list->names[i]);
+    }
+    return 0;
+}
+
+int llma_install_functions(lua_State *L, const char *const *names, const int *function_ids, const int *wheres, int count) {
+    install_list list = {names, function_ids, wheres, count};
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_install_functions);
+    lua_pushlightuserdata(L, &list);
+    return lua_pcall(L, 1, 0, 0);
+}
+
+/* The prelude is host code: it is compiled once per process to bytecode (never from a script), and
+ * each VM loads that, which is several times faster than parsing the text again. */
+typedef struct {
+    const char *source;
+    size_t length;
+    const char *name;
+    char *out;
+    size_t out_length;
+    size_t capacity;
+    int failed;
+} compile_args;
+
+static int dump_writer(lua_State *L, const void *p, size_t size, void *ud) {
+    (void)L;
+    compile_args *a = (compile_args *)ud;
+    if (a->out_length + size > a->capacity) {
+        size_t capacity = (a->capacity + size) * 2;
+        char *grown = (char *)realloc(a->out, capacity);
+        if (grown == NULL) { a->failed = 1; return 1; }
+        a->out = grown;
+        a->capacity = capacity;
+    }
+    memcpy(a->out + a->out_length, p, size);
+    a->out_length += size;
+    return 0;
+}
+
+static int p_compile(lua_State *L) {
+    compile_args *a = (compile_args *)lua_touserdata(L, 1);
+    if (luaL_loadbufferx(L, a->source, a->length, a->name, "t") != LUA_OK) return lua_error(L);
+    /* stripped: the prelude raises at the script's lines, and undumping debug info costs a third of a fresh VM */
+    if (lua_dump(L, dump_writer, a, 1) != 0 || a->failed) return luaL_error(L, "not enough memory");
+    return 0;
+}
+
+char *llma_compile_chunk(const char *source, size_t length, const char *chunkname, size_t *out_length,
+                         char *error, size_t error_cap) {
+    lua_State *L = luaL_newstate();
+    if (L == NULL) { snprintf(error, error_cap, "cannot create a Lua state"); return NULL; }
+    compile_args a = {source, length, chunkname, NULL, 0, 0, 0};
+    lua_pushcfunction(L, p_compile);
+    lua_pushlightuserdata(L, &a);
+    if (lua_pcall(L, 1, 0, 0) != LUA_OK) {
+        const char *msg = lua_tostring(L, -1);
+        snprintf(error, error_cap, "%s", msg ? msg : "cannot compile");
+        lua_close(L);
+        free(a.out);
+        return NULL;
+    }
+    lua_close(L);
+    *out_length = a.out_length;
+    return a.out;
 }
 
 static int p_install_operators(lua_State *L) {
@@ -777,7 +858,9 @@ static int p_seal(lua_State *L) {
 
 int llma_seal_globals(lua_State *L) {
     setup_args a = {0};
-    return run_protected(L, p_seal, &a, 0);
+    int status = run_protected(L, p_seal, &a, 0);
+    lua_gc(L, LUA_GCRESTART);
+    return status;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -844,7 +927,8 @@ int llma_get_builtin(lua_State *L, const char *name) {
 
 static int p_run_prelude(lua_State *L) {
     setup_args *a = (setup_args *)lua_touserdata(L, 1);
-    if (luaL_loadbufferx(L, a->text, (size_t)a->length, a->name, "t") != LUA_OK) return lua_error(L);
+    /* kind 1: bytecode from llma_compile_chunk (host-made, never a script's) */
+    if (luaL_loadbufferx(L, a->text, (size_t)a->length, a->name, a->kind == 1 ? "b" : "t") != LUA_OK) return lua_error(L);
     /* The prelude defines builtins: its _ENV is the builtins table, and it alone receives the
      * host callbacks as its argument. */
     lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_BUILTINS);
@@ -854,8 +938,8 @@ static int p_run_prelude(lua_State *L) {
     return 0;
 }
 
-int llma_run_prelude(lua_State *L, const char *source, size_t length, const char *chunkname) {
-    setup_args a = {.name = chunkname, .text = source, .length = (int64_t)length};
+int llma_run_prelude(lua_State *L, const char *source, size_t length, const char *chunkname, int is_bytecode) {
+    setup_args a = {.name = chunkname, .text = source, .length = (int64_t)length, .kind = is_bytecode};
     if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
     lua_pushcfunction(L, message_handler);
     lua_pushcfunction(L, p_run_prelude);

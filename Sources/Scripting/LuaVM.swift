@@ -1,6 +1,9 @@
 internal import CLua
 internal import LuaSandboxC
 import Primitives
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One sandboxed `lua_State` with the primitives, the data table `d` and the prelude installed.
 ///
@@ -73,18 +76,10 @@ package final class LuaVM {
     // MARK: - set-up
 
     private func install(_ L: OpaquePointer) throws(ScriptError) {
-        for (id, spec) in PrimitiveRegistry.all.enumerated() {
-            switch spec.placement {
-            case .global: try check(L, llma_install_function(L, spec.name, Int32(id), 0), "installing \(spec.name)")
-            case .method: try check(L, llma_install_function(L, spec.name, Int32(id), 1), "installing \(spec.name)")
-            case .metamethod: break
-            }
-        }
-        let operatorIds = PrimitiveRegistry.operatorNames.map { Int32(PrimitiveRegistry.id(of: $0)!) }
-        try check(L, operatorIds.withUnsafeBufferPointer { llma_install_operators(L, $0.baseAddress) }, "installing operators")
-        try check(L, llma_install_function(L, "meta", LuaVM.hostMeta, 2), "installing host")
-        try check(L, llma_install_function(L, "param", LuaVM.hostParam, 2), "installing host")
-        try check(L, llma_install_function(L, "output", LuaVM.hostOutput, 2), "installing host")
+        let table = InstallTable.shared
+        try check(L, llma_install_functions(L, table.names.baseAddress, table.ids.baseAddress, table.wheres.baseAddress,
+                                            Int32(table.ids.count)), "installing primitives")
+        try check(L, table.operatorIds.withUnsafeBufferPointer { llma_install_operators(L, $0.baseAddress) }, "installing operators")
 
         try check(L, llma_push_new_table(L), "building d")
         for column in data.columns {
@@ -97,7 +92,9 @@ package final class LuaVM {
         try check(L, llma_set_builtin(L, "d"), "building d")
 
         for file in Prelude.files {
-            let status = withBytes(file.source) { llma_run_prelude(L, $0, $1, "@prelude/\(file.name)") }
+            let status = file.bytecode.withUnsafeBufferPointer {
+                llma_run_prelude(L, $0.baseAddress, $0.count, "@prelude/\(file.name)", 1)
+            }
             if status != LUA_OK {
                 throw takeError(L, kind: .runtime, status: status)
             }
@@ -442,6 +439,39 @@ package final class LuaVM {
     }
 
     fileprivate func print(_ text: String) { printSink(text) }
+}
+
+/// What every VM installs: registry primitives (globals and Series methods) and the host callbacks
+/// the prelude uses, as C arrays built once per process.
+///
+/// `@unchecked Sendable`: written once in `init`, then only read; the strings live for the process.
+private final class InstallTable: @unchecked Sendable {
+    static let shared = InstallTable()
+    let names: UnsafeMutableBufferPointer<UnsafePointer<CChar>?>
+    let ids: UnsafeMutableBufferPointer<Int32>
+    let wheres: UnsafeMutableBufferPointer<Int32>
+    let operatorIds: [Int32]
+
+    private init() {
+        var entries: [(String, Int32, Int32)] = []
+        for (id, spec) in PrimitiveRegistry.all.enumerated() {
+            switch spec.placement {
+            case .global: entries.append((spec.name, Int32(id), 0))
+            case .method: entries.append((spec.name, Int32(id), 1))
+            case .metamethod: break
+            }
+        }
+        entries += [("meta", LuaVM.hostMeta, 2), ("param", LuaVM.hostParam, 2), ("output", LuaVM.hostOutput, 2)]
+        names = .allocate(capacity: entries.count)
+        ids = .allocate(capacity: entries.count)
+        wheres = .allocate(capacity: entries.count)
+        for (i, entry) in entries.enumerated() {
+            names[i] = UnsafePointer(strdup(entry.0))
+            ids[i] = entry.1
+            wheres[i] = entry.2
+        }
+        operatorIds = PrimitiveRegistry.operatorNames.map { Int32(PrimitiveRegistry.id(of: $0)!) }
+    }
 }
 
 /// Lua source and messages as bytes with their length: they may hold NUL bytes.

@@ -1,4 +1,5 @@
 import Foundation
+internal import LuaSandboxC
 
 /// The Lua files of `prelude/`, loaded into every sandbox before the script (DESIGN.md section 2).
 /// They ship inside the binary's resource bundle, so an installed `llmalpha` needs no checkout.
@@ -6,6 +7,9 @@ enum Prelude {
     struct File: Sendable {
         let name: String
         let source: String
+        /// Bytecode compiled once per process from `source`, loaded by every VM (parsing the text
+        /// again for each fresh VM would cost more than the rest of its set-up).
+        let bytecode: [CChar]
     }
 
     /// In name order, so a later file may build on an earlier one.
@@ -18,7 +22,17 @@ enum Prelude {
             guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else {
                 preconditionFailure("prelude/\(name) is unreadable")
             }
-            return File(name: name, source: text)
+            var length = 0
+            var error = [CChar](repeating: 0, count: 512)
+            let chunk = "@prelude/\(name)"
+            let bytes = Array(text.utf8CString)
+            guard let compiled = bytes.withUnsafeBufferPointer({ src in
+                llma_compile_chunk(src.baseAddress, bytes.count - 1, chunk, &length, &error, error.count)
+            }) else {
+                preconditionFailure("prelude/\(name) does not compile: \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+            }
+            defer { free(compiled) }
+            return File(name: name, source: text, bytecode: Array(UnsafeBufferPointer(start: compiled, count: length)))
         }
     }()
 }

@@ -161,8 +161,11 @@ let vmOps: [VMOp] = [
     // A fresh sandboxed VM: state, whitelisted libraries, every primitive, d over 50k bars, the prelude.
     VMOp(name: "vm_fresh_state", n: 1) {
         medianSeconds(201) {
-            let vm = try? LuaVM(limits: vmLimits, data: vmData, overrides: [:], print: { _ in })
-            blackHole(vm)
+            do {
+                blackHole(try LuaVM(limits: vmLimits, data: vmData, overrides: [:], print: { _ in }))
+            } catch {
+                fatalError("vm_fresh_state: cannot create a VM: \(error)")
+            }
         } * 1e9
     },
     // One Lua → primitive call through the trampoline, argument checks and kernel (s:count() on a
@@ -172,8 +175,12 @@ let vmOps: [VMOp] = [
         let tiny: DataTable = { var t = DataTable(); t.add("close", [1.0]); return t }()
         func time(_ source: String) -> Double {
             medianSeconds(5) {
-                let vm = try? LuaVM(limits: vmLimits, data: tiny, overrides: [:], print: { _ in })
-                try? vm?.run(source: source, chunkName: "bench.lua")
+                do {
+                    let vm = try LuaVM(limits: vmLimits, data: tiny, overrides: [:], print: { _ in })
+                    try vm.run(source: source, chunkName: "bench.lua")
+                } catch {
+                    fatalError("lua_call_overhead: the benchmark script failed: \(error)")
+                }
             }
         }
         let withCalls = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + s:count() end")

@@ -93,7 +93,13 @@ int llma_set_number_field(lua_State *L, const char *field, double value);
 int llma_set_builtin(lua_State *L, const char *name);
 /* Runs a prelude file with the builtins table as its _ENV and the host callbacks table (functions
  * installed with where = 2) as its argument. */
-int llma_run_prelude(lua_State *L, const char *source, size_t length, const char *chunkname);
+int llma_run_prelude(lua_State *L, const char *source, size_t length, const char *chunkname, int is_bytecode);
+/* Installs many functions in one protected call (see llma_install_function for `wheres`). */
+int llma_install_functions(lua_State *L, const char *const *names, const int *function_ids, const int *wheres, int count);
+/* Compiles trusted host source (the prelude) to bytecode in a scratch state; malloc'd result the
+ * caller frees, or NULL with a message in `error`. Never used for scripts. */
+char *llma_compile_chunk(const char *source, size_t length, const char *chunkname, size_t *out_length,
+                         char *error, size_t error_cap);
 /* Marks the builtins complete: from now on reading an undefined global is an error and
  * assigning to a builtin is refused. */
 int llma_seal_globals(lua_State *L);
