@@ -23,6 +23,8 @@ package enum ArgumentInput {
 /// A checked argument, ready for a kernel.
 package enum BoundArgument {
     case series(UnsafeBufferPointer<Double>)
+    /// A series that came in as a mask (1/0); kernels read it like any series.
+    case mask(UnsafeBufferPointer<Double>)
     case number(Double)
     case integer(Int)
     case option(String)
@@ -32,14 +34,20 @@ package enum BoundArgument {
 /// kind, so a mismatch here is a programmer error in the registry entry.
 package struct BoundArguments {
     package let values: [BoundArgument]
-    /// Whether each series argument was a mask (false for other arguments).
-    package let masks: [Bool]
     /// Length of the series arguments (all equal), or 0 when there are none.
     package let length: Int
 
     package func series(_ i: Int) -> UnsafeBufferPointer<Double> {
-        guard case .series(let s) = values[i] else { preconditionFailure("argument \(i) is not a series") }
-        return s
+        switch values[i] {
+        case .series(let s), .mask(let s): return s
+        default: preconditionFailure("argument \(i) is not a series")
+        }
+    }
+
+    /// Whether argument `i` was passed as a mask.
+    package func isMask(_ i: Int) -> Bool {
+        if case .mask = values[i] { return true }
+        return false
     }
 
     package func int(_ i: Int) -> Int {
@@ -65,7 +73,7 @@ package struct BoundArguments {
 
     package func operand(_ i: Int) -> Operand {
         switch values[i] {
-        case .series(let s): return .series(s)
+        case .series(let s), .mask(let s): return .series(s)
         case .number(let v): return .scalar(v)
         case .integer(let v): return .scalar(Double(v))
         case .option: preconditionFailure("argument \(i) is not an operand")
@@ -124,25 +132,22 @@ extension PrimitiveSpec {
         let n = length ?? 0
         var values: [BoundArgument] = []
         values.reserveCapacity(arguments.count)
-        var masks: [Bool] = []
-        masks.reserveCapacity(arguments.count)
         for (i, spec) in arguments.enumerated() {
             let input = i < inputs.count ? inputs[i] : .none
             let position = i + shownOffset
-            if case .series(_, let isMask) = input { masks.append(isMask) } else { masks.append(false) }
             func bad(_ expected: String) -> PrimitiveError {
                 PrimitiveError("bad argument #\(position) to '\(name)' (\(expected) expected, got \(input.typeName))")
             }
             switch spec.kind {
             case .series:
-                guard case .series(let s, _) = input else { throw bad("series") }
-                values.append(.series(s))
+                guard case .series(let s, let isMask) = input else { throw bad("series") }
+                values.append(isMask ? .mask(s) : .series(s))
             case .mask:
                 guard case .series(let s, let isMask) = input else { throw bad("mask") }
                 guard isMask else {
                     throw PrimitiveError("bad argument #\(position) to '\(name)' (mask expected, got a series of values; hint: build a mask with gt, lt, crossover, ...)")
                 }
-                values.append(.series(s))
+                values.append(.mask(s))
             case .seriesOrNumber:
                 switch input {
                 case .series(let s, _): values.append(.series(s))
@@ -190,7 +195,7 @@ extension PrimitiveSpec {
         if length == nil, results.contains(where: \.isSeries) {
             throw PrimitiveError("\(name): at least one argument must be a series")
         }
-        let bound = BoundArguments(values: values, masks: masks, length: n)
+        let bound = BoundArguments(values: values, length: n)
         if let check, let problem = check(bound) { throw PrimitiveError("\(name): \(problem)") }
         if case .lengthTimesWindow(let index) = cost {
             let steps = Double(n) * Double(bound.int(index))

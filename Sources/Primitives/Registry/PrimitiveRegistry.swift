@@ -323,7 +323,7 @@ public enum PrimitiveRegistry {
                       arguments: [s], results: [.integer("count")],
                       summary: "number of known (non-NaN) values; for a mask, of true bars",
                       example: "print(gt(d.close, d.open):count())", lookback: "-", reference: "hand") { a, r in
-            r.numbers[0] = Reductions.count(a.series(0), isMask: a.masks[0])
+            r.numbers[0] = Reductions.count(a.series(0), isMask: a.isMask(0))
         },
         method("sum", summary: "sum of known values") { Reductions.sum($0) },
         method("mean", summary: "mean of known values") { Reductions.mean($0) },

@@ -3,7 +3,10 @@
 ///
 /// A new primitive is one entry in ``PrimitiveRegistry``, its kernel and its tests. Arguments are
 /// checked by ``bind(_:)`` before any result is allocated, so a kernel only ever sees valid input.
-public struct PrimitiveSpec: Sendable {
+///
+/// A final class, not a struct: every Lua call looks its spec up, and handing out one reference
+/// is cheaper than copying a dozen fields with their retains.
+public final class PrimitiveSpec: Sendable {
     /// The sections of the generated reference.
     public enum Group: String, Sendable, CaseIterable {
         case rolling = "Moving and rolling"
