@@ -77,6 +77,42 @@ struct RunCommandTests {
         }
     }
 
+    @Test("A runtime error inside functions shows the script's call chain")
+    func traceback() throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("deep.lua")
+            CLI.write("local function inner(s)\n  return rsi(s, 0)\nend\nlocal function outer() return inner(d.close) + 1 end\nprint(outer())\n", to: script)
+            let r = try CLI.run(["run", script.path])
+            #expect(r.status == 1)
+            let lines = r.stderr.split(separator: "\n").map(String.init)
+            #expect(lines.first == "error: \(script.path):2: rsi: window must be an integer in 1...58623, got 0")
+            #expect(lines.dropFirst().first == "stack traceback:")
+            #expect(lines.contains { $0.hasPrefix("  \(script.path):4:") } && lines.contains { $0.hasPrefix("  \(script.path):5:") })
+        }
+    }
+
+    @Test("Ctrl-C stops a running script and exits 130")
+    func interrupt() throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("spin.lua")
+            CLI.write("print('started') while true do end", to: script)
+            let process = Process()
+            process.executableURL = CLI.binary
+            process.arguments = ["run", script.path, "--timeout", "60"]
+            process.currentDirectoryURL = CLI.projectRoot
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = Pipe()
+            try process.run()
+            _ = out.fileHandleForReading.availableData   // "started": the script is running
+            let sent = Date()
+            process.interrupt()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 130)
+            #expect(Date().timeIntervalSince(sent) < 5)
+        }
+    }
+
     @Test("A missing script is a usage error")
     func missingScript() throws {
         let r = try CLI.run(["run", "does/not/exist.lua"])

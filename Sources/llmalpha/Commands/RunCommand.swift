@@ -70,12 +70,20 @@ struct RunCommand: ParsableCommand {
             run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration,
                                         parameters: overrides, runner: runner) { printed.write($0) }
         } catch {
-            if outputOptions.verbose, let traceback = error.traceback { Console.note(traceback) }
+            // The one-line error first, then the script's call chain (all of it under --verbose).
+            Console.error(error.description)
+            if let traceback = error.traceback {
+                if outputOptions.verbose {
+                    Console.note(traceback)
+                } else if let short = RunReport.scriptFrames(traceback, script: script) {
+                    Console.note(short)
+                }
+            }
             if outputOptions.json {
                 Console.out(RunReport.json(script: script, bars: bars, run: nil, error: error, printed: printed.text,
                                            outputFile: nil).rendered + "\n")
             }
-            throw error
+            throw CommandFailure(status: ExitStatus(rawValue: error.exitCode) ?? .scriptError, description: "")
         }
         var written: String? = nil
         if let output {
@@ -176,6 +184,16 @@ enum RunReport {
             lines.append("output      \(result.outputs.count) column\(result.outputs.count == 1 ? "" : "s") (\(result.outputs.map(\.name).joined(separator: ", "))) -> \(outputFile)")
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The traceback's frames inside the script itself, when there is more than the failing line
+    /// (a call chain worth showing); the full traceback is for --verbose.
+    static func scriptFrames(_ traceback: String, script: String) -> String? {
+        let frames = traceback.split(separator: "\n").filter { $0.hasPrefix("\t\(script):") }
+        guard frames.count >= 2 else { return nil }
+        let shown = frames.prefix(6).map { "  " + $0.dropFirst() }
+        let more = frames.count > 6 ? ["  ... \(frames.count - 6) more (--verbose shows all)"] : []
+        return (["stack traceback:"] + shown + more).joined(separator: "\n")
     }
 
     static func dataLine(_ bars: Bars) -> String {
