@@ -34,10 +34,12 @@ let package = Package(
         // Lua VM host: sandbox, bindings generated from the registry, prelude, script runner.
         .target(name: "Scripting", dependencies: ["Primitives", "CLua", "LuaSandboxC"],
                 resources: [.copy("Resources/prelude")], swiftSettings: strict),
+        // The perp-aware backtest engine and its metrics (DESIGN.md section 4).
+        .target(name: "Backtest", dependencies: ["Primitives"], swiftSettings: strict),
         // Market data: the store layout, CSV loading, funding as-of join.
         .target(name: "MarketData", dependencies: ["Primitives"], swiftSettings: strict),
         // The facade a Swift user imports: ScriptRunner, configuration, data loading.
-        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData",
+        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest",
                                                  .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
@@ -51,6 +53,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
+        .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
     ]
 )

@@ -3,3 +3,4 @@
 @_exported public import Primitives
 @_exported public import Scripting
 @_exported public import MarketData
+@_exported public import Backtest

@@ -1,3 +1,4 @@
+import Backtest
 import Foundation
 
 /// One `llmalpha run`: a script over loaded bars, and everything it reported.
@@ -13,6 +14,11 @@ public struct ScriptRun: Sendable {
     public let result: ScriptResult
     /// Rank IC of the factor at each configured horizon; empty without `factor(d)`.
     public let factorIC: [FactorIC]
+    /// The signal layer's report, when the script defines `signal(d, f)`.
+    public let signalReport: SignalReport?
+    /// The strategy layer: a backtest of the signals with the script's `strategy{}` settings.
+    public let backtest: BacktestResult?
+    public let metrics: BacktestMetrics?
 
     /// Largest script accepted, far above any real hypothesis; bigger files are refused before parsing.
     public static let maximumScriptBytes = 4 << 20
@@ -45,7 +51,29 @@ public struct ScriptRun: Sendable {
         if let factor = result.factor {
             ic = FactorIC.compute(factor: factor, close: bars.close, horizons: configuration.factorHorizons)
         }
-        return ScriptRun(scriptPath: path, bars: bars, result: result, factorIC: ic)
+        guard let signal = result.signal else {
+            return ScriptRun(scriptPath: path, bars: bars, result: result, factorIC: ic, signalReport: nil, backtest: nil, metrics: nil)
+        }
+        let config: BacktestConfig
+        do {
+            config = try BacktestConfig(strategy: result.strategy)
+        } catch {
+            throw ScriptError(kind: .contract, message: "strategy: \(error.message)")
+        }
+        let masks = signal.resolved
+        let report = SignalReport.compute(longEntries: masks.entries, shortEntries: masks.shortEntries, open: bars.open,
+                                          close: bars.close, horizon: config.maxHold ?? 24,
+                                          roundTripCost: 2 * (config.fee + config.slippage))
+        let backtest: BacktestResult
+        do {
+            backtest = try Backtester.run(MarketColumns(bars: bars), signals: SignalMasks(
+                entries: masks.entries, exits: masks.exits, shortEntries: masks.shortEntries, shortExits: masks.shortExits),
+                config: config)
+        } catch {
+            throw ScriptError(kind: .contract, message: "backtest: \(error.message)")
+        }
+        return ScriptRun(scriptPath: path, bars: bars, result: result, factorIC: ic, signalReport: report, backtest: backtest,
+                         metrics: BacktestMetrics.compute(backtest))
     }
 }
 

@@ -912,6 +912,19 @@ int llma_get_user_global(lua_State *L, const char *name) {
     return run_protected(L, p_get_user_global, &a, 1);
 }
 
+static int p_get_host_field(lua_State *L) {
+    setup_args *a = (setup_args *)lua_touserdata(L, 1);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_HOST);
+    lua_pushstring(L, a->name);
+    lua_rawget(L, -2);
+    return 1;
+}
+
+int llma_get_host_field(lua_State *L, const char *name) {
+    setup_args a = {.name = name};
+    return run_protected(L, p_get_host_field, &a, 1);
+}
+
 static int p_get_builtin(lua_State *L) {
     setup_args *a = (setup_args *)lua_touserdata(L, 1);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_BUILTINS);

@@ -12,6 +12,9 @@ public struct Bars: Sendable, Equatable {
     public var volume: [Double] = []
     /// Further columns by name, in source order.
     public var extra: [(name: String, values: [Double])] = []
+    /// Funding settlements (time in ms, rate) over the bars' span, for the backtest's payments;
+    /// `extra("funding")` is the same data joined as of each bar, for scripts.
+    public var fundingEvents: [(time: Double, rate: Double)] = []
 
     public init(symbol: String, interval: String) {
         self.symbol = symbol
@@ -44,6 +47,7 @@ public struct Bars: Sendable, Equatable {
         out.time = Array(time[lo..<hi]); out.open = Array(open[lo..<hi]); out.high = Array(high[lo..<hi])
         out.low = Array(low[lo..<hi]); out.close = Array(close[lo..<hi]); out.volume = Array(volume[lo..<hi])
         out.extra = extra.map { ($0.name, Array($0.values[lo..<hi])) }
+        out.fundingEvents = fundingEvents
         return out
     }
 }

@@ -36,7 +36,10 @@ public struct BarsRequest: Sendable, Equatable {
         } else {
             bars = try store.klines(symbol: symbol, interval: interval)
             let events = try store.funding(symbol: symbol)
-            if !events.isEmpty { bars.setExtra("funding", FundingJoin.asOf(barTimes: bars.time, events: events)) }
+            if !events.isEmpty {
+                bars.setExtra("funding", FundingJoin.asOf(barTimes: bars.time, events: events))
+                bars.fundingEvents = events
+            }
         }
         if let from, let to, from > to {
             throw DataError("--from \(TimeBound.format(from)) is after --to \(TimeBound.format(to))")

@@ -126,6 +126,21 @@ public enum FundingReader {
 
 /// Joins funding events onto bars as of each bar's open time.
 public enum FundingJoin {
+    /// The rate settled at each bar's open: an event lands on the first bar opening at or after it
+    /// (within one bar); 0 on bars without a settlement.
+    public static func atOpen(barTimes: [Double], events: [(time: Double, rate: Double)]) -> [Double] {
+        var out = [Double](repeating: 0, count: barTimes.count)
+        guard barTimes.count > 1 else { return out }
+        let spacing = barTimes[1] - barTimes[0]
+        var b = 0
+        for event in events {
+            while b < barTimes.count, barTimes[b] < event.time { b += 1 }
+            if b == barTimes.count { break }
+            if barTimes[b] - event.time < spacing { out[b] += event.rate }
+        }
+        return out
+    }
+
     /// The last rate published at or before each bar's open time; NaN before the first event. Never
     /// a later value: a bar opening exactly at a settlement sees that settlement's rate.
     /// - Complexity: O(bars + events).

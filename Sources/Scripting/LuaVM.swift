@@ -29,12 +29,14 @@ package final class LuaVM {
     private(set) var strategy: [(key: String, value: StrategyValue)] = []
     private var outputSeries: [(name: String, data: UnsafePointer<Double>, count: Int, isMask: Bool)] = []
     private var consumedOverrides: Set<String> = []
+    private var signalLayer: SignalLayer?
     /// Set when a `--param` value was refused: that error is the caller's, not the script's.
     private var usageFailure = false
 
     static let hostMeta: Int32 = 100_000
     static let hostParam: Int32 = 100_001
     static let hostOutput: Int32 = 100_002
+    static let hostSignalMasks: Int32 = 100_003
 
     package init(limits: SandboxLimits, data: DataTable, overrides: [String: String], print: @escaping (String) -> Void) throws(ScriptError) {
         self.limits = limits
@@ -131,28 +133,48 @@ package final class LuaVM {
         }
     }
 
-    /// Calls the script's global `factor(d)`, if it defines one, and copies the Series it returns.
-    func evaluateFactor() throws(ScriptError) -> [Double]? {
-        guard let L = state else { return nil }
+    /// Runs the hypothesis layers the script defines: `factor(d)` (its Series is copied) and then
+    /// `signal(d, f)` (its masks arrive through the `signal_masks` host callback).
+    func evaluateLayers() throws(ScriptError) -> (factor: [Double]?, signal: SignalLayer?) {
+        guard let L = state else { return (nil, nil) }
+        let base = lua_gettop(L)
+        defer { lua_settop(L, base) }
+        var factor: [Double]? = nil
         guard llma_get_user_global(L, "factor") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
-        if lua_type(L, -1) != LUA_TFUNCTION {
-            lua_settop(L, -2)
-            return nil
+        if lua_type(L, -1) == LUA_TFUNCTION {
+            guard llma_get_builtin(L, "d") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
+            let status = llma_pcall(L, 1, 1)
+            if status != LUA_OK { throw takeError(L, kind: .runtime, status: status) }
+            guard let series = llma_toseries(L, -1) else {
+                let type = String(cString: lua_typename(L, lua_type(L, -1)))
+                throw ScriptError(kind: .contract, message: "factor(d) must return a Series, got \(type)",
+                                  hint: "end factor with: return some_series")
+            }
+            let count = Int(series.pointee.length)
+            guard count == data.count else {
+                throw ScriptError(kind: .contract, message: "factor(d) returned \(count) values for \(data.count) bars")
+            }
+            factor = Array(UnsafeBufferPointer(start: series.pointee.data, count: count))
         }
+        // The factor Series (or nil) stays on the stack at `factorIndex` for signal(d, f).
+        let factorIndex = lua_gettop(L)
+        guard llma_get_user_global(L, "signal") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
+        guard lua_type(L, -1) == LUA_TFUNCTION else { return (factor, nil) }
+        let signalIndex = lua_gettop(L)
+        guard llma_get_host_field(L, "evaluate_signal") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
+        lua_pushvalue(L, signalIndex)
         guard llma_get_builtin(L, "d") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
-        let status = llma_pcall(L, 1, 1)
-        if status != LUA_OK { throw takeError(L, kind: .runtime, status: status) }
-        defer { lua_settop(L, -2) }
-        guard let series = llma_toseries(L, -1) else {
-            let type = String(cString: lua_typename(L, lua_type(L, -1)))
-            throw ScriptError(kind: .contract, message: "factor(d) must return a Series, got \(type)",
-                              hint: "end factor with: return some_series")
+        lua_pushvalue(L, factorIndex)
+        signalLayer = nil
+        let status = llma_pcall(L, 3, 0)
+        if status != LUA_OK {
+            let error = takeError(L, kind: .runtime, status: status)
+            if error.location == nil, error.kind == .runtime {
+                throw ScriptError(kind: .contract, message: error.message, hint: error.hint, traceback: error.traceback)
+            }
+            throw error
         }
-        let count = Int(series.pointee.length)
-        guard count == data.count else {
-            throw ScriptError(kind: .contract, message: "factor(d) returned \(count) values for \(data.count) bars")
-        }
-        return Array(UnsafeBufferPointer(start: series.pointee.data, count: count))
+        return (factor, signalLayer)
     }
 
     /// Copies the columns exported with `output{}`, in the order they were recorded.
@@ -239,6 +261,7 @@ package final class LuaVM {
         case LuaVM.hostMeta: return hostMeta(L)
         case LuaVM.hostParam: return hostParam(L)
         case LuaVM.hostOutput: return hostOutput(L)
+        case LuaVM.hostSignalMasks: return hostSignalMasks(L)
         default: break
         }
         let spec = PrimitiveRegistry.all[Int(id)]
@@ -438,6 +461,33 @@ package final class LuaVM {
         return .success(0)
     }
 
+    /// `signal_masks(long, short, exit, entries, exits, short_entries, short_exits)` from the prelude.
+    private func hostSignalMasks(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
+        let names = ["long", "short", "exit", "entries", "exits", "short_entries", "short_exits"]
+        var masks: [[Double]?] = []
+        for (i, input) in readArguments(L).enumerated() where i < names.count {
+            switch input {
+            case .none: masks.append(nil)
+            case .series(let values, let isMask):
+                guard isMask else {
+                    return refuse(L, "signal(d, f): '\(names[i])' must be a mask (from gt, lt, crossover, ...), got a series of values")
+                }
+                guard values.count == data.count else {
+                    return refuse(L, "signal(d, f): '\(names[i])' has \(values.count) values but the data has \(data.count) bars")
+                }
+                masks.append(Array(values))
+            default:
+                return refuse(L, "signal(d, f): '\(names[i])' must be a mask, got \(input.typeName)")
+            }
+        }
+        while masks.count < names.count { masks.append(nil) }
+        var layer = SignalLayer()
+        layer.long = masks[0]; layer.short = masks[1]; layer.exit = masks[2]; layer.entries = masks[3]
+        layer.exits = masks[4]; layer.shortEntries = masks[5]; layer.shortExits = masks[6]
+        signalLayer = layer
+        return .success(0)
+    }
+
     fileprivate func print(_ text: String) { printSink(text) }
 }
 
@@ -461,7 +511,8 @@ private final class InstallTable: @unchecked Sendable {
             case .metamethod: break
             }
         }
-        entries += [("meta", LuaVM.hostMeta, 2), ("param", LuaVM.hostParam, 2), ("output", LuaVM.hostOutput, 2)]
+        entries += [("meta", LuaVM.hostMeta, 2), ("param", LuaVM.hostParam, 2), ("output", LuaVM.hostOutput, 2),
+                    ("signal_masks", LuaVM.hostSignalMasks, 2)]
         names = .allocate(capacity: entries.count)
         ids = .allocate(capacity: entries.count)
         wheres = .allocate(capacity: entries.count)

@@ -55,6 +55,25 @@ public struct OutputColumn: Sendable, Equatable {
     public let isMask: Bool
 }
 
+/// The masks a hypothesis's `signal(d, f)` returned (1 = true). `long/short/exit` is the short
+/// form; `entries/exits/short_entries/short_exits` the explicit one.
+public struct SignalLayer: Sendable, Equatable {
+    public var long: [Double]?
+    public var short: [Double]?
+    public var exit: [Double]?
+    public var entries: [Double]?
+    public var exits: [Double]?
+    public var shortEntries: [Double]?
+    public var shortExits: [Double]?
+
+    public init() {}
+
+    /// The four masks a backtest needs: the short form's `exit` closes either side.
+    public var resolved: (entries: [Double]?, exits: [Double]?, shortEntries: [Double]?, shortExits: [Double]?) {
+        (entries ?? long, exits ?? exit, shortEntries ?? short, shortExits ?? exit)
+    }
+}
+
 /// How much of the sandbox a run used.
 public struct ResourceUsage: Sendable, Equatable, Codable {
     public var instructions: Int64 = 0
@@ -70,5 +89,7 @@ public struct ScriptResult: Sendable {
     public var outputs: [OutputColumn] = []
     /// The factor series when the script defines `factor(d)`.
     public var factor: [Double]?
+    /// The masks of `signal(d, f)` when the script defines it.
+    public var signal: SignalLayer?
     public var usage = ResourceUsage()
 }

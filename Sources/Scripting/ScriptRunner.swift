@@ -56,7 +56,11 @@ public final class ScriptRunner: @unchecked Sendable {
                 result.parameters = vm.parameters
                 result.strategy = vm.strategy
                 result.outputs = OutputOrder.sort(vm.outputs, source: source)
-                if evaluateFactor { result.factor = try vm.evaluateFactor() }
+                if evaluateFactor {
+                    let layers = try vm.evaluateLayers()
+                    result.factor = layers.factor
+                    result.signal = layers.signal
+                }
                 result.usage = vm.usage
                 return .success(result)
             } catch {

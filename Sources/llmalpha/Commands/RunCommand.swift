@@ -180,10 +180,49 @@ enum RunReport {
         } else if isHypothesis, result.factor == nil {
             lines.append("factor      none (define function factor(d) to get its rank IC)")
         }
+        if let report = run.signalReport { lines += [""] + signalLines(report) }
+        if let metrics = run.metrics, let backtest = run.backtest { lines += [""] + backtestLines(metrics, backtest.config) }
         if let outputFile {
             lines.append("output      \(result.outputs.count) column\(result.outputs.count == 1 ? "" : "s") (\(result.outputs.map(\.name).joined(separator: ", "))) -> \(outputFile)")
         }
         return lines.isEmpty ? "" : lines.joined(separator: "\n") + "\n"
+    }
+
+    static func percent(_ x: Double, digits: Int = 1, sign: Bool = true) -> String {
+        guard x.isFinite else { return x.isNaN ? "—" : (x > 0 ? "inf" : "-inf") }
+        return String(format: sign ? "%+.\(digits)f%%" : "%.\(digits)f%%", x * 100)
+    }
+
+    static func number(_ x: Double, digits: Int = 2) -> String {
+        guard x.isFinite else { return x.isNaN ? "—" : (x > 0 ? "inf" : "-inf") }
+        return String(format: "%.\(digits)f", x)
+    }
+
+    static func signalLines(_ r: SignalReport) -> [String] {
+        var lines = ["signal      \(r.signals) signals (\(number(r.perThousandBars, digits: 1)) per 1000 bars; \(r.longSignals) long, \(r.shortSignals) short)"]
+        guard r.signals > 0 else { return lines + ["            no entries: the masks are never true"] }
+        lines.append("            over \(r.horizon) bars after costs: win rate \(percent(r.winRate, sign: false)), profit factor \(number(r.profitFactor)), edge \(percent(r.averageEdge, digits: 3)) per signal")
+        let marks = [1, 4, 12, 24, 48].filter { $0 <= r.decay.count }
+        let decay = marks.map { "\($0): \(percent(r.decay[$0 - 1], digits: 3))" }.joined(separator: "  ")
+        lines.append("            decay (edge before costs, bars after): \(decay)" + (r.halfLife.map { "; half-life \($0) bars" } ?? ""))
+        return lines
+    }
+
+    static func backtestLines(_ m: BacktestMetrics, _ c: BacktestConfig) -> [String] {
+        var setup = "\(c.fill.rawValue) fills, fee \(number(c.fee * 10_000, digits: 1)) bps/side, slippage \(number(c.slippage * 10_000, digits: 1)) bps"
+        setup += c.funding ? ", funding paid" : ", funding off"
+        if let s = c.stopLoss { setup += ", stop \(percent(s, sign: false))" }
+        if let t = c.takeProfit { setup += ", target \(percent(t, sign: false))" }
+        if let t = c.trailingStop { setup += ", trailing \(percent(t, sign: false))" }
+        if let h = c.maxHold { setup += ", max hold \(h) bars" }
+        if c.fill == .close { setup += " (optimistic: fills at the signal bar's close)" }
+        return [
+            "backtest    " + setup,
+            "            return \(percent(m.totalReturn)) (CAGR \(percent(m.cagr))), Sharpe \(number(m.sharpe)) (daily, √365), Sortino \(number(m.sortino)), bar Sharpe \(number(m.barSharpe))",
+            "            max drawdown \(percent(m.maxDrawdown, sign: false)) (\(number(m.maxDrawdownDays, digits: 0)) days), Calmar \(number(m.calmar))",
+            "            \(m.trades) trades, win rate \(percent(m.winRate, sign: false)), profit factor \(number(m.profitFactor)), edge \(percent(m.averageEdge, digits: 3)) per trade, exposure \(percent(m.exposure, digits: 0, sign: false)), turnover \(number(m.turnover, digits: 0))× a year",
+            "            P&L: price \(String(format: "%+.2f", m.pricePnL)), fees \(String(format: "%+.2f", m.feePnL)), funding \(String(format: "%+.2f", m.fundingPnL)); breakeven fee \(number(m.breakevenFee * 10_000, digits: 1)) bps/side",
+        ]
     }
 
     /// The traceback's frames inside the script itself, when there is more than the failing line
@@ -255,6 +294,31 @@ enum RunReport {
                              ("n", .number(Double(ic.observations)))])
                 })),
             ])))
+            if let report = run.signalReport {
+                fields.append(("signal", .object([
+                    ("signals", .number(Double(report.signals))), ("long", .number(Double(report.longSignals))),
+                    ("short", .number(Double(report.shortSignals))), ("per_1000_bars", .number(report.perThousandBars)),
+                    ("horizon", .number(Double(report.horizon))), ("win_rate", .number(report.winRate)),
+                    ("profit_factor", .number(report.profitFactor)), ("average_edge", .number(report.averageEdge)),
+                    ("decay", .array(report.decay.map { .number($0) })), ("half_life", .optionalNumber(report.halfLife.map(Double.init))),
+                ])))
+            } else {
+                fields.append(("signal", .null))
+            }
+            if let m = run.metrics, let b = run.backtest {
+                fields.append(("backtest", .object([
+                    ("fill", .string(b.config.fill.rawValue)), ("fee", .number(b.config.fee)), ("slippage", .number(b.config.slippage)),
+                    ("funding", .bool(b.config.funding)),
+                    ("total_return", .number(m.totalReturn)), ("cagr", .number(m.cagr)), ("sharpe", .number(m.sharpe)),
+                    ("sortino", .number(m.sortino)), ("bar_sharpe", .number(m.barSharpe)), ("max_drawdown", .number(m.maxDrawdown)),
+                    ("max_drawdown_days", .number(m.maxDrawdownDays)), ("calmar", .number(m.calmar)), ("trades", .number(Double(m.trades))),
+                    ("win_rate", .number(m.winRate)), ("profit_factor", .number(m.profitFactor)), ("average_edge", .number(m.averageEdge)),
+                    ("exposure", .number(m.exposure)), ("turnover", .number(m.turnover)), ("price_pnl", .number(m.pricePnL)),
+                    ("fee_pnl", .number(m.feePnL)), ("funding_pnl", .number(m.fundingPnL)), ("breakeven_fee", .number(m.breakevenFee)),
+                ])))
+            } else {
+                fields.append(("backtest", .null))
+            }
             fields.append(("outputs", .array(r.outputs.map { .string($0.name) })))
             fields.append(("output_file", .optionalString(outputFile)))
             fields.append(("usage", .object([

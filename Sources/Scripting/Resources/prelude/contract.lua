@@ -128,3 +128,27 @@ function forward_return(x, h)
   if not ok then error(r, 2) end
   return r
 end
+
+-- The signal layer: the host calls this with the script's signal function, d and the factor.
+-- signal(d, f) returns masks, either { long = m, short = m, exit = m } or
+-- { entries = m, exits = m, short_entries = m, short_exits = m }; any may be left out.
+local signal_fields = { long = true, short = true, exit = true, entries = true, exits = true,
+                        short_entries = true, short_exits = true }
+
+function host.evaluate_signal(signal_fn, data, f)
+  local masks = signal_fn(data, f)
+  if type(masks) ~= "table" then
+    error("signal(d, f) must return a table of masks, as in { long = gt(f, 2), exit = lt(f, 0) }, got " .. type(masks), 0)
+  end
+  for k, v in pairs(masks) do
+    if not signal_fields[k] then
+      error(string.format("signal(d, f): unknown field '%s' (fields: %s)", tostring(k), field_list(signal_fields)), 0)
+    end
+    if type(v) ~= "userdata" then
+      error(string.format("signal(d, f): '%s' must be a mask, got %s", k, type(v)), 0)
+    end
+  end
+  local ok, err = host.signal_masks(masks.long, masks.short, masks.exit, masks.entries, masks.exits,
+                                    masks.short_entries, masks.short_exits)
+  if err then error(err, 0) end
+end
