@@ -19,7 +19,8 @@ public struct BacktestMetrics: Sendable, Equatable, Codable {
     public var barSharpe = Double.nan
     /// Largest fall from a running peak, as a positive fraction.
     public var maxDrawdown = 0.0
-    /// Longest time below a previous peak, in bars and in days.
+    /// Longest time below a previous peak, in bars and in days: bars whose equity is under the
+    /// peak (vectorbt counts peak to recovery, one bar more).
     public var maxDrawdownBars = 0
     public var maxDrawdownDays = 0.0
     public var calmar = Double.nan
@@ -80,15 +81,14 @@ public struct BacktestMetrics: Sendable, Equatable, Codable {
         }
         // Bar-level Sharpe.
         if n >= 3 {
-            var sum = 0.0, sumSq = 0.0
+            var returns = [Double](repeating: 0, count: n)
             var prev = initial
-            for v in r.equity {
-                let x = prev > 0 ? v / prev - 1 : 0
-                sum += x; sumSq += x * x
+            for (k, v) in r.equity.enumerated() {
+                returns[k] = prev > 0 ? v / prev - 1 : 0
                 prev = v
             }
-            let mean = sum / Double(n)
-            let variance = (sumSq - Double(n) * mean * mean) / Double(n - 1)
+            let mean = returns.reduce(0, +) / Double(n)
+            let variance = returns.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)   // two-pass: no cancellation
             if variance > 0 { m.barSharpe = mean / variance.squareRoot() * (365.25 * 86_400_000 / spacing).squareRoot() }
         }
         // Drawdown depth and duration.

@@ -115,8 +115,13 @@ struct Engine {
                 execute(order, at: m.open[i], bar: i, reason: .signal)
             }
             if direction != 0 { checkRiskExits(i) }
-            if direction != 0, let maxHold = c.maxHold, i - entryIndex >= maxHold {
-                if c.fill == .close || i + 1 >= n { close(at: m.close[i], bar: i, reason: .maxHold) } else { pending = 2 }
+            // Held max_hold bars at the exit fill: at this close with fill = close, at the next open otherwise.
+            if direction != 0, let maxHold = c.maxHold {
+                if c.fill == .close, i - entryIndex >= maxHold {
+                    close(at: m.close[i], bar: i, reason: .maxHold)
+                } else if c.fill == .nextOpen, i - entryIndex + 1 >= maxHold {
+                    if i + 1 < n { pending = 2 }
+                }
             }
             let order = decide(i)
             if order != 0 {
@@ -158,8 +163,10 @@ struct Engine {
     mutating func settleFunding(_ i: Int) {
         guard c.funding, direction != 0, let rates = m.fundingAtOpen else { return }
         let rate = rates[i]
-        guard rate != 0, rate.isFinite, m.open[i].isFinite else { return }
-        let payment = -Double(direction) * units * m.open[i] * rate    // longs pay positive funding
+        guard rate != 0, rate.isFinite else { return }
+        // Notional at the settlement: this bar's open, or the last close when the open is missing.
+        let price = m.open[i].isFinite && m.open[i] > 0 ? m.open[i] : (i > 0 ? m.close[i - 1] : m.close[i])
+        let payment = -Double(direction) * units * price * rate    // longs pay positive funding
         cash += payment
         tradeFunding += payment
         fundingPnL += payment
@@ -223,6 +230,18 @@ struct Engine {
         let target = c.takeProfit.map { entryPrice * (1 + d * $0) }
         let adverse = direction > 0 ? low : high
         let favourable = direction > 0 ? high : low
+        // An open beyond either level is the first price available: the order of touches inside
+        // the bar does not matter then.
+        if open.isFinite {
+            if let target, d * (open - target) >= 0 {
+                close(at: open, bar: i, reason: .takeProfit)
+                return
+            }
+            if let stop, d * (open - stop) <= 0 {
+                close(at: open, bar: i, reason: stopReason)
+                return
+            }
+        }
         if let stop, d * (adverse - stop) <= 0 {
             // Gapped through: the open is the first price we could get.
             let price = (open.isFinite && d * (open - stop) < 0) ? open : stop

@@ -41,12 +41,15 @@ public struct ScriptRun: Sendable {
     }
 
     /// Runs a script's text against the bars with the configured limits.
+    /// - Parameter adjustBacktest: applied to the `strategy{}` settings before the backtest (the
+    ///   CLI's `--fees`, `--slippage`, `--fill`).
     public static func execute(source: String, path: String, bars: Bars, configuration: Configuration,
                                parameters: [String: String] = [:], runner: ScriptRunner? = nil,
+                               adjustBacktest: @Sendable (inout BacktestConfig) -> Void = { _ in },
                                print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptRun {
         let runner = runner ?? ScriptRunner(limits: configuration.sandbox)
         let result = try runner.run(source: source, chunkName: path, data: DataTable(bars: bars), parameters: parameters,
-                                    print: print)
+                                    extensions: [BacktestExtension.make(bars: bars)], print: print)
         var ic: [FactorIC] = []
         if let factor = result.factor {
             ic = FactorIC.compute(factor: factor, close: bars.close, horizons: configuration.factorHorizons)
@@ -54,9 +57,11 @@ public struct ScriptRun: Sendable {
         guard let signal = result.signal else {
             return ScriptRun(scriptPath: path, bars: bars, result: result, factorIC: ic, signalReport: nil, backtest: nil, metrics: nil)
         }
-        let config: BacktestConfig
+        var config: BacktestConfig
         do {
             config = try BacktestConfig(strategy: result.strategy)
+            adjustBacktest(&config)
+            try config.validate()
         } catch {
             throw ScriptError(kind: .contract, message: "strategy: \(error.message)")
         }

@@ -912,6 +912,37 @@ int llma_get_user_global(lua_State *L, const char *name) {
     return run_protected(L, p_get_user_global, &a, 1);
 }
 
+/* t[field] = v for the table just below the value on top; pops the value. */
+static int p_set_field_from_top(lua_State *L) {
+    setup_args *a = (setup_args *)lua_touserdata(L, 1);
+    lua_pushvalue(L, 3);
+    if (a->name) lua_setfield(L, 2, a->name);
+    else lua_seti(L, 2, (lua_Integer)a->length);
+    return 0;
+}
+
+static int set_from_top(lua_State *L, setup_args *a) {
+    if (!lua_checkstack(L, 8)) return LUA_ERRMEM;
+    lua_pushcfunction(L, p_set_field_from_top);
+    lua_pushlightuserdata(L, a);
+    lua_pushvalue(L, -4);   /* the table */
+    lua_pushvalue(L, -4);   /* the value */
+    int status = lua_pcall(L, 3, 0, 0);
+    if (status != LUA_OK) { lua_pop(L, 2); return status; }   /* message and value */
+    lua_pop(L, 1);
+    return LUA_OK;
+}
+
+int llma_set_field(lua_State *L, const char *field) {
+    setup_args a = {.name = field};
+    return set_from_top(L, &a);
+}
+
+int llma_set_index(lua_State *L, int64_t index) {
+    setup_args a = {.name = NULL, .length = index};
+    return set_from_top(L, &a);
+}
+
 static int p_get_host_field(lua_State *L) {
     setup_args *a = (setup_args *)lua_touserdata(L, 1);
     lua_rawgetp(L, LUA_REGISTRYINDEX, &KEY_HOST);

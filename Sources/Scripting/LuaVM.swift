@@ -38,7 +38,12 @@ package final class LuaVM {
     static let hostOutput: Int32 = 100_002
     static let hostSignalMasks: Int32 = 100_003
 
-    package init(limits: SandboxLimits, data: DataTable, overrides: [String: String], print: @escaping (String) -> Void) throws(ScriptError) {
+    private let extensions: [HostExtension]
+    static let firstExtension: Int32 = 200_000
+
+    package init(limits: SandboxLimits, data: DataTable, overrides: [String: String], extensions: [HostExtension] = [],
+                 print: @escaping (String) -> Void) throws(ScriptError) {
+        self.extensions = extensions
         self.limits = limits
         self.data = data
         self.overrides = overrides
@@ -82,6 +87,9 @@ package final class LuaVM {
         try check(L, llma_install_functions(L, table.names.baseAddress, table.ids.baseAddress, table.wheres.baseAddress,
                                             Int32(table.ids.count)), "installing primitives")
         try check(L, table.operatorIds.withUnsafeBufferPointer { llma_install_operators(L, $0.baseAddress) }, "installing operators")
+        for (i, ext) in extensions.enumerated() {
+            try check(L, llma_install_function(L, ext.name, LuaVM.firstExtension + Int32(i), 2), "installing \(ext.name)")
+        }
 
         try check(L, llma_push_new_table(L), "building d")
         for column in data.columns {
@@ -262,6 +270,7 @@ package final class LuaVM {
         case LuaVM.hostParam: return hostParam(L)
         case LuaVM.hostOutput: return hostOutput(L)
         case LuaVM.hostSignalMasks: return hostSignalMasks(L)
+        case LuaVM.firstExtension...: return callExtension(L, Int(id - LuaVM.firstExtension))
         default: break
         }
         let spec = PrimitiveRegistry.all[Int(id)]
@@ -459,6 +468,54 @@ package final class LuaVM {
         outputSeries.removeAll { $0.name == name }
         outputSeries.append((name, UnsafePointer(s.pointee.data), count, s.pointee.kind == UInt32(LLMA_SERIES_MASK)))
         return .success(0)
+    }
+
+    private func callExtension(_ L: OpaquePointer, _ index: Int) -> Result<Int32, PrimitiveError> {
+        guard index < extensions.count else { return .failure(PrimitiveError("unknown host function")) }
+        let arguments: [HostValue] = readArguments(L).map { input in
+            switch input {
+            case .none, .other: return .none
+            case .number(let x): return .number(x)
+            case .boolean(let b): return .boolean(b)
+            case .string(let s): return .string(s)
+            case .series(let values, let isMask): return .series(Array(values), isMask: isMask)
+            }
+        }
+        switch extensions[index].call(arguments) {
+        case .failure(let error):
+            return refuse(L, error.message)
+        case .success(let value):
+            lua_settop(L, 0)
+            guard push(L, value) else { return .failure(PrimitiveError("not enough memory for the result of \(extensions[index].name)")) }
+            return .success(1)
+        }
+    }
+
+    /// Pushes a host value as Lua values; false when the sandbox ran out of memory.
+    private func push(_ L: OpaquePointer, _ value: HostValue) -> Bool {
+        guard lua_checkstack(L, 8) != 0 else { return false }
+        switch value {
+        case .none: lua_pushnil(L)
+        case .number(let x): lua_pushnumber(L, x)
+        case .boolean(let b): lua_pushboolean(L, b ? 1 : 0)
+        case .string(let s): return withBytes(s) { llma_push_string(L, $0, $1) } == LUA_OK
+        case .series(let values, let isMask):
+            guard let p = llma_push_series(L, Int64(values.count), isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES) else { return false }
+            values.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { p.update(from: base, count: src.count) }
+            }
+        case .table(let fields):
+            guard llma_push_new_table(L) == LUA_OK else { return false }
+            for (key, field) in fields {
+                guard push(L, field), llma_set_field(L, key) == LUA_OK else { return false }
+            }
+        case .list(let items):
+            guard llma_push_new_table(L) == LUA_OK else { return false }
+            for (i, item) in items.enumerated() {
+                guard push(L, item), llma_set_index(L, Int64(i + 1)) == LUA_OK else { return false }
+            }
+        }
+        return true
     }
 
     /// `signal_masks(long, short, exit, entries, exits, short_entries, short_exits)` from the prelude.

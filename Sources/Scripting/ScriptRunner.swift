@@ -36,11 +36,13 @@ public final class ScriptRunner: @unchecked Sendable {
     ///   - parameters: `--param name=value` overrides; each must match a `param.*` declaration.
     ///   - print: receives everything the script prints, as it is printed.
     /// - Throws: ``ScriptError`` classified from the sandbox's own flags.
+    ///   - extensions: host functions the prelude can reach (`backtest{}`).
     public func run(source: String, chunkName: String, data: DataTable, parameters: [String: String] = [:],
-                    evaluateFactor: Bool = true, print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptResult {
+                    evaluateFactor: Bool = true, extensions: [HostExtension] = [],
+                    print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptResult {
         let outcome = onLargeStack { [self] () -> Result<ScriptResult, ScriptError> in
             do throws(ScriptError) {
-                let vm = try LuaVM(limits: limits, data: data, overrides: parameters, print: print)
+                let vm = try LuaVM(limits: limits, data: data, overrides: parameters, extensions: extensions, print: print)
                 lock.lock()
                 active = vm
                 if interruptRequested { vm.requestInterrupt() }

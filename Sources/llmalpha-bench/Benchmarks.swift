@@ -1,6 +1,8 @@
 import Foundation
 import Primitives
 import Scripting
+import Backtest
+import LLMAlpha
 
 /// `scripts/bench`: median time per bar of the operations named in DESIGN.md section 10, at
 /// n = 1,000,000 and 10,000,000, plus the sandbox's per-VM and per-call costs.
@@ -30,7 +32,8 @@ struct Benchmarks {
         let sizes = quick ? [1_000_000] : [1_000_000, 10_000_000]
         for n in sizes {
             let market = SyntheticMarket(count: n)
-            for op in kernelOps where only?.contains(op.name) ?? true {
+            if only?.contains("from_signals") ?? true { _ = fromSignalsInputs(market) }
+            for op in kernelOps + [fromSignals] where only?.contains(op.name) ?? true {
                 let runs = n >= 10_000_000 ? 5 : (quick ? 7 : 11)
                 let seconds = op.measure(market, runs)
                 results.append(Result(op: op.name, n: n, key: "median_ns_per_bar", value: seconds * 1e9 / Double(n)))
@@ -39,7 +42,7 @@ struct Benchmarks {
         }
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
-            results.append(Result(op: op.name, n: op.n, key: "median_ns_per_call", value: value))
+            results.append(Result(op: op.name, n: op.n, key: op.name == "hypothesis_eval" ? "median_ns_per_bar" : "median_ns_per_call", value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
         }
         if json {
@@ -138,6 +141,34 @@ let kernelOps: [KernelOp] = [
     KernelOp(name: "spearman") { $0.outputs[0][$0.count / 2] = Stats.spearman($0.c, UnsafeBufferPointer($0.other)) },
 ]
 
+/// `from_signals`: the engine on random ~1% entry and exit masks with fees (vectorbt's benchmark).
+let fromSignals = KernelOp(name: "from_signals") { m in
+    let (market, signals) = fromSignalsInputs(m)
+    var config = BacktestConfig()
+    config.fill = .close
+    config.funding = false
+    let result = try? Backtester.run(market, signals: signals, config: config)
+    m.outputs[0][m.count / 2] = result?.equity.last ?? 0
+}
+
+/// Inputs are built once per market, outside the timed region.
+nonisolated(unsafe) var fromSignalsCache: [Int: (MarketColumns, SignalMasks)] = [:]   // bench is single-threaded
+func fromSignalsInputs(_ m: SyntheticMarket) -> (MarketColumns, SignalMasks) {
+    if let cached = fromSignalsCache[m.count] { return cached }
+    var seed: UInt64 = 99
+    func mask() -> [Double] {
+        (0..<m.count).map { _ in
+            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            return (seed >> 33) % 100 == 0 ? 1 : 0
+        }
+    }
+    let time = (0..<m.count).map { 1.6e12 + Double($0) * 3.6e6 }
+    let inputs = (MarketColumns(time: time, open: Array(m.open), high: Array(m.high), low: Array(m.low), close: Array(m.close)),
+                  SignalMasks(entries: mask(), exits: mask()))
+    fromSignalsCache[m.count] = inputs
+    return inputs
+}
+
 struct VMOp: Sendable {
     let name: String
     let n: Int
@@ -186,5 +217,30 @@ let vmOps: [VMOp] = [
         let withCalls = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + s:count() end")
         let loopOnly = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + 1 end")
         return (withCalls - loopOnly) * 1e9 / Double(calls)
+    },
+    // One full hypothesis evaluation on 50k 1h bars: fresh VM, script, factor, rank IC, signal
+    // report and backtest (strategies/funding_fade.lua's shape, on the close instead of funding).
+    VMOp(name: "hypothesis_eval", n: 50_000) {
+        let source = """
+            hypothesis { name = "bench", rationale = "z-score fade" }
+            local lookback = param.int("lookback", 24, 336, 72)
+            local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
+            function factor(d) return -zscore(d.close, lookback) end
+            function signal(d, f) return { long = gt(f, entry_z), short = lt(f, -entry_z), exit = lt(abs(f), 0.5) } end
+            strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, max_hold = 48 }
+            """
+        var bars = Bars(symbol: "BENCHUSDT", interval: "1h")
+        bars.time = vmData.column("time")!.values; bars.open = vmData.column("open")!.values; bars.high = vmData.column("high")!.values
+        bars.low = vmData.column("low")!.values; bars.close = vmData.column("close")!.values; bars.volume = vmData.column("volume")!.values
+        bars.fundingEvents = stride(from: 0, to: 50_000, by: 8).map { (bars.time[$0], 0.0001) }
+        let configuration = Configuration.defaults
+        return medianSeconds(21) {
+            do {
+                let run = try ScriptRun.execute(source: source, path: "bench.lua", bars: bars, configuration: configuration) { _ in }
+                blackHole(run.metrics)
+            } catch {
+                fatalError("hypothesis_eval failed: \(error)")
+            }
+        } * 1e9 / 50_000
     },
 ]

@@ -114,6 +114,10 @@ int llma_pcall(lua_State *L, int nargs, int nresults);
 const char *llma_last_traceback(lua_State *L, size_t *length);
 /* Pushes the user's global `name` without strict-globals errors (nil if undefined). */
 int llma_get_user_global(lua_State *L, const char *name);
+/* Pops the value on top into the table below it, as t[field] or t[index]; on failure pops the
+ * value too and leaves the error message. */
+int llma_set_field(lua_State *L, const char *field);
+int llma_set_index(lua_State *L, int64_t index);
 /* Pushes the host table's field `name` (a prelude helper such as evaluate_signal). */
 int llma_get_host_field(lua_State *L, const char *name);
 /* Pushes the builtin `name` (such as `d`), nil if there is none. */

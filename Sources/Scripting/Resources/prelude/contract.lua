@@ -152,3 +152,36 @@ function host.evaluate_signal(signal_fn, data, f)
                                     masks.short_entries, masks.short_exits)
   if err then error(err, 0) end
 end
+
+-- backtest { entries = m, exits = m, ... }: a backtest from inside a plain script. Masks are
+-- entries/exits/short_entries/short_exits or the short form long/short/exit; settings as in
+-- strategy{}. Returns a table of metrics (total_return, sharpe, max_drawdown, ...), `equity`
+-- (a Series) and `trades` (a list of tables).
+local backtest_masks = { entries = true, exits = true, short_entries = true, short_exits = true,
+                         long = true, short = true, exit = true }
+
+function backtest(t)
+  expect_table("backtest", t)
+  if host.backtest == nil then fail("backtest{} is not available here", 2) end
+  local options = {}
+  for k, v in pairs(t) do
+    if backtest_masks[k] then
+      if type(v) ~= "userdata" then fail(string.format("backtest: '%s' must be a mask, got %s", k, type(v)), 2) end
+    elseif strategy_fields[k] then
+      if type(v) ~= strategy_fields[k] then
+        fail(string.format("backtest: %s must be a %s, got %s", k, strategy_fields[k], type(v)), 2)
+      end
+      options[#options + 1] = k
+      options[#options + 1] = v
+    else
+      local names = {}
+      for name in pairs(backtest_masks) do names[name] = true end
+      for name in pairs(strategy_fields) do names[name] = true end
+      fail(string.format("backtest: unknown field '%s' (fields: %s)", tostring(k), field_list(names)), 2)
+    end
+  end
+  local result, err = host.backtest(t.entries, t.exits, t.short_entries, t.short_exits, t.long, t.short, t.exit,
+                                    table.unpack(options))
+  if err then fail(err, 2) end
+  return result
+end

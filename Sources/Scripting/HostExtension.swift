@@ -1,0 +1,35 @@
+/// A value crossing between a script and a host extension.
+public enum HostValue: Sendable {
+    case none
+    case number(Double)
+    case boolean(Bool)
+    case string(String)
+    case series([Double], isMask: Bool)
+    /// A Lua table with string keys, in this order.
+    case table([(String, HostValue)])
+    /// A Lua array.
+    case list([HostValue])
+
+    public var number: Double? { if case .number(let x) = self { return x }; return nil }
+    public var string: String? { if case .string(let s) = self { return s }; return nil }
+}
+
+/// A function the embedding program adds to every sandbox, reached from the prelude as
+/// `host.<name>(...)` (LLMAlpha adds `backtest`, which the prelude's `backtest{}` calls).
+///
+/// Arguments arrive as values (Series copied); the result is pushed back as Lua values. A thrown
+/// message becomes `nil, message` in Lua, so the prelude raises it at the script's line.
+public struct HostExtension: Sendable {
+    public let name: String
+    public let call: @Sendable ([HostValue]) -> Result<HostValue, HostExtensionError>
+
+    public init(name: String, call: @escaping @Sendable ([HostValue]) -> Result<HostValue, HostExtensionError>) {
+        self.name = name
+        self.call = call
+    }
+}
+
+public struct HostExtensionError: Error, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+}

@@ -1,0 +1,224 @@
+import ArgumentParser
+import Foundation
+import LLMAlpha
+
+struct BacktestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backtest",
+        abstract: "Backtest strategy scripts on perpetual futures data.",
+        subcommands: [BacktestRunCommand.self],
+        defaultSubcommand: BacktestRunCommand.self)
+}
+
+struct BacktestRunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Backtest a strategy script on one or more symbols.",
+        discussion: """
+            The script's signal(d, f) gives the entry and exit masks and strategy{} the settings; flags here
+            override them. Fills are at the next bar's open unless --fill close (optimistic, for comparison
+            with tools that fill at the signal bar's close). Funding is paid at every settlement.
+
+            Examples:
+              llmalpha backtest run -s BTC -S rsi_mr                 strategies/rsi_mr.lua on BTCUSDT 1h
+              llmalpha backtest run -s BTC,ETH,SOL -S sma_trend       each symbol, then a summary
+              llmalpha backtest run -s ETH -S strategies/funding_fade.lua --from 2024-01-01 --fees 0.0002
+              llmalpha backtest run -s BTC -S sma_trend --report sma_trend.html --json
+
+            Exit status: 0 ok, 1 script or strategy error, 2 usage, 3 resource limit, 4 data error.
+            """)
+
+    @Option(name: [.customShort("s"), .customLong("symbols")], help: ArgumentHelp("Symbols, comma-separated; BTC means BTCUSDT. (default: data.symbol)", valueName: "BTC,ETH"))
+    var symbols: String?
+
+    @Option(name: [.customShort("S"), .customLong("strategy")], help: ArgumentHelp("A name in strategies/ (rsi_mr, S003) or a path to a .lua file.", valueName: "name"))
+    var strategy: String
+
+    @Option(name: .shortAndLong, help: "Bar interval, e.g. 1h. (default: data.interval)")
+    var interval: String?
+
+    @Option(help: ArgumentHelp("First bar: YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or ms.", valueName: "date"))
+    var from: String?
+
+    @Option(help: ArgumentHelp("Last bar, same forms; a bare date includes that day.", valueName: "date"))
+    var to: String?
+
+    @Option(help: ArgumentHelp("Taker fee per side as a fraction (0.0004 = 4 bps), over strategy{}.", valueName: "fraction"))
+    var fees: Double?
+
+    @Option(help: ArgumentHelp("Slippage per fill as a fraction (0.0002 = 2 bps), over strategy{}.", valueName: "fraction"))
+    var slippage: Double?
+
+    @Option(help: ArgumentHelp("next_open (default) or close.", valueName: "mode"))
+    var fill: String?
+
+    @Option(name: .customLong("param"), help: ArgumentHelp("Set a param.* value (repeatable).", valueName: "name=value"))
+    var parameters: [String] = []
+
+    @Option(help: ArgumentHelp("Write a self-contained HTML report (one file per symbol when several).", valueName: "out.html"))
+    var report: String?
+
+    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Store root. (default: ./data; env LLMALPHA_DATA_DIR)", valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
+    var config: String?
+
+    @OptionGroup var sandboxOptions: SandboxOptions
+    @OptionGroup var outputOptions: OutputOptions
+
+    func validate() throws {
+        if let fill, BacktestConfig.Fill(rawValue: fill) == nil {
+            throw ValidationError("--fill must be next_open or close, got '\(fill)'")
+        }
+        if let interval, Interval.milliseconds(interval) == nil {
+            throw ValidationError("--interval must look like 1m, 5m, 1h, 4h or 1d, got '\(interval)'")
+        }
+        if let symbols, symbols.split(separator: ",").isEmpty { throw ValidationError("--symbols needs at least one symbol") }
+        for p in parameters where p.split(separator: "=", maxSplits: 1).count != 2 {
+            throw ValidationError("--param must look like name=value, got '\(p)'")
+        }
+    }
+
+    /// strategies/<name>.lua, strategies/<name>-*.lua (S003), or a path.
+    static func resolveStrategy(_ name: String, paths: ProjectPaths) throws -> String {
+        if name.hasSuffix(".lua") || name.contains("/") { return name }
+        let folders = [FileManager.default.currentDirectoryPath + "/strategies"] + (paths.root.map { [$0 + "/strategies"] } ?? [])
+        for folder in folders {
+            let exact = folder + "/\(name).lua"
+            if FileManager.default.fileExists(atPath: exact) { return exact }
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            if let match = files.sorted().first(where: { $0.hasPrefix(name + "-") && $0.hasSuffix(".lua") }) { return folder + "/" + match }
+        }
+        let known = folders.flatMap { ((try? FileManager.default.contentsOfDirectory(atPath: $0)) ?? []).filter { $0.hasSuffix(".lua") } }
+        let names = Array(Set(known.map { String($0.dropLast(4)) })).sorted()
+        throw CommandFailure(status: .usage, description: "no strategy '\(name)' in strategies/ (have: \(names.joined(separator: ", ")))")
+    }
+
+    func run() throws {
+        let paths = ProjectPaths()
+        var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
+                                                   environment: ProcessInfo.processInfo.environment)
+        if let dataDirectory { configuration.dataDirectory = dataDirectory }
+        if let interval { configuration.interval = interval }
+        sandboxOptions.apply(to: &configuration)
+        let script = try Self.resolveStrategy(strategy, paths: paths)
+        let source = try ScriptRun.readScript(at: script)
+        var overrides: [String: String] = [:]
+        for p in parameters {
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            overrides[parts[0]] = parts[1]
+        }
+        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        let fromMs = try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) }
+        let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
+        let list = (symbols ?? configuration.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
+        let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
+        var runs: [ScriptRun] = []
+        for symbol in list {
+            let bars = try BarsRequest(symbol: symbol, interval: configuration.interval, from: fromMs, to: toMs).load(from: store)
+            if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.interval) (\(bars.count) bars)...") }
+            let printed = PrintBuffer(capture: true)
+            let run: ScriptRun
+            do {
+                run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration, parameters: overrides,
+                                            adjustBacktest: { c in
+                                                if let fee { c.fee = fee }
+                                                if let slip { c.slippage = slip }
+                                                if let fillMode { c.fill = fillMode }
+                                            }, print: { printed.write($0) })
+            } catch {
+                throw CommandFailure(status: ExitStatus(rawValue: error.exitCode) ?? .scriptError, description: "\(symbol): \(error)")
+            }
+            guard run.backtest != nil else {
+                throw CommandFailure(status: .scriptError,
+                                     description: "\(script): defines no signal(d, f), so there is nothing to backtest (hint: return { long = mask, exit = mask } from signal)")
+            }
+            runs.append(run)
+        }
+        if let report {
+            for run in runs {
+                let path = runs.count == 1 ? report : Self.perSymbolPath(report, run.bars.symbol)
+                let title = "\(run.result.hypothesis?.name ?? (script as NSString).lastPathComponent) — \(run.bars.symbol) \(run.bars.interval)"
+                try OutputTable.write(HTMLReport.render(title: title, bars: run.bars, result: run.backtest!, metrics: run.metrics!,
+                                                        generated: "llmalpha \(LLMAlphaVersion.current), \(TimeBound.format(Date().timeIntervalSince1970 * 1000)) UTC"),
+                                      to: path)
+                if !outputOptions.json { Console.note("report: \(path)") }
+            }
+        }
+        if outputOptions.json {
+            Console.out(JSONValue.object([
+                ("strategy", .string(script)),
+                ("runs", .array(runs.map(Self.json))),
+            ]).rendered + "\n")
+            return
+        }
+        if runs.count == 1, let run = runs.first {
+            Console.out(RunReport.dataLine(run.bars) + "\n")
+            if let r = run.signalReport { Console.out(RunReport.signalLines(r).joined(separator: "\n") + "\n\n") }
+            Console.out(RunReport.backtestLines(run.metrics!, run.backtest!.config).joined(separator: "\n") + "\n")
+        } else {
+            Console.out(Self.summary(runs))
+        }
+    }
+
+    static func perSymbolPath(_ path: String, _ symbol: String) -> String {
+        let ext = (path as NSString).pathExtension
+        let base = ext.isEmpty ? path : String(path.dropLast(ext.count + 1))
+        return "\(base)-\(symbol)" + (ext.isEmpty ? "" : ".\(ext)")
+    }
+
+    static func summary(_ runs: [ScriptRun]) -> String {
+        func row(_ cells: [String]) -> String {
+            let widths = [10, 7, 9, 8, 7, 8, 7, 7, 6]
+            return zip(cells, widths).enumerated().map { i, pair in
+                let (cell, width) = pair
+                let pad = String(repeating: " ", count: max(0, width - cell.count))
+                return i == 0 ? cell + pad : pad + cell
+            }.joined(separator: " ")
+        }
+        var lines = [row(["symbol", "bars", "return", "CAGR", "Sharpe", "max DD", "trades", "win", "PF"])]
+        for run in runs {
+            let m = run.metrics!
+            lines.append(row([run.bars.symbol, "\(run.bars.count)", RunReport.percent(m.totalReturn), RunReport.percent(m.cagr),
+                              RunReport.number(m.sharpe), RunReport.percent(m.maxDrawdown, sign: false), "\(m.trades)",
+                              RunReport.percent(m.winRate, digits: 0, sign: false), RunReport.number(m.profitFactor)]))
+        }
+        let sharpes = runs.map { $0.metrics!.sharpe }.filter(\.isFinite)
+        if !sharpes.isEmpty {
+            lines.append(String(format: "mean Sharpe %.2f over %d symbols; %d of %d with a positive return", sharpes.reduce(0, +) / Double(sharpes.count),
+                                sharpes.count, runs.filter { $0.metrics!.totalReturn > 0 }.count, runs.count))
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func json(_ run: ScriptRun) -> JSONValue {
+        let m = run.metrics!, b = run.backtest!
+        let metrics: [(String, JSONValue)] = [
+            ("total_return", .number(m.totalReturn)), ("cagr", .number(m.cagr)), ("sharpe", .number(m.sharpe)),
+            ("sortino", .number(m.sortino)), ("bar_sharpe", .number(m.barSharpe)), ("max_drawdown", .number(m.maxDrawdown)),
+            ("max_drawdown_bars", .number(Double(m.maxDrawdownBars))), ("max_drawdown_days", .number(m.maxDrawdownDays)),
+            ("calmar", .number(m.calmar)), ("trades", .number(Double(m.trades))), ("win_rate", .number(m.winRate)),
+            ("profit_factor", .number(m.profitFactor)), ("average_edge", .number(m.averageEdge)), ("exposure", .number(m.exposure)),
+            ("turnover", .number(m.turnover)), ("price_pnl", .number(m.pricePnL)), ("fee_pnl", .number(m.feePnL)),
+            ("funding_pnl", .number(m.fundingPnL)), ("breakeven_fee", .number(m.breakevenFee)), ("days", .number(m.days)),
+        ]
+        return .object([
+            ("symbol", .string(run.bars.symbol)), ("interval", .string(run.bars.interval)), ("bars", .number(Double(run.bars.count))),
+            ("first_open_time", .optionalNumber(run.bars.time.first)), ("last_open_time", .optionalNumber(run.bars.time.last)),
+            ("settings", .object([("fill", .string(b.config.fill.rawValue)), ("fee", .number(b.config.fee)),
+                                  ("slippage", .number(b.config.slippage)), ("size", .number(b.config.size)),
+                                  ("stop_loss", .optionalNumber(b.config.stopLoss)), ("take_profit", .optionalNumber(b.config.takeProfit)),
+                                  ("trailing_stop", .optionalNumber(b.config.trailingStop)),
+                                  ("max_hold", .optionalNumber(b.config.maxHold.map(Double.init))), ("funding", .bool(b.config.funding))])),
+            ("metrics", .object(metrics)),
+            ("trades", .array(b.trades.map { t in
+                .object([("side", .string(t.direction > 0 ? "long" : "short")), ("entry_time", .number(t.entryTime)),
+                         ("exit_time", .number(t.exitTime)), ("entry_price", .number(t.entryPrice)), ("exit_price", .number(t.exitPrice)),
+                         ("units", .number(t.units)), ("price_pnl", .number(t.pricePnL)), ("fees", .number(t.fees)),
+                         ("funding", .number(t.funding)), ("net_pnl", .number(t.netPnL)), ("return", .number(t.returnFraction)),
+                         ("bars", .number(Double(t.barsHeld))), ("exit_reason", .string(t.exitReason.rawValue))])
+            })),
+        ])
+    }
+}
