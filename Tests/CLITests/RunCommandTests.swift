@@ -39,7 +39,7 @@ struct RunCommandTests {
         }
     }
 
-    @Test("--json is one document with the report", arguments: ["examples/funding_fade.lua"])
+    @Test("--json is one document with the report", arguments: ["strategies/funding_fade.lua"])
     func json(script: String) throws {
         let r = try CLI.run(["run", script, "--json", "--from", "2023-01-01"])
         #expect(r.status == 0, "\(r.stderr)")

@@ -15,7 +15,7 @@ struct RunCommand: ParsableCommand {
 
             Examples:
               llmalpha run examples/rsi_reversion.lua
-              llmalpha run examples/funding_fade.lua --symbol ETH --param lookback=96
+              llmalpha run strategies/funding_fade.lua --symbol ETH --param lookback=96
               llmalpha run examples/indicators.lua --from 2024-01-01 --output indicators.csv
               llmalpha run my.lua --data my-bars.csv --timeout 5 --json
 

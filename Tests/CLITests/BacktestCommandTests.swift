@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+@Suite("llmalpha backtest run")
+struct BacktestCommandTests {
+    @Test("A strategy by name on one symbol prints the signal report and the backtest")
+    func oneSymbol() throws {
+        let r = try CLI.run(["backtest", "run", "-s", "BTC", "-S", "rsi_mr", "--from", "2024-01-01"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("signal      "))
+        #expect(r.stdout.contains("backtest    next_open fills, fee 4.0 bps/side, slippage 1.0 bps, funding paid, stop 4.0%, max hold 48 bars"))
+        #expect(r.stdout.contains("P&L: price "))
+    }
+
+    @Test("Several symbols give a summary; --json has every metric and trade; --report writes one HTML per symbol")
+    func severalSymbols() throws {
+        try CLI.withScratch { dir in
+            let report = dir.appendingPathComponent("r.html").path
+            let r = try CLI.run(["backtest", "run", "-s", "BTC,ETH", "-S", "sma_trend", "--from", "2024-01-01", "--fees", "0.0002",
+                                 "--fill", "close", "--json", "--report", report])
+            #expect(r.status == 0, "\(r.stderr)")
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let runs = try #require(doc["runs"] as? [[String: Any]])
+            #expect(runs.map { $0["symbol"] as? String } == ["BTCUSDT", "ETHUSDT"])
+            let settings = try #require(runs[0]["settings"] as? [String: Any])
+            #expect(settings["fee"] as? Double == 0.0002 && settings["fill"] as? String == "close")
+            let metrics = try #require(runs[0]["metrics"] as? [String: Any])
+            for key in ["total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar", "trades", "win_rate", "profit_factor",
+                        "average_edge", "exposure", "turnover", "price_pnl", "fee_pnl", "funding_pnl", "breakeven_fee"] {
+                #expect(metrics[key] != nil, "missing \(key)")
+            }
+            let trades = try #require(runs[0]["trades"] as? [[String: Any]])
+            #expect(trades.count == metrics["trades"] as? Int)
+            for symbol in ["BTCUSDT", "ETHUSDT"] {
+                let html = try String(contentsOfFile: dir.appendingPathComponent("r-\(symbol).html").path, encoding: .utf8)
+                #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("http://") && !html.contains("https://"))
+            }
+        }
+    }
+
+    @Test("Bad strategies and settings exit with clear errors", arguments: [
+        (["-S", "nope"], Int32(2), "no strategy 'nope' in strategies/"),
+        (["-S", "examples/hello.lua"], 1, "defines no signal(d, f)"),
+        (["-S", "rsi_mr", "--fees", "1.5"], 1, "fees must be a fraction in 0...0.1"),
+        (["-S", "rsi_mr", "--fill", "later"], 2, "--fill must be next_open or close"),
+        (["-S", "rsi_mr", "-s", "NOPE"], 4, "no data for NOPEUSDT"),
+    ])
+    func errors(flags: [String], status: Int32, message: String) throws {
+        let r = try CLI.run(["backtest", "run"] + flags)
+        #expect(r.status == status, "\(r.stderr)")
+        #expect(r.stderr.contains(message), "\(r.stderr)")
+    }
+
+    @Test("backtest{} in a plain script returns metrics, equity and trades")
+    func luaBacktest() throws {
+        try CLI.withScratch { dir in
+            let script = dir.appendingPathComponent("bt.lua")
+            CLI.write("""
+                local fast, slow = sma(d.close, 24), sma(d.close, 168)
+                local r = backtest { long = crossover(fast, slow), exit = crossunder(fast, slow), fees = 0.0004 }
+                print(r.n_trades == #r.trades, #r.equity == #d.close, r.trades[1].side, type(r.sharpe))
+                local ok, err = pcall(backtest, { long = d.close })
+                print(err)
+                """, to: script)
+            let r = try CLI.run(["run", script.path, "--from", "2024-01-01"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.hasPrefix("true\ttrue\tlong\tnumber\n"))
+            #expect(r.stdout.contains("backtest: 'long' must be a mask"))
+        }
+    }
+}
