@@ -216,6 +216,9 @@ enum RunReport {
         if let t = c.trailingStop { setup += ", trailing \(percent(t, sign: false))" }
         if let h = c.maxHold { setup += ", max hold \(h) bars" }
         if c.fill == .close { setup += " (optimistic: fills at the signal bar's close)" }
+        if m.trades == 0 {
+            return ["backtest    " + setup, "            no trades: the entry masks never fired a fill, so there is no return, Sharpe or win rate to report"]
+        }
         return [
             "backtest    " + setup,
             "            return \(percent(m.totalReturn)) (CAGR \(percent(m.cagr))), Sharpe \(number(m.sharpe)) (daily, √365), Sortino \(number(m.sortino)), bar Sharpe \(number(m.barSharpe))",
