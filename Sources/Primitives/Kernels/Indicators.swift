@@ -15,13 +15,15 @@ extension Indicators {
     /// is within TA-Lib's 1e-8 of zero (a flat market) the value is 0, as in TA-Lib.
     /// NaN/±infinity: NaN at that bar, and the recursion restarts after it (another `window` bars
     /// of warm-up).
-    /// - Complexity: O(n), no allocation.
+    /// - Complexity: O(n); allocates a 2 KB scratch block.
     package static func rsi(_ x: UnsafeBufferPointer<Double>, window w: Int,
                             into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
         let n = x.count
         let reciprocal = 1.0 / Double(w), halfReciprocal = 0.5 * reciprocal
         let a = Double(w - 1) * reciprocal, a2 = a * a
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: rsiBlock)
+        defer { scratch.deallocate() }
         var pos = 0
         while pos < n {
             let run = Runs.finite(x, from: pos)
@@ -40,27 +42,56 @@ extension Indicators {
             loss *= reciprocal
             gain *= reciprocal
             out[first] = rsiValue(gain, loss)
-            // Two bars per step (see `Rolling.ema`): one multiply-add per two bars on each
-            // loop-carried path.
+            // Blocks of `rsiBlock` bars in two phases: phase 1 runs the recursions and parks the
+            // averages (gain in `out`, loss in `scratch`); phase 2 turns them into RSI two bars at
+            // a time, so the divide is a packed `divpd` off the loop-carried path. Blocks have
+            // even length (except the run's last), so the pairing of bars matches one long loop.
             var i = first + 1
-            while i + 1 < run.hi {
-                let c0 = x[i] - x[i - 1], c1 = x[i + 1] - x[i]
-                // (c + |c|)·(r/2) is exactly max(c, 0)·r (doubling and halving are exact) and
-                // needs no branch; likewise (|c| - c)·(r/2) for the loss.
-                let up0 = (c0 + c0.magnitude) * halfReciprocal, down0 = (c0.magnitude - c0) * halfReciprocal
-                let up1 = (c1 + c1.magnitude) * halfReciprocal, down1 = (c1.magnitude - c1) * halfReciprocal
-                out[i] = rsiValue(gain * a + up0, loss * a + down0)
-                gain = gain * a2 + (up0 * a + up1)
-                loss = loss * a2 + (down0 * a + down1)
-                out[i + 1] = rsiValue(gain, loss)
-                i += 2
-            }
-            if i < run.hi {
-                let c = x[i] - x[i - 1]
-                out[i] = rsiValue(gain * a + (c + c.magnitude) * halfReciprocal,
-                                  loss * a + (c.magnitude - c) * halfReciprocal)
+            while i < run.hi {
+                let blockStart = i
+                let blockEnd = Swift.min(blockStart + rsiBlock, run.hi)
+                // Phase 1, two bars per step (see `Rolling.ema`): one multiply-add per two bars on
+                // each loop-carried path.
+                while i + 1 < blockEnd {
+                    let c0 = x[i] - x[i &- 1], c1 = x[i &+ 1] - x[i]
+                    // (c + |c|)·(r/2) is exactly max(c, 0)·r (doubling and halving are exact) and
+                    // needs no branch; likewise (|c| - c)·(r/2) for the loss.
+                    let up0 = (c0 + c0.magnitude) * halfReciprocal, down0 = (c0.magnitude - c0) * halfReciprocal
+                    let up1 = (c1 + c1.magnitude) * halfReciprocal, down1 = (c1.magnitude - c1) * halfReciprocal
+                    out[i] = gain * a + up0
+                    scratch[i &- blockStart] = loss * a + down0
+                    gain = gain * a2 + (up0 * a + up1)
+                    loss = loss * a2 + (down0 * a + down1)
+                    out[i &+ 1] = gain
+                    scratch[i &+ 1 &- blockStart] = loss
+                    i += 2
+                }
+                if i < blockEnd {            // the run's last bar
+                    let c = x[i] - x[i &- 1]
+                    out[i] = gain * a + (c + c.magnitude) * halfReciprocal
+                    scratch[i &- blockStart] = loss * a + (c.magnitude - c) * halfReciprocal
+                    i += 1
+                }
+                // Phase 2.
+                var j = blockStart
+                while j + 1 < blockEnd {
+                    store2(rsiValues(load2(out, j), load2(scratch, j &- blockStart)), out, j)
+                    j += 2
+                }
+                if j < blockEnd { out[j] = rsiValue(out[j], scratch[j &- blockStart]) }
             }
         }
+    }
+
+    /// Bars per block of `rsi`'s two phases (even; the scratch stays in L1).
+    private static let rsiBlock = 256
+
+    /// `rsiValue` of two lanes.
+    @inline(__always)
+    private static func rsiValues(_ gain: SIMD2<Double>, _ loss: SIMD2<Double>) -> SIMD2<Double> {
+        let total = gain + loss
+        let flat = (total .> -0.00000001) .& (total .< 0.00000001)    // taIsZero
+        return (100 * (gain / total)).replacing(with: 0, where: flat)
     }
 
     @inline(__always)
@@ -193,7 +224,7 @@ extension Indicators {
     /// `Rolling.standardDeviation`: exact on prices near 1e5 where TA-Lib's Σx² loses digits, and
     /// a variance under 1e-8 is not flushed to 0; the middle band is `Rolling.mean`'s value.
     /// A constant window gives three equal bands. NaN/±infinity: NaN for every window holding it.
-    /// - Complexity: O(n) amortised, no allocation.
+    /// - Complexity: O(n) amortised, allocates a 2 KB scratch block.
     package static func bollingerBands(_ x: UnsafeBufferPointer<Double>, window w: Int, deviations k: Double,
                                        upper: UnsafeMutableBufferPointer<Double>,
                                        middle: UnsafeMutableBufferPointer<Double>,
@@ -438,7 +469,8 @@ extension Indicators {
         let n = x.count
         writeNaN(out, 0, Swift.min(p, n))
         guard p < n else { return }
-        for i in p..<n { out[i] = x[i] / x[i - p] - 1 }
+        // `&-`: i - p >= 0 here, and an overflow check per bar kept the loop from vectorising.
+        for i in p..<n { out[i] = x[i] / x[i &- p] - 1 }
     }
 
     /// Log return `log(x / x[t-periods])`.
