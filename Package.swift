@@ -27,6 +27,10 @@ let package = Package(
         .systemLibrary(
             name: "CLua", pkgConfig: "lua5.4",
             providers: [.apt(["liblua5.4-dev", "pkg-config"])]),
+        // libedit (apt libedit-dev) for the REPL's line editing, history and completion.
+        .systemLibrary(
+            name: "CEditLine", pkgConfig: "libedit",
+            providers: [.apt(["libedit-dev", "pkg-config"])]),
         // The only C we write: trampolines, sandbox hook, capped allocator, strict globals, Series userdata.
         .target(name: "LuaSandboxC", dependencies: ["CLua"]),
         // Pure numeric core: Series kernels and the primitive registry. No Lua, IO or async.
@@ -43,7 +47,7 @@ let package = Package(
                                                  .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
-            "LLMAlpha", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            "LLMAlpha", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
         .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LLMAlpha"],

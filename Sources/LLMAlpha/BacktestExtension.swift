@@ -4,12 +4,19 @@ import Scripting
 
 /// `backtest{}` inside scripts: runs the engine on the script's own bars and hands back metrics,
 /// the equity curve and the trades as Lua values.
-enum BacktestExtension {
+public enum BacktestExtension {
     static let maskNames = ["entries", "exits", "short_entries", "short_exits", "long", "short", "exit"]
 
-    static func make(bars: Bars) -> HostExtension {
+    /// For a script over fixed bars.
+    public static func make(bars: Bars) -> HostExtension {
         let market = MarketColumns(bars: bars)
-        return HostExtension(name: "backtest") { arguments in
+        return make { market }
+    }
+
+    /// For a REPL session whose data can change: `market` gives the bars `d` holds now.
+    public static func make(market currentMarket: @escaping @Sendable () -> MarketColumns) -> HostExtension {
+        HostExtension(name: "backtest") { arguments in
+            let market = currentMarket()
             var masks = [[Double]?](repeating: nil, count: maskNames.count)
             for (i, name) in maskNames.enumerated() where i < arguments.count {
                 switch arguments[i] {

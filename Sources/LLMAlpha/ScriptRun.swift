@@ -50,6 +50,14 @@ public struct ScriptRun: Sendable {
         let runner = runner ?? ScriptRunner(limits: configuration.sandbox)
         let result = try runner.run(source: source, chunkName: path, data: DataTable(bars: bars), parameters: parameters,
                                     extensions: [BacktestExtension.make(bars: bars)], print: print)
+        return try analyze(result, path: path, bars: bars, configuration: configuration, adjustBacktest: adjustBacktest)
+    }
+
+    /// The reports of a finished script's layers: factor IC, signal report, backtest. Used by
+    /// ``execute(source:path:bars:configuration:parameters:runner:adjustBacktest:print:)`` and by
+    /// the REPL's `.load`.
+    public static func analyze(_ result: ScriptResult, path: String, bars: Bars, configuration: Configuration,
+                               adjustBacktest: @Sendable (inout BacktestConfig) -> Void = { _ in }) throws(ScriptError) -> ScriptRun {
         var ic: [FactorIC] = []
         if let factor = result.factor {
             ic = FactorIC.compute(factor: factor, close: bars.close, horizons: configuration.factorHorizons)

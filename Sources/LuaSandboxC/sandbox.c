@@ -99,6 +99,17 @@ static void llma_hook(lua_State *L, lua_Debug *ar) {
     }
 }
 
+void llma_sandbox_rearm(lua_State *L, double deadline) {
+    llma_sandbox *sb = sandbox_of(L);
+    sb->tripped = LLMA_LIMIT_NONE;
+    sb->instructions_used = 0;
+    sb->output_used = 0;
+    sb->last_refused = 0;
+    sb->deadline = deadline;
+    atomic_store_explicit((_Atomic int *)&sb->interrupt_requested, 0, memory_order_relaxed);
+    lua_sethook(L, llma_hook, LUA_MASKCOUNT, LLMA_HOOK_INTERVAL);
+}
+
 void llma_sandbox_interrupt(llma_sandbox *sb) {
     atomic_store_explicit((_Atomic int *)&sb->interrupt_requested, 1, memory_order_relaxed);
 }

@@ -11,24 +11,28 @@ import Glibc
 /// here only calls Lua API functions that never raise; anything that may raise runs in
 /// LuaSandboxC under `lua_pcall`, and errors come back as ``ScriptError`` values.
 package final class LuaVM {
-    private let sandbox: UnsafeMutablePointer<llma_sandbox>
-    private var state: OpaquePointer?
-    private let data: DataTable
-    private let limits: SandboxLimits
+    let sandbox: UnsafeMutablePointer<llma_sandbox>
+    var state: OpaquePointer?
+    var data: DataTable
+    /// Earlier data tables of a REPL session: Series the script still holds point into them.
+    var retiredData: [DataTable] = []
+    /// Prelude files of `prelude/repl/`, loaded before the globals are sealed.
+    private let repl: Bool
+    let limits: SandboxLimits
     private let overrides: [String: String]
     private let printSink: (String) -> Void
-    private var started = 0.0
+    var started = 0.0
     /// The script's own name for error locations. Lua cuts chunk names to 60 bytes, so the chunk
     /// is loaded under a short token and errors get the full path back in ``takeError``.
-    private var scriptName = ""
+    var scriptName = ""
     static let chunkToken = "script"
 
     // What the prelude reports through the host callbacks.
-    private(set) var hypothesis: HypothesisInfo?
-    private(set) var parameters: [ParameterInfo] = []
-    private(set) var strategy: [(key: String, value: StrategyValue)] = []
-    private var outputSeries: [(name: String, data: UnsafePointer<Double>, count: Int, isMask: Bool)] = []
-    private var consumedOverrides: Set<String> = []
+    var hypothesis: HypothesisInfo?
+    var parameters: [ParameterInfo] = []
+    var strategy: [(key: String, value: StrategyValue)] = []
+    var outputSeries: [(name: String, data: UnsafePointer<Double>, count: Int, isMask: Bool)] = []
+    var consumedOverrides: Set<String> = []
     private var signalLayer: SignalLayer?
     /// Set when a `--param` value was refused: that error is the caller's, not the script's.
     private var usageFailure = false
@@ -42,8 +46,9 @@ package final class LuaVM {
     static let firstExtension: Int32 = 200_000
 
     package init(limits: SandboxLimits, data: DataTable, overrides: [String: String], extensions: [HostExtension] = [],
-                 print: @escaping (String) -> Void) throws(ScriptError) {
+                 repl: Bool = false, print: @escaping (String) -> Void) throws(ScriptError) {
         self.extensions = extensions
+        self.repl = repl
         self.limits = limits
         self.data = data
         self.overrides = overrides
@@ -101,7 +106,7 @@ package final class LuaVM {
         }
         try check(L, llma_set_builtin(L, "d"), "building d")
 
-        for file in Prelude.files {
+        for file in Prelude.files + (repl ? Prelude.replFiles : []) {
             let status = file.bytecode.withUnsafeBufferPointer {
                 llma_run_prelude(L, $0.baseAddress, $0.count, "@prelude/\(file.name)", 1)
             }
@@ -112,7 +117,7 @@ package final class LuaVM {
         try check(L, llma_seal_globals(L), "sealing globals")
     }
 
-    private func check(_ L: OpaquePointer, _ status: Int32, _ what: String) throws(ScriptError) {
+    func check(_ L: OpaquePointer, _ status: Int32, _ what: String) throws(ScriptError) {
         guard status == LUA_OK else {
             let error = takeError(L, kind: .runtime, status: status)
             throw ScriptError(kind: error.kind, message: "\(what): \(error.message)")
@@ -125,7 +130,7 @@ package final class LuaVM {
     package func run(source: String, chunkName: String) throws(ScriptError) {
         guard let L = state else { return }
         scriptName = chunkName
-        let status = withBytes(source) { llma_load(L, $0, $1, "=" + LuaVM.chunkToken) }
+        let status = withLuaBytes(source) { llma_load(L, $0, $1, "=" + LuaVM.chunkToken) }
         if status != LUA_OK {
             throw takeError(L, kind: status == LUA_ERRSYNTAX ? .syntax : .runtime, status: status)
         }
@@ -192,7 +197,7 @@ package final class LuaVM {
 
     /// Pops the error message left by a failed call and classifies it from the host's flags, never
     /// from anything the script could forge.
-    private func takeError(_ L: OpaquePointer, kind: ScriptError.Kind, status: Int32) -> ScriptError {
+    func takeError(_ L: OpaquePointer, kind: ScriptError.Kind, status: Int32) -> ScriptError {
         var length = 0
         let raw: String
         if let text = llma_tostring_if_string(L, -1, &length) {
@@ -331,7 +336,7 @@ package final class LuaVM {
         return PrimitiveError("attempt to use '\(symbol)' on \(kinds.joined(separator: " and ")) (series and numbers only)")
     }
 
-    private func readArguments(_ L: OpaquePointer) -> [ArgumentInput] {
+    func readArguments(_ L: OpaquePointer) -> [ArgumentInput] {
         let count = Int(lua_gettop(L))
         guard count > 0 else { return [] }
         var inputs: [ArgumentInput] = []
@@ -362,7 +367,7 @@ package final class LuaVM {
     /// Pushes `nil, message` so the prelude raises at the script's own line.
     private func refuse(_ L: OpaquePointer, _ message: String) -> Result<Int32, PrimitiveError> {
         lua_pushnil(L)
-        let status = withBytes(message) { llma_push_string(L, $0, $1) }
+        let status = withLuaBytes(message) { llma_push_string(L, $0, $1) }
         if status != LUA_OK { return .failure(PrimitiveError("not enough memory")) }
         return .success(2)
     }
@@ -498,7 +503,7 @@ package final class LuaVM {
         case .none: lua_pushnil(L)
         case .number(let x): lua_pushnumber(L, x)
         case .boolean(let b): lua_pushboolean(L, b ? 1 : 0)
-        case .string(let s): return withBytes(s) { llma_push_string(L, $0, $1) } == LUA_OK
+        case .string(let s): return withLuaBytes(s) { llma_push_string(L, $0, $1) } == LUA_OK
         case .series(let values, let isMask):
             guard let p = llma_push_series(L, Int64(values.count), isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES) else { return false }
             values.withUnsafeBufferPointer { src in
@@ -580,13 +585,6 @@ private final class InstallTable: @unchecked Sendable {
         }
         operatorIds = PrimitiveRegistry.operatorNames.map { Int32(PrimitiveRegistry.id(of: $0)!) }
     }
-}
-
-/// Lua source and messages as bytes with their length: they may hold NUL bytes.
-private func withBytes<R>(_ text: String, _ body: (UnsafePointer<CChar>, Int) -> R) -> R {
-    var bytes = Array(text.utf8CString)
-    let count = bytes.count - 1
-    return bytes.withUnsafeMutableBufferPointer { body($0.baseAddress!, count) }
 }
 
 /// The C trampoline's entry into Swift. A plain function (no captured context): the VM arrives

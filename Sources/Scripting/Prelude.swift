@@ -13,10 +13,18 @@ enum Prelude {
     }
 
     /// In name order, so a later file may build on an earlier one.
-    static let files: [File] = {
-        guard let folder = Bundle.module.url(forResource: "prelude", withExtension: nil),
-              let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+    static let files: [File] = load("prelude")
+
+    /// `prelude/repl/`: help(), value printing and completion for `llmalpha repl` sessions only.
+    static let replFiles: [File] = load("prelude/repl")
+
+    private static func load(_ subfolder: String) -> [File] {
+        guard let base = Bundle.module.url(forResource: "prelude", withExtension: nil) else {
             preconditionFailure("the prelude resource is missing from the build")
+        }
+        let folder = subfolder == "prelude" ? base : base.appendingPathComponent(String(subfolder.dropFirst("prelude/".count)))
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path) else {
+            preconditionFailure("\(subfolder) is missing from the build")
         }
         return names.filter { $0.hasSuffix(".lua") }.sorted().map { name in
             guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else {
@@ -24,7 +32,7 @@ enum Prelude {
             }
             var length = 0
             var error = [CChar](repeating: 0, count: 512)
-            let chunk = "@prelude/\(name)"
+            let chunk = "@\(subfolder)/\(name)"
             let bytes = Array(text.utf8CString)
             guard let compiled = bytes.withUnsafeBufferPointer({ src in
                 llma_compile_chunk(src.baseAddress, bytes.count - 1, chunk, &length, &error, error.count)
@@ -34,5 +42,5 @@ enum Prelude {
             defer { free(compiled) }
             return File(name: name, source: text, bytecode: Array(UnsafeBufferPointer(start: compiled, count: length)))
         }
-    }()
+    }
 }

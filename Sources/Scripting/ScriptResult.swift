@@ -53,6 +53,12 @@ public struct OutputColumn: Sendable, Equatable {
     public let name: String
     public let values: [Double]
     public let isMask: Bool
+
+    public init(name: String, values: [Double], isMask: Bool) {
+        self.name = name
+        self.values = values
+        self.isMask = isMask
+    }
 }
 
 /// The masks a hypothesis's `signal(d, f)` returned (1 = true). `long/short/exit` is the short

@@ -10,11 +10,13 @@ struct LLMAlphaCommand: ParsableCommand {
         discussion: """
             Start here:
               llmalpha run examples/rsi_reversion.lua          run a script on the bundled BTCUSDT 1h data
+              llmalpha repl                                    a Lua prompt with d loaded (tab completes, help(rsi))
+              llmalpha backtest run -s BTC -S rsi_mr           backtest a strategy script
               llmalpha docs                                    every primitive a script can call
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit, 4 data, 5 network, 130 interrupted.
             """,
         version: LLMAlphaVersion.current,
-        subcommands: [RunCommand.self, BacktestCommand.self, DocsCommand.self])
+        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DocsCommand.self])
 
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.

@@ -15,7 +15,8 @@ enum CLI {
         let stderr: String
     }
 
-    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil) throws -> Outcome {
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                    stdin: URL? = nil) throws -> Outcome {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
@@ -27,6 +28,7 @@ enum CLI {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = try stdin.map { try FileHandle(forReadingFrom: $0) } ?? FileHandle.nullDevice
         try process.run()
         // Read both pipes to the end before waiting, so a large output cannot block the child.
         let group = DispatchGroup()

@@ -74,6 +74,9 @@ typedef struct llma_series {
 lua_State *llma_sandbox_open(llma_sandbox *sb);   /* NULL if the state or its libraries cannot be built */
 void llma_sandbox_close(lua_State *L);
 void llma_sandbox_interrupt(llma_sandbox *sb);    /* async-safe: stops the script at its next hook */
+/* Clears a tripped limit and the counters and sets a new deadline: each REPL line gets the full
+ * limits again, and a runaway line leaves the session usable. */
+void llma_sandbox_rearm(lua_State *L, double deadline);
 double llma_monotonic_seconds(void);
 
 /* ---- set-up, each under lua_pcall; return a Lua status (LUA_OK = 0) and leave an error message

@@ -108,6 +108,27 @@ enum Runs {
         return BarRun(lo: lo, hi: hi)
     }
 
+    /// The first index in `start..<limit` where `a` is not finite, or `limit`. For kernels that
+    /// check an L1-sized block just before computing it, instead of scanning the whole run first
+    /// (at n = 1M the inputs do not stay in cache between a full scan and the compute loop).
+    @inline(__always)
+    static func finiteEnd(_ a: UnsafeBufferPointer<Double>, from start: Int, to limit: Int) -> Int {
+        var i = start
+        while i + block <= limit && allFinite(a, i) { i += block }
+        while i < limit && a[i].isFinite { i += 1 }
+        return i
+    }
+
+    /// The first index in `start..<limit` where any of `a`, `b`, `c` is not finite, or `limit`.
+    @inline(__always)
+    static func finiteEnd(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>,
+                          _ c: UnsafeBufferPointer<Double>, from start: Int, to limit: Int) -> Int {
+        var i = start
+        while i + block <= limit && allFinite(a, i) && allFinite(b, i) && allFinite(c, i) { i += block }
+        while i < limit && a[i].isFinite && b[i].isFinite && c[i].isFinite { i += 1 }
+        return i
+    }
+
     /// The next run of non-NaN values (order statistics accept ±infinity as ordinary values).
     @inline(__always)
     static func nonNaN(_ a: UnsafeBufferPointer<Double>, from start: Int) -> BarRun {
@@ -158,6 +179,66 @@ func load2(_ a: UnsafeMutableBufferPointer<Double>, _ i: Int) -> SIMD2<Double> {
 func store2(_ v: SIMD2<Double>, _ a: UnsafeMutableBufferPointer<Double>, _ i: Int) {
     assertInBounds(UnsafeBufferPointer(a), i, 2)
     UnsafeMutableRawPointer(a.baseAddress.unsafelyUnwrapped + i).storeBytes(of: v, as: SIMD2<Double>.self)
+}
+
+/// Lane-wise `a > b ? a : b` (`maxpd`; `b` if either is NaN, like the scalar expression). Written
+/// with `replacing(with:where:)` the compiler sometimes split the lanes into two branches.
+@inline(__always)
+func maxima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
+    #if arch(x86_64)
+    return _mm_max_pd(a, b)
+    #else
+    return b.replacing(with: a, where: a .> b)
+    #endif
+}
+
+/// Lane-wise `a < b ? a : b` (`minpd`; `b` if either is NaN).
+@inline(__always)
+func minima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
+    #if arch(x86_64)
+    return _mm_min_pd(a, b)
+    #else
+    return b.replacing(with: a, where: a .< b)
+    #endif
+}
+
+/// Powers of the decay `a` of a first-order recursion `y[t] = a·y[t-1] + b[t]`, for `recurse4`.
+struct DecayPowers {
+    let a: Double
+    let a4: SIMD2<Double>       // (a⁴, a⁴)
+    let low: SIMD2<Double>      // (a, a²)
+    let high: SIMD2<Double>     // (a³, a⁴)
+
+    init(_ a: Double) {
+        let a2 = a * a, a3 = a2 * a, a4 = a2 * a2
+        self.a = a
+        self.a4 = SIMD2(repeating: a4)
+        low = SIMD2(a, a2)
+        high = SIMD2(a3, a4)
+    }
+}
+
+/// Four steps of `y[t] = a·y[t-1] + b[t]`: `y[j...j+3]` as two pairs from `previous` = y[j-1]
+/// (in both lanes) and `b01` = (b[j], b[j+1]), `b23` = (b[j+2], b[j+3]); `next` is y[j+3] in both
+/// lanes.
+///
+/// With c = a·c + b running over the four inputs (c₀ = b[j]), y[j+m] = a^(m+1)·y[j-1] + c_m: the
+/// only loop-carried work is one multiply and one add per four bars (a bar-by-bar recursion has
+/// one of each per bar, a two-bar step one per two). The c's do not depend on `previous`, so the
+/// out-of-order core overlaps them with the previous group. The state is kept in both lanes and
+/// updated by its own multiply-add: returned as a scalar, the compiler took it from the output
+/// vector and added a broadcast and an extract to the loop-carried path. Rounding differs from
+/// the bar-by-bar form by a few ulps (the powers and the c's are rounded); the recursion damps old
+/// errors.
+@inline(__always)
+func recurse4(_ previous: SIMD2<Double>, _ b01: SIMD2<Double>, _ b23: SIMD2<Double>, _ p: DecayPowers)
+    -> (y01: SIMD2<Double>, y23: SIMD2<Double>, next: SIMD2<Double>) {
+    let c1 = b01[0] * p.a + b01[1]
+    let c2 = c1 * p.a + b23[0]
+    let c3 = c2 * p.a + b23[1]
+    return (previous * p.low + SIMD2(b01[0], c1),
+            previous * p.high + SIMD2(c2, c3),
+            previous * p.a4 + SIMD2(repeating: c3))
 }
 
 /// Correctly rounded square roots of both lanes.

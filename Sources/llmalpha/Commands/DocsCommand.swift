@@ -58,19 +58,7 @@ enum ReferenceDocument {
 
                 """
         }
-        for group in PrimitiveSpec.Group.allCases {
-            let members = specs.filter { $0.group == group }
-            guard !members.isEmpty else { continue }
-            out += "## \(group.rawValue)\n\n"
-            for spec in members {
-                out += "`\(spec.signature)`\n"
-                out += "    \(spec.summary)\n"
-                if spec.placement != .method && spec.placement != .metamethod { out += "    lookback: \(spec.lookback)\n" }
-                if spec.looksAhead { out += "    LOOKS AHEAD: reads future bars\n" }
-                out += "    example: \(spec.example)\n\n"
-            }
-        }
-        return out
+        return out + PrimitiveReference.grouped(specs)
     }
 
     static func json(_ spec: PrimitiveSpec) -> JSONValue {

@@ -124,12 +124,13 @@ final class PrintBuffer: @unchecked Sendable {
 final class InterruptHandler {
     private let source: any DispatchSourceSignal
 
-    init(_ onInterrupt: @escaping @Sendable () -> Void) {
+    /// - Parameter repeatExits: a second Ctrl-C ends the process (`run`); the REPL keeps going.
+    init(repeatExits: Bool = true, _ onInterrupt: @escaping @Sendable () -> Void) {
         signal(SIGINT, SIG_IGN)
         source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
         let pressed = PressCounter()
         source.setEventHandler {
-            if pressed.increment() > 1 { Foundation.exit(ExitStatus.interrupted.rawValue) }
+            if repeatExits, pressed.increment() > 1 { Foundation.exit(ExitStatus.interrupted.rawValue) }
             onInterrupt()
         }
         source.resume()

@@ -185,3 +185,10 @@ function backtest(t)
   if err then fail(err, 2) end
   return result
 end
+
+-- The REPL's `.load` runs several scripts in one session: each starts the contract afresh.
+function host.reset_contract()
+  hypothesis_seen = false
+  strategy_seen = false
+  declared = {}
+end
