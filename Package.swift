@@ -21,6 +21,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // Already under async-http-client; named here for the fake exchange in MarketDataTests.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // liblua5.4 from the system (apt liblua5.4-dev), found through pkg-config.
@@ -41,7 +45,11 @@ let package = Package(
         // The perp-aware backtest engine and its metrics (DESIGN.md section 4).
         .target(name: "Backtest", dependencies: ["Primitives"], swiftSettings: strict),
         // Market data: the store layout, CSV loading, funding as-of join.
-        .target(name: "MarketData", dependencies: ["Primitives"], swiftSettings: strict),
+        .target(name: "MarketData", dependencies: [
+            "Primitives",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], swiftSettings: strict),
         // The facade a Swift user imports: ScriptRunner, configuration, data loading.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest",
                                                  .product(name: "Yams", package: "Yams")],
@@ -56,7 +64,12 @@ let package = Package(
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
-        .testTarget(name: "MarketDataTests", dependencies: ["MarketData"], swiftSettings: strict),
+        .testTarget(name: "MarketDataTests", dependencies: [
+            "MarketData",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
     ]

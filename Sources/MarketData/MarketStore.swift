@@ -33,8 +33,29 @@ public struct MarketStore: Sendable {
     /// - Throws: ``DataError`` naming the missing data (with what is available) or the bad file and line.
     public func klines(symbol: String, interval: String) throws(DataError) -> Bars {
         let folder = ((exchangeFolder as NSString).appendingPathComponent(symbol) as NSString).appendingPathComponent(interval)
-        let files = csvFiles(in: folder)
-        guard !files.isEmpty else { throw missing(symbol: symbol, interval: interval) }
+        let files = self.files(symbol: symbol, interval: interval)
+        guard !files.isEmpty else {
+            // A coarser interval is built from the finest stored one that divides it.
+            if let target = Interval.milliseconds(interval),
+               let finer = intervals(of: symbol).filter({ Interval.milliseconds($0)! < target })
+                .filter({ target.truncatingRemainder(dividingBy: Interval.milliseconds($0)!) == 0 })
+                .max(by: { Interval.milliseconds($0)! < Interval.milliseconds($1)! }) {
+                return Resampler.resample(try klines(symbol: symbol, interval: finer), to: interval)
+            }
+            throw missing(symbol: symbol, interval: interval)
+        }
+        let sources = BarCache.describe(files)
+        let cache = BarCache.path(folder: folder, symbol: symbol, interval: interval)
+        if sources.count == files.count, let cached = BarCache.load(path: cache, sources: sources, symbol: symbol, interval: interval) {
+            return cached
+        }
+        let bars = try parse(files, symbol: symbol, interval: interval)
+        if sources.count == files.count { BarCache.write(bars, sources: sources, files: files, path: cache) }
+        return bars
+    }
+
+    /// Reads and joins monthly CSVs, checking that each starts after the previous one ends.
+    func parse(_ files: [String], symbol: String, interval: String) throws(DataError) -> Bars {
         var bars = Bars(symbol: symbol, interval: interval)
         for file in files {
             let part = try CSVBarReader.read(path: file, symbol: symbol, interval: interval, headerRequired: false)

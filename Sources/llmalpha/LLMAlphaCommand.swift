@@ -16,7 +16,7 @@ struct LLMAlphaCommand: ParsableCommand {
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit, 4 data, 5 network, 130 interrupted.
             """,
         version: LLMAlphaVersion.current,
-        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DocsCommand.self])
+        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, DocsCommand.self])
 
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.

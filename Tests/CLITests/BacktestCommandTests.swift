@@ -69,3 +69,34 @@ struct BacktestCommandTests {
         }
     }
 }
+
+@Suite("llmalpha data list and verify")
+struct DataCommandTests {
+    @Test("list shows every bundled symbol with its span, bars and gaps")
+    func list() throws {
+        let r = try CLI.run(["data", "list", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let entries = try #require(doc["entries"] as? [[String: Any]])
+        let btc = try #require(entries.first { $0["symbol"] as? String == "BTCUSDT" })
+        #expect(btc["bars"] as? Int == 58_623 && btc["gaps"] as? Int == 0 && btc["funding_events"] as? Int == 7_323)
+        #expect(entries.count >= 9)
+    }
+
+    @Test("verify reports the sample's known zero-volume bars as warnings; a broken file is an error (exit 4)")
+    func verify() throws {
+        let ok = try CLI.run(["data", "verify", "-s", "BTC"])
+        #expect(ok.status == 0)
+        #expect(ok.stdout.contains("warning: BTCUSDT 1h: 3 zero-volume bars"))
+        #expect(try CLI.run(["data", "verify", "-s", "BTC", "--strict"]).status == 4)
+        try CLI.withScratch { dir in
+            let folder = dir.appendingPathComponent("binance-um/XUSDT/1h")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            CLI.write("open_time,open,high,low,close,volume\n1704067200000,10,9,8,9.5,1\n1704070800000,10,11,9,10,1\n",
+                      to: folder.appendingPathComponent("XUSDT-1h-2024-01.csv"))
+            let bad = try CLI.run(["data", "verify", "--data-dir", dir.path])
+            #expect(bad.status == 4)
+            #expect(bad.stdout.contains("error: XUSDT 1h: 1 bar with inconsistent OHLC"), "\(bad.stdout)")
+        }
+    }
+}

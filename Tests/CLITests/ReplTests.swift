@@ -69,7 +69,7 @@ struct ReplTests {
                 .reset
                 r
                 .frobnicate
-                .interval 4h
+                .interval 15m
                 """
             let r = try repl(input + "\n")
             #expect(r.status == 0)
@@ -82,7 +82,7 @@ struct ReplTests {
             #expect(r.stdout.contains("fresh session on ETHUSDT 1h"))
             #expect(r.stderr.contains("undefined global 'r'"))   // gone after .reset
             #expect(r.stderr.contains("unknown command .frobnicate"))
-            #expect(r.stderr.contains("no 4h data for ETHUSDT"))
+            #expect(r.stderr.contains("no 15m data for ETHUSDT"))
             let text = try String(contentsOfFile: csv, encoding: .utf8)
             #expect(text.hasPrefix("open_time,d.close,lt(d.close,0)\n1704067200000,"))
             #expect(text.split(separator: "\n").count == 49)   // header + 48 bars of the .range

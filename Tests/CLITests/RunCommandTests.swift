@@ -62,7 +62,7 @@ struct RunCommandTests {
         ("print(1)", ["--timeout=-1"], 2, "--timeout must be a positive number"),
         ("print(1)", ["--bogus"], 2, "Unknown option '--bogus'"),
         ("print(1)", ["--symbol", "NOPE"], 4, "no data for NOPEUSDT"),
-        ("print(1)", ["--interval", "4h"], 4, "no 4h data for BTCUSDT (have: 1h)"),
+        ("print(1)", ["--interval", "30m"], 4, "no 30m data for BTCUSDT (have: 1h)"),
         ("print(1)", ["--from", "2030-01-01"], 4, "no bars in the selected span"),
         ("print(1)", ["--from", "soon"], 4, "bad date 'soon'"),
     ])

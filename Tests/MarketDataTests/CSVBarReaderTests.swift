@@ -131,7 +131,7 @@ struct BundledStoreTests {
     }
 
     @Test("Missing data names what exists", arguments: [
-        ("NOPEUSDT", "1h", "no data for NOPEUSDT (have: "), ("BTCUSDT", "4h", "no 4h data for BTCUSDT (have: 1h)"),
+        ("NOPEUSDT", "1h", "no data for NOPEUSDT (have: "), ("BTCUSDT", "30m", "no 30m data for BTCUSDT (have: 1h)"),
     ])
     func missing(symbol: String, interval: String, message: String) {
         do {
@@ -140,5 +140,62 @@ struct BundledStoreTests {
         } catch {
             #expect(error.description.contains(message), "\(error)")
         }
+    }
+}
+
+@Suite("Resampling and the binary cache")
+struct ResampleAndCacheTests {
+    /// Six 1h bars from 00:00 UTC, hand-made so each 4h aggregate can be checked by eye.
+    static func hourly(count: Int = 6) -> Bars {
+        var b = Bars(symbol: "X", interval: "1h")
+        for i in 0..<count {
+            b.time.append(1_704_067_200_000 + Double(i) * 3_600_000)
+            b.open.append(Double(10 + i)); b.high.append(Double(20 + i)); b.low.append(Double(5 + i))
+            b.close.append(Double(11 + i)); b.volume.append(1)
+        }
+        b.extra = [("trades", (0..<count).map { Double($0) }), ("mark", (0..<count).map { Double(100 + $0) })]
+        return b
+    }
+
+    @Test("1h → 4h: first open, max high, min low, last close, summed volume; the trailing partial bucket is dropped")
+    func fourHours() {
+        let r = Resampler.resample(Self.hourly(), to: "4h")
+        #expect(r.time == [1_704_067_200_000])        // bars 4 and 5 only half-fill the next 4h bucket
+        #expect(r.open == [10] && r.high == [23] && r.low == [5] && r.close == [14] && r.volume == [4])
+        #expect(r.extra("trades") == [0 + 1 + 2 + 3] && r.extra("mark") == [103])
+        let full = Resampler.resample(Self.hourly(count: 8), to: "4h")
+        #expect(full.time.count == 2 && full.open == [10, 14] && full.close == [14, 18])
+    }
+
+    @Test("A store answers 4h from its 1h files")
+    func storeResamples() throws {
+        let bars = try BarsRequest(symbol: "BTCUSDT", interval: "4h", from: try TimeBound.parse("2024-01-01", endOfDay: false),
+                                   to: try TimeBound.parse("2024-01-01", endOfDay: true)).load(from: BundledStoreTests.store)
+        #expect(bars.count == 6 && bars.interval == "4h")
+        #expect(bars.extra("funding") != nil)
+    }
+
+    @Test("The cache round-trips, and a changed source file invalidates it")
+    func cache() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("llmalpha-cache-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("binance-um/XUSDT/1h")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let file = folder.appendingPathComponent("XUSDT-1h-2024-01.csv")
+        let rows = (0..<50).map { "\(1_704_067_200_000 + $0 * 3_600_000),\($0 + 1),\($0 + 2),\($0),\($0 + 1).5,\($0 * 10)" }
+        try ("open_time,open,high,low,close,volume\n" + rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+        let store = MarketStore(root: root.path)
+        let parsed = try store.klines(symbol: "XUSDT", interval: "1h")
+        let cachePath = folder.appendingPathComponent("XUSDT-1h.cache").path
+        #expect(FileManager.default.fileExists(atPath: cachePath))
+        let cached = try store.klines(symbol: "XUSDT", interval: "1h")
+        #expect(cached == parsed)
+        // Change the source: the cache must not be used.
+        let changed = "open_time,open,high,low,close,volume\n" + rows.dropLast().joined(separator: "\n") + "\n"
+        try changed.write(to: file, atomically: true, encoding: .utf8)
+        #expect(try store.klines(symbol: "XUSDT", interval: "1h").count == 49)
+        // A corrupt cache is ignored and rebuilt, never trusted.
+        try Data("LLMACACHgarbage".utf8).write(to: URL(fileURLWithPath: cachePath))
+        #expect(try store.klines(symbol: "XUSDT", interval: "1h").count == 49)
     }
 }
