@@ -1,7 +1,8 @@
 /// Technical indicators (DESIGN §3.2 "Indicators"). Where TA-Lib has the function, the seeding,
-/// lookback and zero rules are TA-Lib's (read from ta_func/*.c). MACD and ADX keep TA-Lib's exact
-/// operation order (MACD's line is a difference of nearly equal EMAs, where ulps would show); the
-/// Wilder recursions of RSI and ATR are rearranged for speed and stay within a few ulps. Leading
+/// lookback and zero rules are TA-Lib's (read from ta_func/*.c). ADX keeps TA-Lib's exact
+/// operation order; the recursions of MACD, RSI and ATR are rearranged for speed (several bars per
+/// step) and stay within a few ulps of the price level (MACD's line is a difference of nearly
+/// equal EMAs, so there the bound is absolute, about 1e-15 of the price). Leading
 /// NaNs are skipped as TA-Lib's Python wrapper does; an interior NaN or ±infinity in a recursive
 /// indicator gives NaN at that bar and restarts it after the gap.
 package enum Indicators {}
@@ -153,15 +154,15 @@ extension Indicators {
             line[first] = value
             signalLine[first] = prevSignal
             histogram[first] = value - prevSignal
-            // Four bars per step (`recurse4`) on all three EMAs, as `(1-k)·y + k·x`; the signal's
-            // inputs come from the two price EMAs' outputs of the same step. TA-Lib's
+            // Four bars per step on all three EMAs (see `recurse4`), as `(1-k)·y + k·x`: TA-Lib's
             // `y + (x - y)·k` has three dependent operations per bar on each path. The difference
-            // is a few ulps of the price EMAs (≈1e-11 at 7e4), far inside the reference tests'
-            // absolute floor for MACD (about 1e-9 there).
-            // The two price EMAs share the input, so they run in the two lanes of one vector:
-            // lane 0 fast, lane 1 slow, the state itself being the fourth output (no extract on
-            // the loop-carried path). Written as two `recurse4` calls, the compiler packed them
-            // into lanes anyway, with a shuffle for every value.
+            // is a few ulps of the price EMAs (about 1e-15 of the price level on random series),
+            // far inside the reference tests' absolute floor for MACD (about 1e-9 on the fixture).
+            // The two price EMAs share the input, so they run in the two lanes of one vector,
+            // lane 0 fast and lane 1 slow, the state being the fourth output (no extract on the
+            // loop-carried path); written as two `recurse4` calls, the compiler packed them into
+            // lanes anyway, with a shuffle for every value. The signal's inputs are the line
+            // values of the same step.
             let decay = SIMD2(1 - fastK, 1 - slowK), gains = SIMD2(fastK, slowK)
             let decay2 = decay * decay
             let decay3 = decay2 * decay, decay4 = decay2 * decay2

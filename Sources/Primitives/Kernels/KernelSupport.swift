@@ -108,18 +108,10 @@ enum Runs {
         return BarRun(lo: lo, hi: hi)
     }
 
-    /// The first index in `start..<limit` where `a` is not finite, or `limit`. For kernels that
-    /// check an L1-sized block just before computing it, instead of scanning the whole run first
-    /// (at n = 1M the inputs do not stay in cache between a full scan and the compute loop).
-    @inline(__always)
-    static func finiteEnd(_ a: UnsafeBufferPointer<Double>, from start: Int, to limit: Int) -> Int {
-        var i = start
-        while i + block <= limit && allFinite(a, i) { i += block }
-        while i < limit && a[i].isFinite { i += 1 }
-        return i
-    }
-
     /// The first index in `start..<limit` where any of `a`, `b`, `c` is not finite, or `limit`.
+    /// For kernels that check an L1-sized block just before (or just after) computing it, instead
+    /// of scanning the whole run first: at n = 1M the inputs do not stay in cache between a full
+    /// scan and the compute loop.
     @inline(__always)
     static func finiteEnd(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>,
                           _ c: UnsafeBufferPointer<Double>, from start: Int, to limit: Int) -> Int {
@@ -199,6 +191,27 @@ func minima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
     return _mm_min_pd(a, b)
     #else
     return b.replacing(with: a, where: a .< b)
+    #endif
+}
+
+/// `v` with +0 in the lanes where `a <= b` (a NaN compares false and keeps `v`), branch-free:
+/// `zeroing(v, where: v, atMost: 0)` is `Swift.max(v, 0)` lane by lane.
+@inline(__always)
+func zeroing(_ v: SIMD2<Double>, where a: SIMD2<Double>, atMost b: SIMD2<Double>) -> SIMD2<Double> {
+    #if arch(x86_64)
+    return _mm_andnot_pd(_mm_cmple_pd(a, b), v)
+    #else
+    return v.replacing(with: 0, where: a .<= b)
+    #endif
+}
+
+/// Whether `a > b` in either lane (one compare and a move-mask on x86_64).
+@inline(__always)
+func anyGreater(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> Bool {
+    #if arch(x86_64)
+    return _mm_movemask_pd(_mm_cmpgt_pd(a, b)) != 0
+    #else
+    return any(a .> b)
     #endif
 }
 

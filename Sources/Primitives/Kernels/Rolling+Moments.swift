@@ -31,7 +31,7 @@ extension Rolling {
     /// Lookback `window - 1`. A NaN or ±infinity gives NaN for every window holding it; the sums
     /// restart after it. A constant window gives exactly 0; rounding never gives a negative value.
     /// Computed on shifted data, so it stays exact where TA-Lib's Σx² formula loses digits.
-    /// - Complexity: O(n) amortised, allocates a 2 KB scratch block.
+    /// - Complexity: O(n) amortised, allocates an 8 KB scratch block.
     package static func variance(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                  into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -44,7 +44,7 @@ extension Rolling {
     /// Lookback `window - 1`; NaN handling as `variance`. A constant window gives 0. Unlike
     /// TA-Lib, a variance below 1e-8 is not flushed to 0 (TA-Lib's absolute threshold would zero
     /// the deviation of small-scale series such as returns).
-    /// - Complexity: O(n) amortised, allocates a 2 KB scratch block.
+    /// - Complexity: O(n) amortised, allocates an 8 KB scratch block.
     package static func standardDeviation(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                           into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -55,7 +55,7 @@ extension Rolling {
     ///
     /// Lookback `window - 1`; NaN handling as `variance`. NaN where the window's std is 0
     /// (a constant window), never ±infinity.
-    /// - Complexity: O(n) amortised, allocates a 2 KB scratch block.
+    /// - Complexity: O(n) amortised, allocates an 8 KB scratch block.
     package static func zScore(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -100,27 +100,59 @@ extension Rolling {
     /// Sliding mean/variance over each finite run of `x`; `output` is a literal at every call site,
     /// so the switches fold away after inlining. `second`/`third` are written only for `.bands`.
     ///
-    /// Two phases per block of `momentBlock` outputs. Phase 1 is the sequential part: the running
-    /// sums, the re-anchoring and the constant-window test; it parks the variance (and the
-    /// z-score's deviation, the bands' centre) in the outputs or in an L1-resident scratch block.
-    /// Phase 2 takes the square roots two at a time (`squareRoots`) and divides, with no
-    /// loop-carried value. Fused into one loop, a bar's square root and divide ended up on the
-    /// loop-carried path (the compiler merged a select with `k`): about 60 cycles a bar.
+    /// The first output of a run is computed on its own; the rest go in blocks of at most
+    /// `momentBlock` bars, each in two phases, and a block never crosses a scheduled re-anchor.
+    /// The re-anchor test of the block's first bar is made before the block. Phase A is the
+    /// sequential part: the running sums, the latest change and the raw sum, parked per bar in an
+    /// L1-resident scratch. Phase B works on two bars at a time with no loop-carried value: mean,
+    /// variance, the constant-window test, the square roots (`squareRoots`) and the outputs, and
+    /// the early re-anchor test for the next bar. That test rarely fires; when it does at bar t,
+    /// the block is cut after t, the state is taken from the scratch at t, and the next block
+    /// starts by re-anchoring at t + 1, exactly where the bar-by-bar loop re-anchors. Every bar gets
+    /// the same operations in the same order as in that loop (one bar at a time, the tests
+    /// inside), so the outputs are bit-identical to it; it ran about 50 instructions a bar with
+    /// four branches, phase A and B about half that.
     @inline(__always)
     static func univariate(_ x: UnsafeBufferPointer<Double>, window w: Int,
                            into out: UnsafeMutableBufferPointer<Double>,
                            _ second: UnsafeMutableBufferPointer<Double>,
                            _ third: UnsafeMutableBufferPointer<Double>,
                            output: UnivariateOutput) {
-        // One small allocation per call (a closure-scoped stack allocation was not specialised
-        // on `output`).
-        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: momentBlock)
+        // Scratch per block: the sums s1, s2 (interleaved), the latest change (as a Double, exact
+        // below 2^53) and the raw sum. One small allocation per call (a closure-scoped stack
+        // allocation was not specialised on `output`).
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * momentBlock)
         defer { scratch.deallocate() }
+        let sums = UnsafeMutableBufferPointer(rebasing: scratch[0 ..< 2 * momentBlock])
+        let changes = UnsafeMutableBufferPointer(rebasing: scratch[2 * momentBlock ..< 3 * momentBlock])
+        let raws = UnsafeMutableBufferPointer(rebasing: scratch[3 * momentBlock ..< 4 * momentBlock])
         let n = x.count
         let inverse = 1.0 / Double(w)
         // A window of one value has variance 0 and never needs re-anchoring.
         let period = w > 1 ? reanchorPeriod(w) : n + 1
         let driftAfter = w > 1 ? w : n + 1
+
+        /// The outputs of bar `i` from its mean and variance (shifted by `k`) and raw sum.
+        @inline(__always)
+        func finish(_ i: Int, _ m: Double, _ variance: Double, _ k: Double, _ raw: Double) {
+            switch output {
+            case .variance:
+                out[i] = variance
+            case .standardDeviation:
+                out[i] = variance.squareRoot()
+            case .zScore:
+                // A zero deviation gives NaN, never ±infinity.
+                let sd = variance.squareRoot()
+                out[i] = sd > 0 ? ((x[i] - k) - m) / sd : .nan
+            case .bands(let deviations):
+                let centre = raw * inverse
+                let spread = variance.squareRoot() * deviations
+                second[i] = centre
+                out[i] = centre + spread
+                third[i] = centre - spread
+            }
+        }
+
         var pos = 0
         while pos < n {
             let run = Runs.finite(x, from: pos)
@@ -150,94 +182,106 @@ extension Rolling {
                 previous = v
                 if case .bands = output { raw += v }
             }
-            var m = 0.0, variance = 0.0
+            var m = s1 * inverse
+            var variance = Swift.max(s2 * inverse - m * m, 0)
+            if lastChange <= first &- (w &- 1) { variance = 0 }
+            finish(first, m, variance, k, raw)
+
             var nextAnchor = first + period      // scheduled re-anchor
             var driftCheckFrom = first + driftAfter
-            var blockStart = first
+            var blockStart = first + 1
             while blockStart < run.hi {
-                let blockEnd = Swift.min(blockStart + momentBlock, run.hi)
-                // Phase 1.
-                // Index arithmetic wraps (`&-`): every index is within the run, and the overflow
-                // checks were a tenth of the loop.
-                for i in blockStart..<blockEnd {
-                    if i != first {
-                        // Re-anchor on schedule, or early (at most once per window) when the mean
-                        // has moved more than 32 standard deviations from k and the subtraction
-                        // starts to cancel.
-                        if i >= nextAnchor || (i >= driftCheckFrom && m * m > 1024 * variance) {
-                            k += m
-                            s1 = 0
-                            s2 = 0
-                            for j in (i - w)..<i {
-                                let e = x[j] - k
-                                s1 += e
-                                s2 += e * e
-                            }
-                            nextAnchor = i + period
-                            driftCheckFrom = i + driftAfter
-                        }
-                        // Adding the difference of the entering and leaving terms keeps one
-                        // addition per sum on the loop-carried path.
-                        let v = x[i], leaving = x[i &- w]
-                        let d = v - k, old = leaving - k
-                        s1 += d - old
-                        s2 += d * d - old * old
-                        lastChange = v != previous ? i : lastChange
-                        previous = v
-                        if case .bands = output { raw += v - leaving }
+                // Re-anchor on schedule, or early (at most once per window) when the mean has
+                // moved more than 32 standard deviations from k and the subtraction starts to
+                // cancel.
+                if blockStart >= nextAnchor || (blockStart >= driftCheckFrom && m * m > 1024 * variance) {
+                    k += m
+                    s1 = 0
+                    s2 = 0
+                    for j in (blockStart - w)..<blockStart {
+                        let e = x[j] - k
+                        s1 += e
+                        s2 += e * e
                     }
-                    m = s1 * inverse
-                    variance = Swift.max(s2 * inverse - m * m, 0)
-                    if lastChange <= i &- (w &- 1) { variance = 0 }
-                    switch output {
-                    case .variance, .standardDeviation:
-                        out[i] = variance
-                    case .zScore:
-                        out[i] = (previous - k) - m
-                        scratch[i &- blockStart] = variance
-                    case .bands:
-                        second[i] = raw * inverse
-                        out[i] = variance
+                    nextAnchor = blockStart + period
+                    driftCheckFrom = blockStart + driftAfter
+                }
+                let blockEnd = Swift.min(blockStart + momentBlock, run.hi, nextAnchor)
+
+                // Phase A. Index arithmetic wraps (`&-`): every index is within the run, and the
+                // overflow checks were a tenth of the loop.
+                for i in blockStart..<blockEnd {
+                    // Adding the difference of the entering and leaving terms keeps one addition
+                    // per sum on the loop-carried path.
+                    let v = x[i], leaving = x[i &- w]
+                    let d = v - k, old = leaving - k
+                    s1 += d - old
+                    s2 += d * d - old * old
+                    lastChange = v != previous ? i : lastChange
+                    previous = v
+                    let o = i &- blockStart
+                    store2(SIMD2(s1, s2), sums, 2 &* o)
+                    changes[o] = Double(lastChange)
+                    if case .bands = output {
+                        raw += v - leaving
+                        raws[o] = raw
                     }
                 }
-                // Phase 2.
+
+                // Phase B. `stop` is the first bar to redo after an early re-anchor.
+                var stop = blockEnd
                 var i = blockStart
-                switch output {
-                case .variance:
-                    break
-                case .standardDeviation:
-                    while i + 1 < blockEnd {
-                        store2(squareRoots(load2(out, i)), out, i)
-                        i += 2
-                    }
-                    if i < blockEnd { out[i] = out[i].squareRoot() }
-                case .zScore:
-                    // A zero deviation gives NaN, never ±infinity.
-                    let nan = SIMD2<Double>(repeating: .nan)
-                    while i + 1 < blockEnd {
-                        let sd = squareRoots(load2(scratch, i &- blockStart))
-                        store2(nan.replacing(with: load2(out, i) / sd, where: sd .> 0), out, i)
-                        i += 2
-                    }
-                    if i < blockEnd {
-                        let sd = scratch[i &- blockStart].squareRoot()
-                        out[i] = sd > 0 ? out[i] / sd : .nan
-                    }
-                case .bands(let deviations):
-                    while i + 1 < blockEnd {
-                        let spread = squareRoots(load2(out, i)) * deviations
-                        let centre = load2(second, i)
+                var threshold = SIMD2(Double(i &- (w &- 1)), Double(i &- (w &- 2)))
+                pairs: while i &+ 1 < blockEnd {
+                    let o = i &- blockStart
+                    let pair0 = load2(sums, 2 &* o), pair1 = load2(sums, 2 &* o &+ 2)
+                    let m2 = SIMD2(pair0[0], pair1[0]) * inverse
+                    var variance2 = SIMD2(pair0[1], pair1[1]) * inverse - m2 * m2
+                    variance2 = zeroing(variance2, where: variance2, atMost: SIMD2(repeating: 0))   // max(·, 0)
+                    variance2 = zeroing(variance2, where: load2(changes, o), atMost: threshold)
+                    switch output {
+                    case .variance:
+                        store2(variance2, out, i)
+                    case .standardDeviation:
+                        store2(squareRoots(variance2), out, i)
+                    case .zScore:
+                        let sd = squareRoots(variance2)
+                        let z = (load2(x, i) - k) - m2
+                        store2(SIMD2(repeating: .nan).replacing(with: z / sd, where: sd .> 0), out, i)
+                    case .bands(let deviations):
+                        let centre = load2(raws, o) * inverse
+                        let spread = squareRoots(variance2) * deviations
+                        store2(centre, second, i)
                         store2(centre + spread, out, i)
                         store2(centre - spread, third, i)
-                        i += 2
                     }
-                    if i < blockEnd {
-                        let spread = out[i].squareRoot() * deviations
-                        out[i] = second[i] + spread
-                        third[i] = second[i] - spread
+                    if anyGreater(m2 * m2, 1024 * variance2) {
+                        // Bar t's test fires at t + 1 (if that is in the block; the next block's
+                        // first bar is tested above).
+                        for lane in 0..<2 {
+                            let t = i &+ lane
+                            if t &+ 1 < blockEnd && t &+ 1 >= driftCheckFrom
+                                && m2[lane] * m2[lane] > 1024 * variance2[lane] {
+                                stop = t &+ 1
+                                break pairs
+                            }
+                        }
                     }
+                    threshold += 2
+                    i &+= 2
                 }
-                blockStart = blockEnd
+                let last = stop &- 1
+                let o = last &- blockStart
+                s1 = sums[2 &* o]
+                s2 = sums[2 &* o &+ 1]
+                lastChange = Int(changes[o])
+                previous = x[last]
+                if case .bands = output { raw = raws[o] }
+                m = s1 * inverse
+                variance = Swift.max(s2 * inverse - m * m, 0)
+                if lastChange <= last &- (w &- 1) { variance = 0 }
+                if stop == blockEnd && i < blockEnd { finish(i, m, variance, k, raw) }  // odd last bar
+                blockStart = stop
             }
         }
     }
