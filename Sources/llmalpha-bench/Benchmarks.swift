@@ -3,6 +3,7 @@ import Primitives
 import Scripting
 import Backtest
 import LLMAlpha
+import MarketData
 
 /// `scripts/bench`: median time per bar of the operations named in DESIGN.md section 10, at
 /// n = 1,000,000 and 10,000,000, plus the sandbox's per-VM and per-call costs.
@@ -42,7 +43,7 @@ struct Benchmarks {
         }
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
-            results.append(Result(op: op.name, n: op.n, key: op.name == "hypothesis_eval" ? "median_ns_per_bar" : "median_ns_per_call", value: value))
+            results.append(Result(op: op.name, n: op.n, key: ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar" : "median_ns_per_call", value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
         }
         if json {
@@ -217,6 +218,33 @@ let vmOps: [VMOp] = [
         let withCalls = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + s:count() end")
         let loopOnly = time("local s = d.close local n = 0 for i = 1, \(calls) do n = n + 1 end")
         return (withCalls - loopOnly) * 1e9 / Double(calls)
+    },
+    // 1.5M 1m bars (about 35 monthly files) loaded through MarketStore from a warm binary cache.
+    VMOp(name: "load_1m_1500k", n: 1_500_000) {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("llmalpha-bench-store-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("binance-um/BENCHUSDT/1m")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let start = 1_577_836_800_000.0   // 2020-01-01
+        var month = "", text = "", price = 7000.0
+        func flush() {
+            if !month.isEmpty { try? text.write(to: folder.appendingPathComponent("BENCHUSDT-1m-\(month).csv"), atomically: true, encoding: .utf8) }
+            text = "open_time,open,high,low,close,volume\n"
+        }
+        for i in 0..<1_500_000 {
+            let t = start + Double(i) * 60_000
+            let m = TimeBound.format(t).prefix(7)
+            if m != month { flush(); month = String(m) }
+            let next = price * (1 + Double((i * 7919) % 201 - 100) * 1e-5)
+            text += "\(Int64(t)),\(price),\(max(price, next) + 1),\(min(price, next) - 1),\(next),\(i % 97)\n"
+            price = next
+        }
+        flush()
+        let store = MarketStore(root: root.path)
+        _ = try? store.klines(symbol: "BENCHUSDT", interval: "1m")     // cold: parses and writes the cache
+        return medianSeconds(9) {
+            blackHole(try? store.klines(symbol: "BENCHUSDT", interval: "1m"))
+        } * 1e9 / 1_500_000
     },
     // One full hypothesis evaluation on 50k 1h bars: fresh VM, script, factor, rank IC, signal
     // report and backtest (strategies/funding_fade.lua's shape, on the close instead of funding).
