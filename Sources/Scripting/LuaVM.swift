@@ -146,6 +146,23 @@ package final class LuaVM {
         }
     }
 
+    /// Runs a script's main chunk and collects what it reported, then (when asked) its layers.
+    func runScript(source: String, chunkName: String, evaluateLayers layers: Bool) throws(ScriptError) -> ScriptResult {
+        try run(source: source, chunkName: chunkName)
+        var result = ScriptResult()
+        result.hypothesis = hypothesis
+        result.parameters = parameters
+        result.strategy = strategy
+        result.outputs = OutputOrder.sort(outputs, source: source)
+        if layers {
+            let evaluated = try evaluateLayers()
+            result.factor = evaluated.factor
+            result.signal = evaluated.signal
+        }
+        result.usage = usage
+        return result
+    }
+
     /// Runs the hypothesis layers the script defines: `factor(d)` (its Series is copied) and then
     /// `signal(d, f)` (its masks arrive through the `signal_masks` host callback).
     func evaluateLayers() throws(ScriptError) -> (factor: [Double]?, signal: SignalLayer?) {

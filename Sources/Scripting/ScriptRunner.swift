@@ -52,19 +52,7 @@ public final class ScriptRunner: @unchecked Sendable {
                     active = nil
                     lock.unlock()
                 }
-                try vm.run(source: source, chunkName: chunkName)
-                var result = ScriptResult()
-                result.hypothesis = vm.hypothesis
-                result.parameters = vm.parameters
-                result.strategy = vm.strategy
-                result.outputs = OutputOrder.sort(vm.outputs, source: source)
-                if evaluateFactor {
-                    let layers = try vm.evaluateLayers()
-                    result.factor = layers.factor
-                    result.signal = layers.signal
-                }
-                result.usage = vm.usage
-                return .success(result)
+                return .success(try vm.runScript(source: source, chunkName: chunkName, evaluateLayers: evaluateFactor))
             } catch {
                 return .failure(error)
             }
