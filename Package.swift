@@ -49,6 +49,7 @@ let package = Package(
             "Primitives",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         // The facade a Swift user imports: ScriptRunner, configuration, data loading.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest",
@@ -69,6 +70,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),

@@ -98,11 +98,13 @@ public struct MarketStore: Sendable {
         if !have.contains(symbol) {
             let list = have.isEmpty ? "the store is empty" : "have: \(have.joined(separator: ", "))"
             return DataError(file: root, "no data for \(symbol) (\(list))",
-                             hint: "pick one of those with --symbol, or bring bars with --data file.csv")
+                             hint: "llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding fetches it, or bring bars with --data file.csv",
+                             missing: (symbol, interval))
         }
         let intervals = self.intervals(of: symbol)
         return DataError(file: root, "no \(interval) data for \(symbol) (have: \(intervals.joined(separator: ", ")))",
-                         hint: "pick one of those with --interval, or bring bars with --data file.csv")
+                         hint: "llmalpha data download -s \(symbol) -i \(interval) -m 3 fetches it, or pick one of those with --interval",
+                         missing: (symbol, interval))
     }
 }
 

@@ -23,6 +23,8 @@ enum CLI {
         process.currentDirectoryURL = directory ?? projectRoot
         var env = ProcessInfo.processInfo.environment
         env["NO_COLOR"] = "1"
+        // Tests never reach the internet: a download a test did not ask for is refused on loopback.
+        env["LLMALPHA_BINANCE_URL"] = "http://127.0.0.1:1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
         let out = Pipe(), err = Pipe()

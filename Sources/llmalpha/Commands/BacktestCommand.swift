@@ -64,6 +64,9 @@ struct BacktestRunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
     var config: String?
 
+    @Flag(name: .customLong("no-download"), help: "Never download missing data (by default 3 months are fetched from Binance).")
+    var noDownload = false
+
     @OptionGroup var sandboxOptions: SandboxOptions
     @OptionGroup var outputOptions: OutputOptions
 
@@ -116,7 +119,8 @@ struct BacktestRunCommand: ParsableCommand {
         let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
         var runs: [ScriptRun] = []
         for symbol in list {
-            let bars = try BarsRequest(symbol: symbol, interval: configuration.interval, from: fromMs, to: toMs).load(from: store)
+            let bars = try MissingData.load(BarsRequest(symbol: symbol, interval: configuration.interval, from: fromMs, to: toMs),
+                                            store: store, allowDownload: !noDownload)
             if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.interval) (\(bars.count) bars)...") }
             let printed = PrintBuffer(capture: true)
             let run: ScriptRun

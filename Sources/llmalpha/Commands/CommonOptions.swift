@@ -27,6 +27,9 @@ struct DataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A YAML file over configs/default.yaml; see that file for the keys.", valueName: "file.yaml"))
     var config: String?
 
+    @Flag(name: .customLong("no-download"), help: "Never download missing data (by default 3 months are fetched from Binance).")
+    var noDownload = false
+
     /// The layered configuration: project defaults, --config, environment.
     func loadConfiguration(paths: ProjectPaths) throws -> Configuration {
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
@@ -43,6 +46,11 @@ struct DataOptions: ParsableArguments {
         let symbol = BarsRequest.normalizeSymbol(configuration.symbol)
         return BarsRequest(symbol: data == nil ? symbol : (self.symbol.map(BarsRequest.normalizeSymbol) ?? "CSV"),
                            interval: configuration.interval, file: data, from: fromMs, to: toMs)
+    }
+
+    /// Loads the bars, downloading them first when the store lacks them (unless --no-download).
+    func loadBars(_ request: BarsRequest, store: MarketStore) throws -> Bars {
+        try MissingData.load(request, store: store, allowDownload: !noDownload)
     }
 
     func validate() throws {
@@ -84,4 +92,39 @@ struct OutputOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "Also print Lua tracebacks and resource use.")
     var verbose = false
+}
+
+/// What commands do when the store lacks the bars they need: fetch three months with funding from
+/// Binance (announced on stderr), then load again; without a network, say what is missing and the
+/// command that gets it.
+enum MissingData {
+    static func load(_ request: BarsRequest, store: MarketStore, allowDownload: Bool) throws -> Bars {
+        let error: DataError
+        do {
+            return try request.load(from: store)
+        } catch let failure {
+            error = failure
+        }
+        guard let (symbol, interval) = error.missing, allowDownload, request.file == nil else { throw error }
+        Console.note("\(symbol) \(interval) is not in \(store.root): downloading 3 months with funding (--no-download forbids this)...")
+            let environment = ProcessInfo.processInfo.environment
+            let base = environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            let downloader = BinanceDownloader(baseURL: base, store: store, concurrency: 4, timeout: 30, retries: 1)
+            let download = DownloadRequest(symbols: [symbol], intervals: [interval], months: 3, funding: true)
+            let outcome = Blocking.run { () async -> DownloadError? in
+                do throws(DownloadError) {
+                    _ = try await downloader.download(download) { _ in }
+                    return nil
+                } catch {
+                    return error
+                }
+            }
+            if let failure = outcome {
+                let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
+                throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it failed: \(reason)"
+                                     + " (hint: run llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding where Binance is reachable, "
+                                     + "set LLMALPHA_BINANCE_URL to a mirror, or point --data-dir at a store that has it)")
+            }
+        return try request.load(from: store)
+    }
 }

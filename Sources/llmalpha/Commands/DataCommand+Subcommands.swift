@@ -1,6 +1,5 @@
 import ArgumentParser
 
 extension DataCommand {
-    /// `download` joins when the downloader lands.
-    static let subcommands: [any ParsableCommand.Type] = [DataListCommand.self, DataVerifyCommand.self]
+    static let subcommands: [any ParsableCommand.Type] = [DataDownloadCommand.self, DataListCommand.self, DataVerifyCommand.self]
 }

@@ -58,7 +58,7 @@ struct RunCommand: ParsableCommand {
         }
         let source = try ScriptRun.readScript(at: script)
         let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
-        let bars = try dataOptions.request(configuration).load(from: store)
+        let bars = try dataOptions.loadBars(dataOptions.request(configuration), store: store)
 
         let printed = PrintBuffer(capture: outputOptions.json)
         let runner = ScriptRunner(limits: configuration.sandbox)

@@ -27,7 +27,7 @@ struct ReplCommand: ParsableCommand {
         sandboxOptions.apply(to: &configuration)
         let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
         let request = try dataOptions.request(configuration)
-        let bars = try request.load(from: store)
+        let bars = try dataOptions.loadBars(request, store: store)
         let repl = try Repl(configuration: configuration, store: store, request: request, bars: bars)
         repl.loop()
     }

@@ -1,0 +1,111 @@
+import Foundation
+
+/// Writes downloaded files into the store atomically and records verified files in a
+/// `manifest.json` beside them, so a rerun skips what is complete.
+///
+/// A file is first written to a hidden temporary file in the same folder (`.NAME.part-UUID`), flushed
+/// to disk, then renamed over the final name: a reader, or a run killed at any moment, sees the old
+/// file or the new one, never half of one. The manifest is updated the same way, after the file.
+actor StoreWriter {
+    /// One file's record in `manifest.json`.
+    struct Entry: Codable, Sendable {
+        /// `monthly-zip`, `daily-zip+rest`, `rest`.
+        var source: String
+        /// sha256 of the archive zip it came from, when it came from one.
+        var zipSha256: String?
+        var rows: Int
+        var bytes: Int
+        /// True when the file is a whole, checksum-verified month that a rerun may skip.
+        var complete: Bool
+        var first: Double?
+        var last: Double?
+    }
+
+    struct Manifest: Codable {
+        var version = 1
+        var files: [String: Entry] = [:]
+    }
+
+    let root: String
+    private var manifests: [String: Manifest] = [:]
+    private var cleaned: Set<String> = []
+
+    init(root: String) {
+        self.root = root
+    }
+
+    /// `<root>/binance-um/<SYMBOL>/<kind>`.
+    nonisolated func folder(symbol: String, kind: String) -> String {
+        ((((root as NSString).appendingPathComponent("binance-um") as NSString).appendingPathComponent(symbol)) as NSString)
+            .appendingPathComponent(kind)
+    }
+
+    /// The manifest entry of a complete file still present with the recorded size, else nil.
+    func verified(folder: String, name: String) -> Entry? {
+        guard let entry = manifest(folder).files[name], entry.complete else { return nil }
+        let path = (folder as NSString).appendingPathComponent(name)
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == entry.bytes else { return nil }
+        return entry
+    }
+
+    /// Writes `data` as `folder/name` atomically, then records `entry` in the manifest.
+    func write(folder: String, name: String, data: Data, entry: Entry) throws(DownloadError) {
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        } catch {
+            throw .store("\(folder): cannot create the folder (\(error.localizedDescription))")
+        }
+        removeLeftovers(in: folder)
+        try Self.atomicWrite(data, to: (folder as NSString).appendingPathComponent(name))
+        var manifest = manifest(folder)
+        var entry = entry
+        entry.bytes = data.count
+        manifest.files[name] = entry
+        manifests[folder] = manifest
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        guard let json = try? encoder.encode(manifest) else { throw .store("\(folder): cannot encode manifest.json") }
+        try Self.atomicWrite(json, to: (folder as NSString).appendingPathComponent("manifest.json"))
+    }
+
+    private func manifest(_ folder: String) -> Manifest {
+        if let cached = manifests[folder] { return cached }
+        let path = (folder as NSString).appendingPathComponent("manifest.json")
+        let loaded = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) } ?? Manifest()
+        manifests[folder] = loaded
+        return loaded
+    }
+
+    /// Temporary files of a run that was killed before its rename.
+    private func removeLeftovers(in folder: String) {
+        guard cleaned.insert(folder).inserted else { return }
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.contains(".part-") {
+            try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
+        }
+    }
+
+    /// Temp file in the same folder, fsync, rename: all or nothing.
+    static func atomicWrite(_ data: Data, to path: String) throws(DownloadError) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let name = (path as NSString).lastPathComponent
+        let temporary = (folder as NSString).appendingPathComponent(".\(name).part-\(UUID().uuidString.prefix(8))")
+        guard FileManager.default.createFile(atPath: temporary, contents: nil),
+              let handle = FileHandle(forWritingAtPath: temporary) else {
+            throw .store("\(path): cannot create a temporary file in \(folder)")
+        }
+        do {
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            try handle.close()
+        } catch {
+            try? handle.close()
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .store("\(path): cannot write (\(error.localizedDescription))")
+        }
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: temporary)
+            throw .store("\(path): cannot rename the temporary file into place (\(reason))")
+        }
+    }
+}

@@ -1,0 +1,390 @@
+import Foundation
+import MarketData
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ZIPFoundation
+
+/// A fake Binance USD-M exchange: a real HTTP/1.1 server on 127.0.0.1 (port 0) serving the archive
+/// (monthly and daily kline zips, funding zips, `.CHECKSUM`) and REST (`/fapi/v1/time`,
+/// `/fapi/v1/klines`, `/fapi/v1/fundingRate`) in the real wire shapes, from the bundled BTCUSDT 1h
+/// bars re-timed so that the exchange's "now" is whatever the test sets. Faults are injected per
+/// path substring for a number of requests.
+///
+/// ```swift
+/// try await FakeExchange.with { exchange in
+///     exchange.inject(.status(503), on: "/monthly/klines/", times: 2)
+///     ... BinanceDownloader(baseURL: exchange.baseURL, ...)
+/// }
+/// ```
+final class FakeExchange: Sendable {
+    enum Fault: Sendable, Equatable {
+        /// Answer with this status (and `Retry-After` seconds) and a Binance error payload.
+        case status(Int, retryAfter: Int? = nil)
+        /// Send the head with the full Content-Length, half the body, then close the connection.
+        case reset
+        /// Serve the body cut in half with a matching Content-Length (a truncated zip).
+        case truncate
+        /// Serve a `.CHECKSUM` with a wrong digest.
+        case wrongChecksum
+        /// Wait this long before answering.
+        case slow(seconds: Double)
+        /// REST pages in reverse order.
+        case reversed
+        /// REST pages with every row twice.
+        case duplicated
+        /// An empty REST page (`[]`).
+        case empty
+    }
+
+    struct Rule: Sendable {
+        let pathContains: String
+        let fault: Fault
+        var remaining: Int
+    }
+
+    private struct State {
+        var rules: [Rule] = []
+        var log: [String] = []
+        var zips: [String: Data] = [:]
+        var weight = 0
+        /// Monthly zips exist for months ending at or before this (ms); default: before now's month.
+        var monthlyPublishedBefore: Int64
+    }
+
+    static let symbol = "BTCUSDT"
+    static let hour: Int64 = 3_600_000
+    /// 2025-03-10 05:30:00 UTC.
+    static let defaultNow: Int64 = 1_741_584_600_000
+    /// First bar the exchange has: 2024-11-01 00:00 UTC.
+    static let seriesStart: Int64 = 1_730_419_200_000
+
+    let now: Int64
+    /// All bars the exchange has (1h, open time ascending), including the still-open one at `now`.
+    let bars: [(time: Int64, fields: [String])]
+    /// Funding settlements every 8 h: (time, rate string, mark price string, "" for some).
+    let funding: [(time: Int64, rate: String, mark: String)]
+    private let state: Locked<State>
+    private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    private let connections = Locked<[any Channel]>([])
+    private let serverTask: Locked<Task<Void, Never>?> = Locked(nil)
+    let port: Int
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// Starts a server, runs `body`, and shuts the server down whether `body` returned or threw.
+    static func with<T>(now: Int64 = defaultNow, _ body: (FakeExchange) async throws -> T) async throws -> T {
+        let exchange = try await FakeExchange(now: now)
+        do {
+            let result = try await body(exchange)
+            await exchange.shutdown()
+            return result
+        } catch {
+            await exchange.shutdown()
+            throw error
+        }
+    }
+
+    private init(now: Int64) async throws {
+        self.now = now
+        // Bundled real 1h bars, in order, re-timed onto the exchange's hours.
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data").standardized.path
+        let source = try MarketStore(root: root).klines(symbol: Self.symbol, interval: "1h")
+        let count = Int((now - Self.seriesStart) / Self.hour) + 1
+        let offset = max(0, source.count - count - 10)
+        precondition(source.count >= count, "the bundled sample is too short for the fake exchange")
+        bars = (0..<count).map { i in
+            let t = Self.seriesStart + Int64(i) * Self.hour
+            let j = offset + i
+            let (o, h, l, c, v) = (source.open[j], source.high[j], source.low[j], source.close[j], source.volume[j])
+            return (t, ["\(t)", "\(o)", "\(h)", "\(l)", "\(c)", "\(v)", "\(t + Self.hour - 1)", String(format: "%.4f", v * c),
+                        "\(100 + j % 997)", "\(v / 2)", String(format: "%.4f", v * c / 2), "0"])
+        }
+        var events: [(time: Int64, rate: String, mark: String)] = []
+        var t = Self.seriesStart
+        while t <= now {
+            let i = events.count
+            let rate = String(format: "%.8f", Double((i * 37) % 21 - 5) * 0.00001)
+            events.append((t, rate, i % 5 == 0 ? "" : String(format: "%.8f", 60_000 + Double(i))))
+            t += 8 * Self.hour
+        }
+        funding = events
+        state = Locked(State(monthlyPublishedBefore: Self.monthStart(containing: now)))
+
+        let connections = self.connections
+        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
+            .bind(host: "127.0.0.1", port: 0) { channel in
+                connections.withLock { $0.append(channel) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
+                        wrappingChannelSynchronously: channel)
+                }
+            }
+        port = channel.channel.localAddress?.port ?? 0
+        let server = channel
+        let task = Task<Void, Never> { [self] in
+            _ = try? await withThrowingDiscardingTaskGroup { group in
+                try await server.executeThenClose { inbound in
+                    for try await connection in inbound {
+                        group.addTask { await self.serve(connection) }
+                    }
+                }
+            }
+        }
+        serverTask.withLock { $0 = task }
+    }
+
+    func shutdown() async {
+        try? await channel.channel.close()
+        for connection in connections.withLock({ $0 }) { try? await connection.close() }
+        let task = serverTask.withLock { $0 }
+        task?.cancel()
+        await task?.value
+    }
+
+    // MARK: Control
+
+    /// The next `times` requests whose path (with query) contains `path` get `fault`.
+    func inject(_ fault: Fault, on path: String, times: Int = 1) {
+        state.withLock { $0.rules.append(Rule(pathContains: path, fault: fault, remaining: times)) }
+    }
+
+    /// Monthly kline and funding zips exist only for months ending at or before `ms`.
+    func publishMonthlyZips(before ms: Int64) { state.withLock { $0.monthlyPublishedBefore = ms } }
+
+    /// Every request so far (path and query), in arrival order.
+    var requests: [String] { state.withLock { $0.log } }
+
+    func clearFaults() { state.withLock { $0.rules.removeAll() } }
+
+    func clearLog() { state.withLock { $0.log.removeAll() } }
+
+    /// Bars whose open lies in `from..<to` and that are closed at `now`.
+    func closedBars(from: Int64, to: Int64) -> [(time: Int64, fields: [String])] {
+        bars.filter { $0.time >= from && $0.time < to && $0.time + Self.hour - 1 < now }
+    }
+
+    static func monthStart(containing ms: Int64) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let date = Date(timeIntervalSince1970: Double(ms) / 1000)
+        let start = calendar.date(from: calendar.dateComponents([.year, .month], from: date))!
+        return Int64(start.timeIntervalSince1970 * 1000)
+    }
+
+    static func nextMonthStart(after ms: Int64) -> Int64 {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let start = Date(timeIntervalSince1970: Double(monthStart(containing: ms)) / 1000)
+        return Int64(calendar.date(byAdding: .month, value: 1, to: start)!.timeIntervalSince1970 * 1000)
+    }
+
+    static func label(_ ms: Int64, day: Bool) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        return day ? String(format: "%04d-%02d-%02d", c.year!, c.month!, c.day!) : String(format: "%04d-%02d", c.year!, c.month!)
+    }
+
+    // MARK: Serving
+
+    private struct Reply {
+        var status: HTTPResponseStatus = .ok
+        var headers: [(String, String)] = []
+        var body = Data()
+        var fault: Fault?
+    }
+
+    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
+        try? await connection.executeThenClose { inbound, outbound in
+            var head: HTTPRequestHead?
+            for try await part in inbound {
+                switch part {
+                case .head(let h): head = h
+                case .body: break
+                case .end:
+                    guard let head else { return }
+                    var reply = respond(to: head.uri)
+                    if case .slow(let seconds) = reply.fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
+                    var headers = HTTPHeaders(reply.headers)
+                    headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
+                    if reply.fault == .truncate { reply.body = reply.body.prefix(reply.body.count / 2) ; headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)") }
+                    try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers)))
+                    if reply.fault == .reset {
+                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body.prefix(reply.body.count / 2)))))
+                        return   // closes the connection mid-body
+                    }
+                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
+                    try await outbound.write(.end(nil))
+                }
+            }
+        }
+    }
+
+    private func respond(to uri: String) -> Reply {
+        let fault: Fault? = state.withLock { state in
+            state.log.append(uri)
+            state.weight += 1
+            // A rule naming a `.zip` hits the zip only, not its `.CHECKSUM`.
+            guard let i = state.rules.firstIndex(where: { rule in
+                uri.contains(rule.pathContains) && rule.remaining > 0 && (!rule.pathContains.hasSuffix(".zip") || uri.hasSuffix(rule.pathContains))
+            }) else { return nil }
+            state.rules[i].remaining -= 1
+            return state.rules[i].fault
+        }
+        let weight = state.withLock { $0.weight }
+        var reply: Reply
+        if case .status(let code, let retryAfter) = fault {
+            reply = Reply(status: HTTPResponseStatus(statusCode: code))
+            reply.body = Data(#"{"code":-1003,"msg":"Fake fault \#(code)."}"#.utf8)
+            if let retryAfter { reply.headers.append(("Retry-After", "\(retryAfter)")) }
+        } else {
+            reply = route(uri, fault: fault)
+        }
+        reply.fault = fault
+        reply.headers.append(("X-MBX-USED-WEIGHT-1M", "\(weight)"))
+        return reply
+    }
+
+    private func route(_ uri: String, fault: Fault?) -> Reply {
+        let parts = uri.split(separator: "?", maxSplits: 1)
+        let path = String(parts.first ?? "")
+        var query: [String: String] = [:]
+        for pair in (parts.count > 1 ? parts[1] : "").split(separator: "&") {
+            let kv = pair.split(separator: "=", maxSplits: 1)
+            if kv.count == 2 { query[String(kv[0])] = String(kv[1]) }
+        }
+        func json(_ text: String) -> Reply { Reply(headers: [("Content-Type", "application/json")], body: Data(text.utf8)) }
+        func notFound() -> Reply { Reply(status: .notFound, body: Data("<Error><Code>NoSuchKey</Code></Error>".utf8)) }
+
+        switch path {
+        case "/fapi/v1/time":
+            return json(#"{"serverTime":\#(now)}"#)
+        case "/fapi/v1/klines":
+            guard query["symbol"] == Self.symbol, query["interval"] == "1h" else {
+                return Reply(status: .badRequest, body: Data(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8))
+            }
+            let start = query["startTime"].flatMap { Int64($0) } ?? 0
+            let end = query["endTime"].flatMap { Int64($0) } ?? Int64.max
+            let limit = min(1500, query["limit"].flatMap { Int($0) } ?? 500)
+            var rows = Array(bars.filter { $0.time >= start && $0.time <= end && $0.time <= now }.prefix(limit))
+            rows = shaped(rows, fault)
+            let items = rows.map { row in
+                let f = row.fields
+                return "[\(f[0]),\"\(f[1])\",\"\(f[2])\",\"\(f[3])\",\"\(f[4])\",\"\(f[5])\",\(f[6]),\"\(f[7])\",\(f[8]),\"\(f[9])\",\"\(f[10])\",\"\(f[11])\"]"
+            }
+            return json("[" + items.joined(separator: ",") + "]")
+        case "/fapi/v1/fundingRate":
+            let start = query["startTime"].flatMap { Int64($0) } ?? 0
+            let end = query["endTime"].flatMap { Int64($0) } ?? Int64.max
+            let limit = min(1000, query["limit"].flatMap { Int($0) } ?? 100)
+            var rows = Array(funding.filter { $0.time >= start && $0.time <= end && $0.time <= now }.prefix(limit))
+            rows = shaped(rows, fault)
+            let items = rows.map { #"{"symbol":"BTCUSDT","fundingRate":"\#($0.rate)","fundingTime":\#($0.time),"markPrice":"\#($0.mark)"}"# }
+            return json("[" + items.joined(separator: ",") + "]")
+        default:
+            let isChecksum = path.hasSuffix(".CHECKSUM")
+            let zipPath = isChecksum ? String(path.dropLast(".CHECKSUM".count)) : path
+            guard let zip = archive(zipPath) else { return notFound() }
+            if isChecksum {
+                let name = (zipPath as NSString).lastPathComponent
+                let digest = fault == .wrongChecksum ? String(repeating: "0", count: 64) : SHA256.hex(zip)
+                return Reply(body: Data("\(digest)  \(name)\n".utf8))
+            }
+            return Reply(headers: [("Content-Type", "application/zip")], body: zip)
+        }
+    }
+
+    private func shaped<Row>(_ rows: [Row], _ fault: Fault?) -> [Row] {
+        switch fault {
+        case .reversed?: return rows.reversed()
+        case .duplicated?: return rows.flatMap { [$0, $0] }
+        case .empty?: return []
+        default: return rows
+        }
+    }
+
+    /// The zip for an archive path, built once and cached (same bytes, same checksum); nil when not published.
+    private func archive(_ path: String) -> Data? {
+        if let cached = state.withLock({ $0.zips[path] }) { return cached }
+        let name = (path as NSString).lastPathComponent
+        let stem = String(name.dropLast(4))
+        var csv: String
+        if path.hasPrefix("/data/futures/um/monthly/klines/\(Self.symbol)/1h/") {
+            guard let month = monthStart(fromLabel: String(stem.suffix(7))) else { return nil }
+            let end = Self.nextMonthStart(after: month)
+            guard end <= state.withLock({ $0.monthlyPublishedBefore }), month >= Self.seriesStart else { return nil }
+            csv = ArchiveCSV.klines(bars.filter { $0.time >= month && $0.time < end }.map(\.fields), header: true)
+        } else if path.hasPrefix("/data/futures/um/daily/klines/\(Self.symbol)/1h/") {
+            guard let day = dayStart(fromLabel: String(stem.suffix(10))) else { return nil }
+            let today = now / 86_400_000 * 86_400_000
+            guard day + 86_400_000 <= today, day >= Self.seriesStart else { return nil }
+            // Old-style daily files have no header; the client must accept both.
+            csv = ArchiveCSV.klines(bars.filter { $0.time >= day && $0.time < day + 86_400_000 }.map(\.fields), header: false)
+        } else if path.hasPrefix("/data/futures/um/monthly/fundingRate/\(Self.symbol)/") {
+            guard let month = monthStart(fromLabel: String(stem.suffix(7))) else { return nil }
+            let end = Self.nextMonthStart(after: month)
+            guard end <= state.withLock({ $0.monthlyPublishedBefore }), month >= Self.seriesStart else { return nil }
+            csv = "calc_time,funding_interval_hours,last_funding_rate\n"
+            for event in funding where event.time >= month && event.time < end { csv += "\(event.time),8,\(event.rate)\n" }
+        } else {
+            return nil
+        }
+        let zip = ArchiveCSV.zip(name: stem + ".csv", contents: Data(csv.utf8))
+        state.withLock { $0.zips[path] = zip }
+        return zip
+    }
+
+    private func monthStart(fromLabel label: String) -> Int64? {
+        let p = label.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 2 else { return nil }
+        return Int64(daysFromCivil(p[0], p[1], 1)) * 86_400_000
+    }
+
+    private func dayStart(fromLabel label: String) -> Int64? {
+        let p = label.split(separator: "-").compactMap { Int($0) }
+        guard p.count == 3 else { return nil }
+        return Int64(daysFromCivil(p[0], p[1], p[2])) * 86_400_000
+    }
+
+    private func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        var c = DateComponents()
+        c.year = year; c.month = month; c.day = day
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return Int(calendar.date(from: c)!.timeIntervalSince1970 / 86_400)
+    }
+}
+
+/// Archive CSV text and zips as data.binance.vision publishes them.
+enum ArchiveCSV {
+    static func klines(_ rows: [[String]], header: Bool) -> String {
+        var text = header ? "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n" : ""
+        for row in rows { text += row.joined(separator: ",") + "\n" }
+        return text
+    }
+
+    /// A zip holding one deflated file, built in memory with a fixed date (same input, same bytes).
+    static func zip(name: String, contents: Data) -> Data {
+        let archive = try! Archive(data: Data(), accessMode: .create)
+        try! archive.addEntry(with: name, type: .file, uncompressedSize: Int64(contents.count),
+                              modificationDate: Date(timeIntervalSince1970: 1_700_000_000), compressionMethod: .deflate) { position, size in
+            contents.subdata(in: Int(position)..<Int(position) + size)
+        }
+        return archive.data!
+    }
+}
+
+/// A value behind a lock, shareable between the server's tasks and the test.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
