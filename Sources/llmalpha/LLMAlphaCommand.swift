@@ -9,11 +9,13 @@ struct LLMAlphaCommand: ParsableCommand {
         abstract: "Autonomous crypto alpha research: Lua hypotheses in a sandbox over Binance USD-M perpetual data.",
         discussion: """
             Start here:
-              llmalpha run examples/rsi_reversion.lua          run a script on the bundled BTCUSDT 1h data
-              llmalpha repl                                    a Lua prompt with d loaded (tab completes, help(rsi))
-              llmalpha backtest run -s BTC -S rsi_mr           backtest a strategy script
-              llmalpha docs                                    every primitive a script can call
-            Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit, 4 data, 5 network, 130 interrupted.
+              llmalpha run examples/rsi_reversion.lua    a hypothesis on bundled BTCUSDT 1h
+              llmalpha backtest run -s BTC -S rsi_mr     backtest a strategy script
+              llmalpha repl                              a Lua prompt with d loaded
+              llmalpha data list                         what the store holds
+              llmalpha docs                              every primitive a script can call
+            Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit,
+            4 data, 5 network, 130 interrupted.
             """,
         version: LLMAlphaVersion.current,
         subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, DocsCommand.self])
