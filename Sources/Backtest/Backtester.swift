@@ -72,7 +72,6 @@ public enum Backtester {
 /// The state machine behind ``Backtester``; one instance per run.
 struct Engine {
     let m: MarketColumns
-    let s: SignalMasks
     let c: BacktestConfig
     let n: Int
 
@@ -89,20 +88,23 @@ struct Engine {
 
     var equity: [Double]
     var position: [Int8]
+    /// Each bar's signals as bits (1 entry, 2 exit, 4 short entry, 8 short exit), built once so
+    /// the bar loop reads one byte instead of four optional arrays.
+    let flags: [UInt8]
     var trades: [Trade] = []
     var tradedNotional = 0.0, pricePnL = 0.0, feesPaid = 0.0, fundingPnL = 0.0
 
     init(market: MarketColumns, signals: SignalMasks, config: BacktestConfig) {
-        m = market; s = signals; c = config; n = market.count
+        m = market; c = config; n = market.count
         cash = config.initialCash
         equity = [Double](repeating: config.initialCash, count: n)
         position = [Int8](repeating: 0, count: n)
-    }
-
-    @inline(__always) func truth(_ mask: [Double]?, _ i: Int) -> Bool {
-        guard let mask else { return false }
-        let v = mask[i]
-        return v != 0 && !v.isNaN
+        var flags = [UInt8](repeating: 0, count: market.count)
+        for (mask, bit) in [(signals.entries, UInt8(1)), (signals.exits, 2), (signals.shortEntries, 4), (signals.shortExits, 8)] {
+            guard let mask else { continue }
+            for i in 0..<flags.count where mask[i] != 0 && !mask[i].isNaN { flags[i] |= bit }
+        }
+        self.flags = flags
     }
 
     mutating func run() {
@@ -139,8 +141,10 @@ struct Engine {
 
     /// The order bar i's signals ask for, given the position after this bar's fills.
     func decide(_ i: Int) -> Int {
-        var longEntry = truth(s.entries, i), longExit = truth(s.exits, i)
-        var shortEntry = truth(s.shortEntries, i), shortExit = truth(s.shortExits, i)
+        let f = flags[i]
+        if f == 0 { return 0 }
+        var longEntry = f & 1 != 0, longExit = f & 2 != 0
+        var shortEntry = f & 4 != 0, shortExit = f & 8 != 0
         if longEntry && longExit { longEntry = false; longExit = false }      // conflicting: ignored
         if shortEntry && shortExit { shortEntry = false; shortExit = false }
         if longEntry && shortEntry { longEntry = false; shortEntry = false }
