@@ -137,26 +137,39 @@ final class DownloadJob: Sendable {
     /// `/fapi/v1/klines` paged by time (1500 a page) over `from...through`, closed bars only,
     /// sorted and without duplicates. An empty page is asked once more before it ends the paging.
     private func restKlines(symbol: String, interval: String, step: Int64, from: Int64, through: Int64) async throws -> [KlineRow] {
-        var byTime: [Int64: KlineRow] = [:]
+        let byTime = try await pageByTime(
+            from: from, through: through, pageSize: 1500, weight: 10,
+            url: { "\(rest)/fapi/v1/klines?symbol=\(symbol)&interval=\(interval)&startTime=\($0)&endTime=\(through)&limit=1500" },
+            parse: { try ArchiveRows.klines(json: $0, url: $1) }, time: \.openTime,
+            keep: { max($0.closeTime, $0.openTime + step - 1) < now })
+        return byTime.values.sorted { $0.openTime < $1.openTime }
+    }
+
+    /// Pages a REST endpoint by time over `from...through`, keeping each row in range (and passing
+    /// `keep`) once, by its time. A short page ends the paging; an empty one is asked once more first.
+    private func pageByTime<Row>(from: Int64, through: Int64, pageSize: Int, weight: Int, url makeURL: (Int64) -> String,
+                                 parse: (Data, String) throws -> [Row], time: (Row) -> Int64,
+                                 keep: (Row) -> Bool = { _ in true }) async throws -> [Int64: Row] {
+        var byTime: [Int64: Row] = [:]
         var start = from
         var emptyRetried = false
         while start <= through {
-            let url = "\(rest)/fapi/v1/klines?symbol=\(symbol)&interval=\(interval)&startTime=\(start)&endTime=\(through)&limit=1500"
-            let response = try await client.get(url, weight: 10)
+            let url = makeURL(start)
+            let response = try await client.get(url, weight: weight)
             tracker.received(bytes: response.body.count)
             guard response.status == 200 else { throw DownloadError.http(url: url, status: response.status, message: "not found") }
-            let page = try ArchiveRows.klines(json: response.body, url: url)
+            let page = try parse(response.body, url)
             if page.isEmpty {
                 if emptyRetried { break }
                 emptyRetried = true
                 continue
             }
-            let closed = page.filter { $0.openTime >= start && $0.openTime <= through && max($0.closeTime, $0.openTime + step - 1) < now }
-            for row in closed where byTime[row.openTime] == nil { byTime[row.openTime] = row }
-            guard let last = closed.map(\.openTime).max(), page.count >= 1500 else { break }
+            let kept = page.filter { time($0) >= start && time($0) <= through && keep($0) }
+            for row in kept where byTime[time(row)] == nil { byTime[time(row)] = row }
+            guard let last = kept.map(time).max(), page.count >= pageSize else { break }
             start = last + 1
         }
-        return byTime.values.sorted { $0.openTime < $1.openTime }
+        return byTime
     }
 
     // MARK: Funding
@@ -192,25 +205,10 @@ final class DownloadJob: Sendable {
 
     /// `/fapi/v1/fundingRate` paged (1000 a page); the interval hours come from the spacing of settlements.
     private func restFunding(symbol: String, from: Int64, through: Int64) async throws -> [FundingRow] {
-        var byTime: [Int64: String] = [:]
-        var start = from
-        var emptyRetried = false
-        while start <= through {
-            let url = "\(rest)/fapi/v1/fundingRate?symbol=\(symbol)&startTime=\(start)&endTime=\(through)&limit=1000"
-            let response = try await client.get(url, weight: 1)
-            tracker.received(bytes: response.body.count)
-            guard response.status == 200 else { throw DownloadError.http(url: url, status: response.status, message: "not found") }
-            let page = try ArchiveRows.funding(json: response.body, url: url)
-            if page.isEmpty {
-                if emptyRetried { break }
-                emptyRetried = true
-                continue
-            }
-            let inRange = page.filter { $0.time >= start && $0.time <= through }
-            for row in inRange where byTime[row.time] == nil { byTime[row.time] = row.rate }
-            guard let last = inRange.map(\.time).max(), page.count >= 1000 else { break }
-            start = last + 1
-        }
+        let byTime = try await pageByTime(
+            from: from, through: through, pageSize: 1000, weight: 1,
+            url: { "\(rest)/fapi/v1/fundingRate?symbol=\(symbol)&startTime=\($0)&endTime=\(through)&limit=1000" },
+            parse: { try ArchiveRows.funding(json: $0, url: $1) }, time: \.time).mapValues(\.rate)
         let times = byTime.keys.sorted()
         return times.enumerated().map { i, time in
             let spacing = i > 0 ? time - times[i - 1] : (times.count > 1 ? times[1] - times[0] : 8 * 3_600_000)
