@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // llmalpha: autonomous crypto alpha research. Targets and their one job are in DESIGN.md section 2;
-// imports only point down: llmalpha -> LLMAlpha -> Scripting/MarketData -> Primitives.
+// imports only point down: llmalpha -> LLMAlpha -> Scripting/MarketData/Knowledge -> Primitives.
 import PackageDescription
 
 /// One strictness list for every target (Hummingbird's habit): Swift 6 mode, explicit existentials,
@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         // Already under async-http-client; named here for the fake exchange in MarketDataTests.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
@@ -51,8 +52,11 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
+        // The knowledge base: hypotheses, the trial ledger, strategies and LLM calls in SQLite (DESIGN.md 7).
+        .target(name: "Knowledge", dependencies: ["Primitives", .product(name: "GRDB", package: "GRDB.swift")],
+                swiftSettings: strict),
         // The facade a Swift user imports: ScriptRunner, configuration, data loading.
-        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest",
+        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge",
                                                  .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
@@ -66,13 +70,15 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: [
-            "MarketData",
+            "MarketData", "Primitives",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
     ]
 )

@@ -13,6 +13,10 @@ public struct Configuration: Sendable, Equatable {
     public var symbol = "BTCUSDT"
     public var interval = "1h"
     public var factorHorizons = [1, 4, 24]
+    /// The knowledge base file and its script folders, relative to the project.
+    public var knowledgePath = "data/knowledge.sqlite"
+    public var hypothesesDirectory = "hypotheses"
+    public var strategiesDirectory = "strategies"
 
     public static let defaults = Configuration()
 
@@ -41,6 +45,9 @@ public struct Configuration: Sendable, Equatable {
         Key(path: "data.symbol", kind: .text) { c, v in if case .text(let s) = v { c.symbol = s } },
         Key(path: "data.interval", kind: .text) { c, v in if case .text(let s) = v { c.interval = s } },
         Key(path: "factor.horizons", kind: .integerList) { c, v in if case .integers(let l) = v { c.factorHorizons = l } },
+        Key(path: "knowledge.path", kind: .text) { c, v in if case .text(let s) = v { c.knowledgePath = s } },
+        Key(path: "knowledge.hypotheses_dir", kind: .text) { c, v in if case .text(let s) = v { c.hypothesesDirectory = s } },
+        Key(path: "knowledge.strategies_dir", kind: .text) { c, v in if case .text(let s) = v { c.strategiesDirectory = s } },
     ]
 
     /// Loads the layered configuration.

@@ -4,3 +4,4 @@
 @_exported public import Scripting
 @_exported public import MarketData
 @_exported public import Backtest
+@_exported public import Knowledge

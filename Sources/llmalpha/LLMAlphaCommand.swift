@@ -13,12 +13,14 @@ struct LLMAlphaCommand: ParsableCommand {
               llmalpha backtest run -s BTC -S rsi_mr     backtest a strategy script
               llmalpha repl                              a Lua prompt with d loaded
               llmalpha data list                         what the store holds
+              llmalpha kb stats                          what the research has tried so far
               llmalpha docs                              every primitive a script can call
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit,
-            4 data, 5 network, 130 interrupted.
+            4 data, 5 network, 6 knowledge base, 130 interrupted.
             """,
         version: LLMAlphaVersion.current,
-        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, DocsCommand.self])
+        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, KnowledgeCommand.self,
+                      DocsCommand.self])
 
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.
@@ -41,6 +43,9 @@ struct LLMAlphaCommand: ParsableCommand {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
         } catch let error as ScriptFileError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch let error as KnowledgeError {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
         } catch let error as OutputFileError {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import MarketData
+import Primitives
 import Testing
 
 @Suite("SHA-256")

@@ -1,5 +1,6 @@
 import Foundation
 import MarketData
+import Primitives
 import NIOCore
 import NIOHTTP1
 import NIOPosix

@@ -18,6 +18,7 @@ struct RunCommand: ParsableCommand {
               llmalpha run strategies/funding_fade.lua --symbol ETH --param lookback=96
               llmalpha run examples/indicators.lua --from 2024-01-01 --output indicators.csv
               llmalpha run my.lua --data my-bars.csv --timeout 5 --json
+              llmalpha run my.lua --record       remember it: kb show, kb search, kb stats
 
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit (time, instructions,
             memory, output), 4 data error, 130 interrupted (Ctrl-C).
@@ -35,9 +36,16 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the output{} columns as CSV: open_time first, NaN as an empty field.", valueName: "file.csv"))
     var output: String?
 
+    @Flag(help: ArgumentHelp("Record the run in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), the run as a trial with its numbers, or its error."))
+    var record = false
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite)", valueName: "path"))
+    var knowledgePath: String?
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
         for p in parameters {
             let parts = p.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -60,16 +68,27 @@ struct RunCommand: ParsableCommand {
         let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
         let bars = try dataOptions.loadBars(dataOptions.request(configuration), store: store)
 
+        // Opened before the run, so a knowledge base that cannot be used stops us before the work.
+        let knowledge = try record ? KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
+            .open(.write, create: true) : nil
         let printed = PrintBuffer(capture: outputOptions.json)
         let runner = ScriptRunner(limits: configuration.sandbox)
         let interrupt = InterruptHandler { runner.interrupt() }
         defer { interrupt.cancel() }
 
+        let started = Date()
         let run: ScriptRun
         do {
             run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration,
                                         parameters: overrides, runner: runner) { printed.write($0) }
         } catch {
+            // A failed hypothesis is knowledge too; an interrupted or misused run is not a trial.
+            var receipt: TrialRecording.Receipt? = nil
+            if let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) {
+                receipt = try? TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
+                                                     parameters: overrides, startedAt: started,
+                                                     seconds: Date().timeIntervalSince(started), into: knowledge)
+            }
             // The one-line error first, then the script's call chain (all of it under --verbose).
             Console.error(error.description)
             if let traceback = error.traceback {
@@ -79,9 +98,10 @@ struct RunCommand: ParsableCommand {
                     Console.note(short)
                 }
             }
+            if let receipt { Console.note(Self.recordedLine(receipt, knowledge!)) }
             if outputOptions.json {
-                Console.out(RunReport.json(script: script, bars: bars, run: nil, error: error, printed: printed.text,
-                                           outputFile: nil).rendered + "\n")
+                Console.out(Self.withReceipt(RunReport.json(script: script, bars: bars, run: nil, error: error, printed: printed.text,
+                                                            outputFile: nil), receipt).rendered + "\n")
             }
             throw CommandFailure(status: ExitStatus(rawValue: error.exitCode) ?? .scriptError, description: "")
         }
@@ -93,8 +113,18 @@ struct RunCommand: ParsableCommand {
             try OutputTable.write(OutputTable.csv(time: bars.time, columns: run.result.outputs), to: output)
             written = output
         }
+        var receipt: TrialRecording.Receipt? = nil
+        if let knowledge {
+            receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: run, error: nil, parameters: overrides,
+                                                startedAt: started, seconds: run.result.usage.seconds, into: knowledge)
+            if let ignored = receipt?.ignoredParent {
+                Console.note("note: parent '\(ignored)' is not a hypothesis in \(knowledge.path); recorded without lineage")
+            }
+        }
         if outputOptions.json {
-            Console.out(RunReport.json(script: script, bars: bars, run: run, error: nil, printed: printed.text, outputFile: written).rendered + "\n")
+            Console.out(Self.withReceipt(RunReport.json(script: script, bars: bars, run: run, error: nil, printed: printed.text,
+                                                        outputFile: written), receipt).rendered + "\n")
+            if let receipt { Console.note(Self.recordedLine(receipt, knowledge!)) }
         } else {
             Console.out(RunReport.text(run: run, outputFile: written))
             if outputOptions.verbose {
@@ -102,7 +132,23 @@ struct RunCommand: ParsableCommand {
                 Console.note(String(format: "run: %.3f s, %lld instructions, peak memory %.1f MB", u.seconds, u.instructions,
                                     Double(u.peakMemoryBytes) / 1_048_576))
             }
+            if let receipt { Console.note(Self.recordedLine(receipt, knowledge!)) }
         }
+    }
+}
+
+extension RunCommand {
+    static func recordedLine(_ receipt: TrialRecording.Receipt, _ kb: KnowledgeBase) -> String {
+        "recorded trial \(receipt.trial) of \(receipt.hypothesis.id) (\(receipt.hypothesis.scriptPath)) in \(kb.path)"
+    }
+
+    /// The run's JSON document with a `recorded` field when --record wrote to the knowledge base.
+    static func withReceipt(_ document: JSONValue, _ receipt: TrialRecording.Receipt?) -> JSONValue {
+        guard let receipt, case .object(var fields) = document else { return document }
+        fields.append(("recorded", .object([("hypothesis", .string(receipt.hypothesis.id)),
+                                            ("trial", .number(Double(receipt.trial))),
+                                            ("script", .string(receipt.hypothesis.scriptPath))])))
+        return .object(fields)
     }
 }
 

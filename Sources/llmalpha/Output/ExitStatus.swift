@@ -10,6 +10,7 @@ enum ExitStatus: Int32 {
     case resourceLimit = 3
     case dataError = 4
     case networkError = 5
+    case knowledgeError = 6
     case interrupted = 130
 
     /// The status for an error any command may throw.
@@ -17,6 +18,9 @@ enum ExitStatus: Int32 {
         switch error {
         case let e as ScriptError: return e.exitCode
         case is DataError: return ExitStatus.dataError.rawValue
+        case let e as KnowledgeError:
+            if case .notFound = e { return ExitStatus.usage.rawValue }
+            return ExitStatus.knowledgeError.rawValue
         case is ConfigurationError, is ScriptFileError: return ExitStatus.usage.rawValue
         case is OutputFileError: return ExitStatus.scriptError.rawValue
         case let e as CommandFailure: return e.status.rawValue

@@ -1,4 +1,5 @@
-/// SHA-256 (FIPS 180-4) in plain Swift, for the archive's `.CHECKSUM` files and the manifest.
+/// SHA-256 (FIPS 180-4) in plain Swift: the archive's `.CHECKSUM` files, the download manifest, and the
+/// knowledge base's script and data hashes.
 ///
 /// swift-crypto is not a dependency and Foundation on Linux has no digest API, so this small,
 /// unoptimised implementation is ours; tests check it against the FIPS vectors.

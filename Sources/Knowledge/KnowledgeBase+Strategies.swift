@@ -1,0 +1,172 @@
+import Foundation
+internal import GRDB
+
+extension KnowledgeBase {
+    /// Promotes a validated hypothesis: writes `strategies/S0NN-<slug>.lua` (the script under a
+    /// comment header recording its validation, so the file alone can be mailed and rerun with
+    /// `llmalpha run`), records the strategy and marks the hypothesis validated.
+    ///
+    /// - Parameter script: the final, self-contained script (chosen parameters already set as
+    ///   the `param.*` defaults).
+    public func promote(_ hypothesisID: String, script: String, validation: StrategyValidation) throws(KnowledgeError) -> Strategy {
+        let hypothesis = try hypothesis(hypothesisID)
+        let lifetime = try trialCount()
+        let familyTrials = try trialCount(family: hypothesis.family)
+        let files = self.files
+        let date = now()
+        var written: String? = nil
+        do {
+            return try write { db in
+                let inDatabase = try Int.fetchOne(db, sql: "SELECT max(number) FROM strategy") ?? 0
+                let onDisk = files.numberedFiles(prefix: "S", in: files.strategiesDirectory).keys.max() ?? 0
+                let number = max(inDatabase, onDisk) + 1
+                let id = ScriptFiles.identifier("S", number)
+                let path = (files.strategiesDirectory as NSString)
+                    .appendingPathComponent("\(id)-\(ScriptFiles.slug(hypothesis.name)).lua")
+                let text = Self.strategyHeader(id: id, hypothesis: hypothesis, validation: validation, lifetimeTrials: lifetime,
+                                               familyTrials: familyTrials, date: date, fileName: files.stored(path))
+                    + Self.withoutStrategyHeader(script)
+                try ScriptFiles.writeAtomically(text, to: path)
+                written = path
+                let stamp = Timestamp.iso(date)
+                try db.execute(sql: """
+                    INSERT INTO strategy (number, id, hypothesis, name, file_path, file_sha256, validation, data_hash,
+                                          lifetime_trials, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [number, id, hypothesis.id, hypothesis.name, files.stored(path), ScriptFiles.sha256(text),
+                                     JSONNumbers.encode(validation.metrics), validation.data.hash, lifetime, stamp])
+                try db.execute(sql: "UPDATE hypothesis SET status = 'validated', updated_at = ? WHERE id = ?",
+                               arguments: [stamp, hypothesis.id])
+                return try Self.strategy(Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE id = ?", arguments: [id])!)
+            }
+        } catch {
+            if let written { try? FileManager.default.removeItem(atPath: written) }
+            throw error
+        }
+    }
+
+    /// The strategy with this id (S001; s1 and 1 work too).
+    public func strategy(_ id: String) throws(KnowledgeError) -> Strategy {
+        let canonical = Self.canonicalID(id, prefix: "S")
+        return try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE id = ?", arguments: [canonical]) else {
+                throw KnowledgeError.notFound("\(id): no such strategy")
+            }
+            return Self.strategy(row)
+        }
+    }
+
+    /// Records one opening of a strategy's locked holdout. Every opening is kept; the strategy
+    /// shows the latest result.
+    @discardableResult
+    public func recordHoldoutOpening(strategy id: String, data: DataSpan, metrics: [String: Double], passed: Bool,
+                                     note: String? = nil) throws(KnowledgeError) -> HoldoutOpening {
+        let canonical = Self.canonicalID(id, prefix: "S")
+        let stamp = Timestamp.iso(now())
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM strategy WHERE id = ?", arguments: [canonical]) != nil else {
+                throw KnowledgeError.notFound("\(id): no such strategy")
+            }
+            let span = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+            try db.execute(sql: """
+                INSERT INTO holdout_opening (strategy, opened_at, data, metrics, passed, note) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [canonical, stamp, span, JSONNumbers.encode(metrics), passed, note])
+            let rowID = db.lastInsertedRowID
+            var holdout = metrics
+            holdout["passed"] = passed ? 1 : 0
+            try db.execute(sql: "UPDATE strategy SET holdout = ? WHERE id = ?", arguments: [JSONNumbers.encode(holdout), canonical])
+            return try Self.holdoutOpening(Row.fetchOne(db, sql: "SELECT * FROM holdout_opening WHERE id = ?", arguments: [rowID])!)
+        }
+    }
+
+    /// Every holdout opening of one strategy, or of all, oldest first.
+    public func holdoutOpenings(strategy id: String? = nil) throws(KnowledgeError) -> [HoldoutOpening] {
+        try read { db in
+            if let id {
+                return try Row.fetchAll(db, sql: "SELECT * FROM holdout_opening WHERE strategy = ? ORDER BY id",
+                                        arguments: [Self.canonicalID(id, prefix: "S")]).map(Self.holdoutOpening)
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM holdout_opening ORDER BY id").map(Self.holdoutOpening)
+        }
+    }
+
+    /// Records one language-model request.
+    public func recordLLMCall(_ call: LLMCallRecord) throws(KnowledgeError) {
+        let stamp = Timestamp.iso(now())
+        try write { db in
+            try db.execute(sql: """
+                INSERT INTO llm_call (provider, model, purpose, hypothesis, prompt_tokens, completion_tokens, latency_s,
+                                      cost_usd, request_hash, status, error, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [call.provider, call.model, call.purpose, call.hypothesis, call.promptTokens,
+                                 call.completionTokens, call.latencySeconds, call.costUSD, call.requestHash, call.status,
+                                 call.error, stamp])
+        }
+    }
+
+    // MARK: - The strategy file's header
+
+    /// Marks the header so promoting a file that already has one replaces it.
+    static let headerMarker = "-- llmalpha strategy "
+
+    static func strategyHeader(id: String, hypothesis: Hypothesis, validation: StrategyValidation, lifetimeTrials: Int,
+                               familyTrials: Int, date: Date, fileName: String) -> String {
+        let span = validation.data
+        let from = Timestamp.iso(Date(timeIntervalSince1970: Double(span.from) / 1000)).prefix(16)
+        let to = Timestamp.iso(Date(timeIntervalSince1970: Double(span.to) / 1000)).prefix(16)
+        let metrics = validation.metrics.keys.sorted().map { "\($0)=\(Self.short(validation.metrics[$0]!))" }
+        var lines = [
+            "\(headerMarker)\(id): \(hypothesis.name)",
+            "-- promoted \(Timestamp.iso(date).prefix(10)) by llmalpha \(validation.version) from hypothesis \(hypothesis.id)"
+                + (hypothesis.parent.map { " (refines \($0))" } ?? ""),
+            "-- data: \(span.symbols.joined(separator: ",")) \(span.interval) \(from)..\(to) UTC, \(span.bars) bars, sha256 \(span.hash)",
+        ]
+        var chunk: [String] = []
+        for m in metrics {
+            if chunk.joined(separator: " ").count + m.count > 80 {
+                lines.append("-- metrics: " + chunk.joined(separator: " "))
+                chunk = []
+            }
+            chunk.append(m)
+        }
+        if !chunk.isEmpty { lines.append("-- metrics: " + chunk.joined(separator: " ")) }
+        if !validation.parameters.isEmpty {
+            lines.append("-- parameters: " + validation.parameters.keys.sorted()
+                .map { "\($0)=\(JSONNumbers.format(validation.parameters[$0]!))" }.joined(separator: " "))
+        }
+        lines.append("-- trials: \(lifetimeTrials) in the knowledge base, \(familyTrials) in this family (the deflated Sharpe counts them)")
+        lines.append("-- rerun: llmalpha run \(fileName)")
+        return lines.joined(separator: "\n") + "\n\n"
+    }
+
+    /// The script without a header an earlier promotion wrote.
+    static func withoutStrategyHeader(_ script: String) -> String {
+        guard script.hasPrefix(headerMarker) else { return script }
+        var lines = script.split(separator: "\n", omittingEmptySubsequences: false)[...]
+        while let first = lines.first, first.hasPrefix("--") { lines = lines.dropFirst() }
+        if lines.first == "" { lines = lines.dropFirst() }
+        return lines.joined(separator: "\n")
+    }
+
+    private static func short(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e9 { return String(Int64(value)) }
+        return String(format: "%.4g", value)
+    }
+
+    static func strategy(_ row: Row) -> Strategy {
+        let holdout: String? = row["holdout"]
+        return Strategy(id: row["id"], hypothesis: row["hypothesis"], name: row["name"], filePath: row["file_path"],
+                        fileSHA256: row["file_sha256"], validation: JSONNumbers.decode(row["validation"]),
+                        dataHash: row["data_hash"], lifetimeTrials: row["lifetime_trials"],
+                        holdout: holdout.map { JSONNumbers.decode($0) }, createdAt: row["created_at"])
+    }
+
+    static func holdoutOpening(_ row: Row) -> HoldoutOpening {
+        let span: String = row["data"]
+        let data = (try? JSONDecoder().decode(DataSpan.self, from: Data(span.utf8)))
+            ?? DataSpan(symbols: [], interval: "", from: 0, to: 0, bars: 0, hash: "")
+        let passed: Int = row["passed"]
+        return HoldoutOpening(id: row["id"], strategy: row["strategy"], openedAt: row["opened_at"], data: data,
+                              metrics: JSONNumbers.decode(row["metrics"]), passed: passed == 1, note: row["note"])
+    }
+}

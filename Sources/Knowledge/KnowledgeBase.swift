@@ -1,0 +1,236 @@
+public import Foundation
+internal import GRDB
+
+/// The research memory: one SQLite file (WAL, versioned migrations) plus the hypothesis and
+/// strategy scripts it points at (DESIGN.md section 7).
+///
+/// Readers never block the writer, and a second process writing waits up to ``busyTimeout``
+/// for the lock, so `llmalpha kb stats` can run while a research loop records trials.
+///
+/// ```swift
+/// let kb = try KnowledgeBase.open(at: "data/knowledge.sqlite", files: files, create: true)
+/// let h = try kb.recordHypothesis(HypothesisDraft(name: "funding fade", script: source))
+/// try kb.recordTrial(TrialDraft(hypothesis: h.id, data: span, stage: .factor, passed: false, ...))
+/// ```
+public final class KnowledgeBase: Sendable {
+    /// How a command will use the database.
+    public enum Access: Sendable {
+        /// Reads only; works on a database in a read-only directory.
+        case read
+        /// Reads and writes; upgrades an older schema first.
+        case write
+    }
+
+    public let path: String
+    public let files: ScriptFiles
+    let reader: any DatabaseReader
+    let writer: (any DatabaseWriter)?
+    let now: @Sendable () -> Date
+
+    /// How long a write waits for another process's transaction before giving up.
+    public static let busyTimeout: TimeInterval = 15
+
+    private init(path: String, files: ScriptFiles, reader: any DatabaseReader, writer: (any DatabaseWriter)?,
+                 now: @escaping @Sendable () -> Date) {
+        self.path = path
+        self.files = files
+        self.reader = reader
+        self.writer = writer
+        self.now = now
+    }
+
+    /// Opens the database at `path`.
+    /// - Parameters:
+    ///   - create: make a new database when there is none (writers such as `run --record`);
+    ///     read commands pass false and get ``KnowledgeError/missing(path:)``.
+    ///   - maximumPages: caps the file's size in pages (tests use it to fill the "disk").
+    /// - Throws: ``KnowledgeError``: not SQLite, another program's database, a newer schema,
+    ///   read-only, damaged. The file is never modified when one is thrown.
+    public static func open(at path: String, files: ScriptFiles, access: Access = .write, create: Bool = false,
+                            now: @escaping @Sendable () -> Date = Date.init,
+                            maximumPages: Int? = nil) throws(KnowledgeError) -> KnowledgeBase {
+        let exists = FileManager.default.fileExists(atPath: path)
+        if !exists {
+            guard create, access == .write else { throw .missing(path: path) }
+            let directory = (path as NSString).deletingLastPathComponent
+            if !directory.isEmpty {
+                do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+                    throw .readOnly(path: path)
+                }
+            }
+        } else {
+            try checkHeader(path)
+        }
+
+        var configuration = GRDB.Configuration()
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "knowledge"
+        if let maximumPages {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(maximumPages)") }
+        }
+
+        if access == .write {
+            do {
+                // Identify the file through a read-only connection first: opening the pool
+                // switches the journal to WAL, which rewrites a foreign file's header.
+                if exists, (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 > 0 {
+                    var inspect = configuration
+                    inspect.readonly = true
+                    let queue = try DatabaseQueue(path: path, configuration: inspect)
+                    try queue.read { db in try checkIdentity(db, path: path) }
+                    try queue.close()
+                }
+                let pool = try DatabasePool(path: path, configuration: configuration)
+                let current = try pool.read { db in
+                    try checkIdentity(db, path: path)
+                    return try Schema.migrator.hasCompletedMigrations(db)
+                }
+                // Only an older (or new) database is written to on open.
+                if !current { try Schema.migrator.migrate(pool) }
+                return KnowledgeBase(path: path, files: files, reader: pool, writer: pool, now: now)
+            } catch {
+                throw translate(error, path: path)
+            }
+        }
+        // Reading goes through a read-only connection, so read commands never write to the file
+        // (not even on a damaged one); only a database on an older schema is opened for its upgrade.
+        configuration.readonly = true
+        let upToDate: Bool
+        let queue: DatabaseQueue
+        do {
+            queue = try DatabaseQueue(path: path, configuration: configuration)
+            upToDate = try queue.read { db in
+                try checkIdentity(db, path: path)
+                return try Schema.migrator.hasCompletedMigrations(db)
+            }
+        } catch {
+            throw translate(error, path: path)
+        }
+        if upToDate { return KnowledgeBase(path: path, files: files, reader: queue, writer: nil, now: now) }
+        try? queue.close()
+        return try open(at: path, files: files, access: .write, create: false, now: now, maximumPages: maximumPages)
+    }
+
+    /// Creates a new, empty database (`kb init`).
+    /// - Parameter force: when one exists, copy it to `<path>.<timestamp>.bak` first, then start fresh.
+    /// - Returns: the database and the backup's path, if one was made.
+    public static func initialize(at path: String, files: ScriptFiles, force: Bool,
+                                  now: @escaping @Sendable () -> Date = Date.init) throws(KnowledgeError) -> (KnowledgeBase, backup: String?) {
+        var backup: String? = nil
+        if FileManager.default.fileExists(atPath: path) {
+            guard force else {
+                try checkHeader(path)   // say what the file is when it is not ours at all
+                throw .exists(path: path)
+            }
+            backup = try moveAside(path, now: now())
+        }
+        let kb = try open(at: path, files: files, access: .write, create: true, now: now)
+        return (kb, backup)
+    }
+
+    /// Moves the database and its WAL files aside, keeping them as a backup.
+    private static func moveAside(_ path: String, now: Date) throws(KnowledgeError) -> String {
+        let stamp = Timestamp.compact(now)
+        let backup = "\(path).\(stamp).bak"
+        // A checkpoint first, so the backup is one self-contained file.
+        if (try? checkHeader(path)) != nil, let queue = try? DatabaseQueue(path: path) {
+            _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+            try? queue.close()
+        }
+        do {
+            try FileManager.default.moveItem(atPath: path, toPath: backup)
+            for suffix in ["-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                try FileManager.default.moveItem(atPath: path + suffix, toPath: backup + suffix)
+            }
+        } catch {
+            throw .readOnly(path: path)
+        }
+        return backup
+    }
+
+    /// Refuses a file that is not SQLite before SQLite is let near it.
+    private static func checkHeader(_ path: String) throws(KnowledgeError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .file(path: path, detail: "cannot read the file") }
+        defer { try? handle.close() }
+        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        if head.isEmpty { return }   // an empty file is a new database to SQLite
+        guard head == Data("SQLite format 3\0".utf8) else { throw .notADatabase(path: path) }
+    }
+
+    /// Ours (application id), foreign, or from a newer build.
+    private static func checkIdentity(_ db: Database, path: String) throws {
+        let applicationID = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+        if applicationID != Schema.applicationID && (applicationID != 0 || !tables.isEmpty) {
+            throw KnowledgeError.foreign(path: path)
+        }
+        if try Schema.migrator.hasBeenSuperseded(db) {
+            let known = Set(Schema.migrator.migrations)
+            let applied = try Schema.migrator.appliedIdentifiers(db)
+            throw KnowledgeError.newerSchema(path: path, unknown: applied.subtracting(known).sorted())
+        }
+    }
+
+    /// The schema steps this database has had applied.
+    public func schemaVersion() throws(KnowledgeError) -> [String] {
+        try read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+    }
+
+    // MARK: - Transactions
+
+    func read<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
+        do { return try reader.read(body) } catch { throw Self.translate(error, path: path) }
+    }
+
+    /// One IMMEDIATE transaction: the write lock is taken up front, so id allocation and the
+    /// files written under it cannot race another process.
+    func write<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
+        guard let writer else { throw .readOnly(path: path) }
+        do {
+            return try writer.writeWithoutTransaction { db in
+                var result: T?
+                try db.inTransaction(.immediate) {
+                    result = try body(db)
+                    return .commit
+                }
+                return result!
+            }
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
+    static func translate(_ error: any Error, path: String) -> KnowledgeError {
+        if let known = error as? KnowledgeError { return known }
+        guard let error = error as? DatabaseError else { return .sqlite(path: path, detail: "\(error)") }
+        switch error.resultCode {
+        case .SQLITE_NOTADB: return .notADatabase(path: path)
+        case .SQLITE_CORRUPT: return .corrupt(path: path, detail: error.message ?? "corrupt")
+        case .SQLITE_FULL: return .diskFull(path: path)
+        case .SQLITE_READONLY, .SQLITE_PERM, .SQLITE_CANTOPEN: return .readOnly(path: path)
+        case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
+        default: return .sqlite(path: path, detail: error.message ?? "\(error)")
+        }
+    }
+}
+
+/// Timestamps as stored: ISO 8601 UTC with milliseconds, which sort as text.
+enum Timestamp {
+    static func iso(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+    }
+
+    /// `20261201T224500Z`, for file names.
+    static func compact(_ date: Date) -> String {
+        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
+                      parts.tm_hour, parts.tm_min, parts.tm_sec)
+    }
+}

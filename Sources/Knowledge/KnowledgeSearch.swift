@@ -1,0 +1,91 @@
+import Foundation
+internal import GRDB
+
+extension KnowledgeBase {
+    /// One hypothesis found by ``search(_:status:tag:limit:)``, with its trial record at a glance.
+    public struct SearchHit: Sendable, Codable {
+        public let hypothesis: Hypothesis
+        public let trials: Int
+        public let passedTrials: Int
+        public let bestSharpe: Double?
+        /// Where the text matched: `hypothesis` (name, rationale, tags), `failures`, or both.
+        public let matchedIn: [String]
+    }
+
+    /// Full-text search over names, rationales, tags and failure messages, newest first.
+    /// Words match by English stem and as prefixes ("fund" finds "funding", "reverting" finds
+    /// "reverts"); all words must occur. Without text, lists hypotheses by the filters alone.
+    public func search(_ text: String? = nil, status: HypothesisStatus? = nil, tag: String? = nil,
+                       limit: Int = 20) throws(KnowledgeError) -> [SearchHit] {
+        let query = text.flatMap(Self.ftsQuery)
+        if let text, query == nil, !text.trimmingCharacters(in: .whitespaces).isEmpty {
+            return []   // only punctuation: nothing can match
+        }
+        return try read { db in
+            var conditions: [String] = []
+            var arguments: StatementArguments = []
+            if let status {
+                conditions.append("h.status = ?")
+                arguments += [status.rawValue]
+            }
+            if let tag {
+                conditions.append("EXISTS (SELECT 1 FROM hypothesis_tag t WHERE t.hypothesis = h.id AND t.tag = ?)")
+                arguments += [ScriptFiles.slug(tag)]
+            }
+            var byHypothesis: Set<String> = []
+            var byFailure: Set<String> = []
+            if let query {
+                byHypothesis = Set(try String.fetchAll(db, sql: """
+                    SELECT h.id FROM hypothesis_fts f JOIN hypothesis h ON h.number = f.rowid WHERE hypothesis_fts MATCH ?
+                    """, arguments: [query]))
+                byFailure = Set(try String.fetchAll(db, sql: """
+                    SELECT DISTINCT t.hypothesis FROM trial_fts f JOIN trial t ON t.id = f.rowid WHERE trial_fts MATCH ?
+                    """, arguments: [query]))
+                let ids = byHypothesis.union(byFailure)
+                if let id = text.map({ Self.canonicalID($0.trimmingCharacters(in: .whitespaces), prefix: "H") }),
+                   try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [id]) != nil {
+                    byHypothesis.insert(id)
+                }
+                guard !ids.isEmpty || !byHypothesis.isEmpty else { return [] }
+                let all = ids.union(byHypothesis).sorted()
+                conditions.append("h.id IN (\(all.map { _ in "?" }.joined(separator: ",")))")
+                arguments += StatementArguments(all)
+            }
+            let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+            arguments += [limit]
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT h.*,
+                       (SELECT count(*) FROM trial t WHERE t.hypothesis = h.id) AS trials,
+                       (SELECT count(*) FROM trial t WHERE t.hypothesis = h.id AND t.passed = 1) AS passed_trials,
+                       (SELECT max(sharpe) FROM trial t WHERE t.hypothesis = h.id) AS best_sharpe
+                FROM hypothesis h \(whereClause) ORDER BY h.number DESC LIMIT ?
+                """, arguments: arguments)
+            return try rows.map { row in
+                let h = try Self.hypothesis(row, db)
+                var matched: [String] = []
+                if byHypothesis.contains(h.id) { matched.append("hypothesis") }
+                if byFailure.contains(h.id) { matched.append("failures") }
+                return SearchHit(hypothesis: h, trials: row["trials"], passedTrials: row["passed_trials"],
+                                 bestSharpe: row["best_sharpe"], matchedIn: matched)
+            }
+        }
+    }
+
+    /// The user's words as an FTS5 query: each word quoted (so FTS syntax in the text is inert)
+    /// and matched as a prefix; nil when no word is left.
+    static func ftsQuery(_ text: String) -> String? {
+        var words: [String] = []
+        var word = ""
+        for scalar in text.unicodeScalars {
+            if CharacterSet.alphanumerics.contains(scalar) {
+                word.unicodeScalars.append(scalar)
+            } else if !word.isEmpty {
+                words.append(word)
+                word = ""
+            }
+        }
+        if !word.isEmpty { words.append(word) }
+        guard !words.isEmpty else { return nil }
+        return words.map { "\"\($0)\"*" }.joined(separator: " ")
+    }
+}

@@ -1,0 +1,134 @@
+internal import GRDB
+
+/// The schema, as GRDB migrations applied in order. A shipped migration is never edited: a change
+/// is a new one appended here, so every database upgrades the same way.
+enum Schema {
+    /// `PRAGMA application_id` of every knowledge base ("LLMA"), so a foreign SQLite file is
+    /// recognised and left alone.
+    static let applicationID: Int32 = 0x4C4C_4D41
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+            try db.execute(sql: """
+                CREATE TABLE hypothesis (
+                    number INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    name TEXT NOT NULL,
+                    slug TEXT NOT NULL,
+                    rationale TEXT NOT NULL DEFAULT '',
+                    tags TEXT NOT NULL DEFAULT '',
+                    parent TEXT REFERENCES hypothesis(id),
+                    family TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('proposed','running','validated','rejected','abandoned')),
+                    origin TEXT NOT NULL,
+                    script_path TEXT NOT NULL,
+                    script_sha256 TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                CREATE INDEX hypothesis_status ON hypothesis(status);
+                CREATE INDEX hypothesis_family ON hypothesis(family);
+                CREATE INDEX hypothesis_script ON hypothesis(script_sha256);
+
+                CREATE TABLE hypothesis_tag (
+                    hypothesis TEXT NOT NULL REFERENCES hypothesis(id) ON DELETE CASCADE,
+                    tag TEXT NOT NULL,
+                    PRIMARY KEY (hypothesis, tag)
+                ) WITHOUT ROWID;
+                CREATE INDEX hypothesis_tag_tag ON hypothesis_tag(tag);
+
+                CREATE TABLE trial (
+                    id INTEGER PRIMARY KEY,
+                    uid TEXT NOT NULL UNIQUE,
+                    hypothesis TEXT NOT NULL REFERENCES hypothesis(id),
+                    family TEXT NOT NULL,
+                    params TEXT NOT NULL,
+                    symbols TEXT NOT NULL,
+                    interval TEXT NOT NULL,
+                    data_from INTEGER NOT NULL,
+                    data_to INTEGER NOT NULL,
+                    bars INTEGER NOT NULL,
+                    data_hash TEXT NOT NULL,
+                    stage TEXT NOT NULL,
+                    stage_rank INTEGER NOT NULL,
+                    passed INTEGER CHECK (passed IN (0, 1)),
+                    reason_code TEXT,
+                    reason_message TEXT,
+                    metrics TEXT NOT NULL,
+                    sharpe REAL,
+                    shortfall REAL,
+                    seed INTEGER,
+                    duration_s REAL NOT NULL,
+                    started_at TEXT NOT NULL,
+                    finished_at TEXT NOT NULL,
+                    source TEXT NOT NULL
+                );
+                CREATE INDEX trial_hypothesis ON trial(hypothesis);
+                CREATE INDEX trial_family ON trial(family);
+                CREATE INDEX trial_reason ON trial(reason_code);
+                CREATE INDEX trial_near_miss ON trial(passed, stage_rank DESC, shortfall);
+                CREATE INDEX trial_sharpe ON trial(sharpe);
+
+                CREATE TABLE strategy (
+                    number INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    hypothesis TEXT NOT NULL REFERENCES hypothesis(id),
+                    name TEXT NOT NULL,
+                    file_path TEXT NOT NULL,
+                    file_sha256 TEXT NOT NULL,
+                    validation TEXT NOT NULL,
+                    data_hash TEXT NOT NULL,
+                    lifetime_trials INTEGER NOT NULL,
+                    holdout TEXT,
+                    created_at TEXT NOT NULL
+                );
+
+                CREATE TABLE holdout_opening (
+                    id INTEGER PRIMARY KEY,
+                    strategy TEXT NOT NULL REFERENCES strategy(id),
+                    opened_at TEXT NOT NULL,
+                    data TEXT NOT NULL,
+                    metrics TEXT NOT NULL,
+                    passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+                    note TEXT
+                );
+                CREATE INDEX holdout_opening_strategy ON holdout_opening(strategy);
+
+                CREATE TABLE llm_call (
+                    id INTEGER PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    purpose TEXT NOT NULL,
+                    hypothesis TEXT REFERENCES hypothesis(id),
+                    prompt_tokens INTEGER NOT NULL,
+                    completion_tokens INTEGER NOT NULL,
+                    latency_s REAL NOT NULL,
+                    cost_usd REAL,
+                    request_hash TEXT NOT NULL,
+                    status TEXT NOT NULL,
+                    error TEXT,
+                    created_at TEXT NOT NULL
+                );
+
+                -- Full-text search: hypotheses keep their own small index (tags live in another
+                -- table); failure messages index the trial rows in place (external content).
+                CREATE VIRTUAL TABLE hypothesis_fts USING fts5(
+                    name, rationale, tags, tokenize = 'porter unicode61 remove_diacritics 2');
+                CREATE VIRTUAL TABLE trial_fts USING fts5(
+                    reason_code, reason_message, content = 'trial', content_rowid = 'id',
+                    tokenize = 'porter unicode61 remove_diacritics 2');
+                CREATE TRIGGER trial_fts_insert AFTER INSERT ON trial WHEN new.reason_message IS NOT NULL BEGIN
+                    INSERT INTO trial_fts(rowid, reason_code, reason_message)
+                    VALUES (new.id, new.reason_code, new.reason_message);
+                END;
+                CREATE TRIGGER trial_fts_delete AFTER DELETE ON trial WHEN old.reason_message IS NOT NULL BEGIN
+                    INSERT INTO trial_fts(trial_fts, rowid, reason_code, reason_message)
+                    VALUES ('delete', old.id, old.reason_code, old.reason_message);
+                END;
+                """)
+        }
+        return migrator
+    }
+}

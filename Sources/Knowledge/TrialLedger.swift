@@ -1,0 +1,201 @@
+import Foundation
+internal import GRDB
+
+/// The trial ledger: every configuration ever evaluated, passed or not. Its lifetime count is
+/// what the deflated Sharpe ratio deflates by, so nothing is ever left out of it.
+extension KnowledgeBase {
+    /// Records one trial; returns its row id.
+    @discardableResult
+    public func recordTrial(_ trial: TrialDraft) throws(KnowledgeError) -> Int64 {
+        try recordTrials([trial])[0]
+    }
+
+    /// Records trials in one transaction: all of them or, on any failure, none.
+    /// A trial whose `uid` is already recorded is skipped (its existing id is returned), which
+    /// makes merging an export twice harmless.
+    @discardableResult
+    public func recordTrials(_ trials: [TrialDraft]) throws(KnowledgeError) -> [Int64] {
+        guard !trials.isEmpty else { return [] }
+        let finished = Timestamp.iso(now())
+        return try write { db in
+            var families: [String: String] = [:]
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO trial (uid, hypothesis, family, params, symbols, interval, data_from, data_to, bars, data_hash,
+                                   stage, stage_rank, passed, reason_code, reason_message, metrics, sharpe, shortfall, seed,
+                                   duration_s, started_at, finished_at, source)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(uid) DO NOTHING
+                """)
+            var ids: [Int64] = []
+            ids.reserveCapacity(trials.count)
+            for t in trials {
+                let family: String
+                if let known = families[t.hypothesis] {
+                    family = known
+                } else {
+                    guard let found = try String.fetchOne(db, sql: "SELECT family FROM hypothesis WHERE id = ?",
+                                                          arguments: [t.hypothesis]) else {
+                        throw KnowledgeError.invalid("trial for \(t.hypothesis): no such hypothesis")
+                    }
+                    families[t.hypothesis] = found
+                    family = found
+                }
+                let sharpe = t.metrics["sharpe"].flatMap { $0.isFinite ? $0 : nil }
+                try insert.execute(arguments: [
+                    t.uid, t.hypothesis, family, JSONNumbers.encode(t.parameters), t.data.symbols.joined(separator: ","),
+                    t.data.interval, t.data.from, t.data.to, t.data.bars, t.data.hash, t.stage.rawValue, t.stage.rank,
+                    t.passed, t.reasonCode, t.reasonMessage, JSONNumbers.encode(t.metrics), sharpe,
+                    t.shortfall.flatMap { $0.isFinite ? $0 : nil }, t.seed.map { Int64(bitPattern: $0) },
+                    t.durationSeconds, Timestamp.iso(t.startedAt), finished, t.source,
+                ])
+                if db.changesCount == 1 {
+                    ids.append(db.lastInsertedRowID)
+                } else {
+                    ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM trial WHERE uid = ?", arguments: [t.uid]) ?? 0)
+                }
+            }
+            return ids
+        }
+    }
+
+    /// Every trial ever recorded, or those of one hypothesis family (the lineage root's id).
+    public func trialCount(family: String? = nil) throws(KnowledgeError) -> Int {
+        try read { db in
+            if let family {
+                return try Int.fetchOne(db, sql: "SELECT count(*) FROM trial WHERE family = ?",
+                                        arguments: [Self.canonicalID(family, prefix: "H")]) ?? 0
+            }
+            return try Int.fetchOne(db, sql: "SELECT count(*) FROM trial") ?? 0
+        }
+    }
+
+    /// Failed trials closest to passing: furthest stage reached first, then the smallest
+    /// shortfall on the gate that stopped them. What refinement starts from.
+    public func nearMisses(limit: Int = 10, family: String? = nil) throws(KnowledgeError) -> [Trial] {
+        try read { db in
+            var sql = "SELECT * FROM trial WHERE passed = 0"
+            var arguments: StatementArguments = []
+            if let family {
+                sql += " AND family = ?"
+                arguments += [Self.canonicalID(family, prefix: "H")]
+            }
+            sql += " ORDER BY stage_rank DESC, shortfall IS NULL, shortfall ASC, sharpe DESC, id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
+        }
+    }
+
+    /// One failure cause and how often it stopped a trial.
+    public struct FailureReason: Sendable, Equatable, Codable {
+        public let code: String
+        public let count: Int
+        /// The most recent message with this code.
+        public let example: String
+        /// The hypothesis that example came from.
+        public let exampleHypothesis: String
+    }
+
+    /// Failure causes, most frequent first.
+    public func failureReasons(limit: Int = 10) throws(KnowledgeError) -> [FailureReason] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT reason_code, count(*) AS n, max(id) AS last FROM trial
+                WHERE passed = 0 AND reason_code IS NOT NULL
+                GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT ?
+                """, arguments: [limit]).map { row in
+                let last: Int64 = row["last"]
+                let example = try Row.fetchOne(db, sql: "SELECT reason_message, hypothesis FROM trial WHERE id = ?", arguments: [last])
+                return FailureReason(code: row["reason_code"], count: row["n"],
+                                     example: example?["reason_message"] ?? "", exampleHypothesis: example?["hypothesis"] ?? "")
+            }
+        }
+    }
+
+    /// "Learn from failures": a short text for the model's prompt, naming what failed most and
+    /// the nearest misses, so it does not propose the same dead ends again.
+    public func failureSummary(reasons: Int = 8, nearMisses count: Int = 5) throws(KnowledgeError) -> String {
+        let total = try trialCount()
+        guard total > 0 else { return "No trials recorded yet." }
+        let reasons = try failureReasons(limit: reasons)
+        let misses = try nearMisses(limit: count)
+        let names = try read { db in
+            try Dictionary(String.fetchAll(db, sql: "SELECT id || char(9) || name FROM hypothesis").map {
+                let parts = $0.split(separator: "\t", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1] : "")
+            }, uniquingKeysWith: { a, _ in a })
+        }
+        var lines = ["\(total) trials recorded so far. Most frequent reasons for failing:"]
+        for r in reasons {
+            let name = names[r.exampleHypothesis].map { " \"\($0)\"" } ?? ""
+            lines.append("- \(r.code) (\(r.count) trials), e.g. \(r.exampleHypothesis)\(name): \(r.example)")
+        }
+        if !misses.isEmpty {
+            lines.append("Closest to passing:")
+            for t in misses {
+                let name = names[t.hypothesis].map { " \"\($0)\"" } ?? ""
+                let params = t.parameters.keys.sorted().map { "\($0)=\(JSONNumbers.format(t.parameters[$0]!))" }.joined(separator: " ")
+                lines.append("- \(t.hypothesis)\(name) \(params.isEmpty ? "" : "[\(params)] ")reached \(t.stage.rawValue), "
+                             + "stopped by \(t.reasonCode ?? "?"): \(t.reasonMessage ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func trial(_ row: Row) -> Trial {
+        let symbols: String = row["symbols"]
+        let passed: Int? = row["passed"]
+        let seed: Int64? = row["seed"]
+        return Trial(id: row["id"], uid: row["uid"], hypothesis: row["hypothesis"], family: row["family"],
+                     parameters: JSONNumbers.decode(row["params"]),
+                     data: DataSpan(symbols: symbols.split(separator: ",").map(String.init), interval: row["interval"],
+                                    from: row["data_from"], to: row["data_to"], bars: row["bars"], hash: row["data_hash"]),
+                     stage: TrialStage(rawValue: row["stage"]) ?? .sandbox, passed: passed.map { $0 == 1 },
+                     reasonCode: row["reason_code"], reasonMessage: row["reason_message"],
+                     metrics: JSONNumbers.decode(row["metrics"]), shortfall: row["shortfall"],
+                     seed: seed.map { UInt64(bitPattern: $0) }, durationSeconds: row["duration_s"],
+                     startedAt: row["started_at"], finishedAt: row["finished_at"], source: row["source"])
+    }
+}
+
+/// `{"name": number}` objects as stored in `params` and `metrics`: sorted keys, finite values
+/// only, numbers printed so they read back bit for bit. Hand-written because JSONEncoder is
+/// the slowest part of recording 100,000 trials.
+enum JSONNumbers {
+    static func encode(_ values: [String: Double]) -> String {
+        var out = "{"
+        for key in values.keys.sorted() {
+            guard let value = values[key], value.isFinite else { continue }
+            if out.count > 1 { out += "," }
+            out += "\"" + escape(key) + "\":" + format(value)
+        }
+        return out + "}"
+    }
+
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    static func decode(_ text: String?) -> [String: Double] {
+        guard let text, let data = text.data(using: .utf8),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
+        var values: [String: Double] = [:]
+        for (key, value) in object {
+            if let number = value as? NSNumber { values[key] = number.doubleValue }
+        }
+        return values
+    }
+
+    private static func escape(_ key: String) -> String {
+        var out = ""
+        for scalar in key.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
+}
