@@ -95,17 +95,28 @@ public final class KnowledgeBase: Sendable {
         // Reading goes through a read-only connection, so read commands never write to the file
         // (not even on a damaged one); only a database on an older schema is opened for its upgrade.
         configuration.readonly = true
-        let upToDate: Bool
-        let queue: DatabaseQueue
-        do {
-            queue = try DatabaseQueue(path: path, configuration: configuration)
-            upToDate = try queue.read { db in
-                try checkIdentity(db, path: path)
-                return try Schema.migrator.hasCompletedMigrations(db)
+        func inspect(_ location: String) throws(KnowledgeError) -> (DatabaseQueue, Bool) {
+            do {
+                let queue = try DatabaseQueue(path: location, configuration: configuration)
+                let upToDate = try queue.read { db in
+                    try checkIdentity(db, path: path)
+                    return try Schema.migrator.hasCompletedMigrations(db)
+                }
+                return (queue, upToDate)
+            } catch {
+                throw translate(error, path: path)
             }
-        } catch {
-            throw translate(error, path: path)
         }
+        var opened: (DatabaseQueue, Bool)
+        do {
+            opened = try inspect(path)
+        } catch .readOnly {
+            // A WAL database in a directory we cannot write: SQLite cannot make its -shm file.
+            // Nobody can be writing there either, so read it as an immutable file.
+            let escaped = path.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "?#%"))) ?? path
+            opened = try inspect("file:\(escaped)?immutable=1")
+        }
+        let (queue, upToDate) = opened
         if upToDate { return KnowledgeBase(path: path, files: files, reader: queue, writer: nil, now: now) }
         try? queue.close()
         return try open(at: path, files: files, access: .write, create: false, now: now, maximumPages: maximumPages)

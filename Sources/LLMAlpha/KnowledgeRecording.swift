@@ -39,7 +39,7 @@ public enum TrialRecording {
     public static func record(source: String, path: String, bars: Bars, run: ScriptRun?, error: ScriptError?,
                               parameters overrides: [String: String], startedAt: Date, seconds: Double,
                               into kb: KnowledgeBase) throws(KnowledgeError) -> Receipt {
-        let info = run?.result.hypothesis
+        let info = run?.result.hypothesis ?? error?.hypothesis
         let fileName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var ignoredParent: String? = nil
         var parent: String? = nil

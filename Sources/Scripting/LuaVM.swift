@@ -148,6 +148,16 @@ package final class LuaVM {
 
     /// Runs a script's main chunk and collects what it reported, then (when asked) its layers.
     func runScript(source: String, chunkName: String, evaluateLayers layers: Bool) throws(ScriptError) -> ScriptResult {
+        do {
+            return try runContract(source: source, chunkName: chunkName, evaluateLayers: layers)
+        } catch {
+            var error = error
+            error.hypothesis = hypothesis
+            throw error
+        }
+    }
+
+    private func runContract(source: String, chunkName: String, evaluateLayers layers: Bool) throws(ScriptError) -> ScriptResult {
         try run(source: source, chunkName: chunkName)
         var result = ScriptResult()
         result.hypothesis = hypothesis

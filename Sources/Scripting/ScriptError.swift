@@ -25,6 +25,9 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
     public let location: String?
     public let hint: String?
     public let traceback: String?
+    /// What the script's `hypothesis{}` had declared before it failed, so a failed hypothesis is
+    /// still recorded under its own name.
+    public internal(set) var hypothesis: HypothesisInfo? = nil
 
     public init(kind: Kind, message: String, location: String? = nil, hint: String? = nil, traceback: String? = nil) {
         self.kind = kind

@@ -17,8 +17,23 @@ enum CLI {
 
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                     stdin: URL? = nil) throws -> Outcome {
+        try runThrough(binary.path, arguments, environment: environment, directory: directory, stdin: stdin)
+    }
+
+    /// Starts the binary without waiting; its output is discarded.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+        let process = prepared(binary.path, arguments, environment: environment, directory: nil)
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    private static func prepared(_ executable: String, _ arguments: [String], environment: [String: String],
+                                 directory: URL?) -> Process {
         let process = Process()
-        process.executableURL = binary
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.currentDirectoryURL = directory ?? projectRoot
         var env = ProcessInfo.processInfo.environment
@@ -27,6 +42,13 @@ enum CLI {
         env["LLMALPHA_BINANCE_URL"] = "http://127.0.0.1:1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
+        return process
+    }
+
+    /// Runs `executable` (the binary, or a wrapper such as setpriv that runs it).
+    static func runThrough(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+                           directory: URL? = nil, stdin: URL? = nil) throws -> Outcome {
+        let process = prepared(executable, arguments, environment: environment, directory: directory)
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -1,0 +1,221 @@
+import Foundation
+import LLMAlpha
+import Testing
+
+/// `llmalpha kb ...` and `run --record`, as a user runs them: separate processes on one file.
+@Suite("kb commands and run --record")
+struct KnowledgeCommandTests {
+    /// Keeps recorded scripts out of the checkout's hypotheses/ and strategies/.
+    static func environment(_ folder: URL) -> [String: String] {
+        ["LLMALPHA_KNOWLEDGE_HYPOTHESES_DIR": folder.appendingPathComponent("hypotheses").path,
+         "LLMALPHA_KNOWLEDGE_STRATEGIES_DIR": folder.appendingPathComponent("strategies").path]
+    }
+
+    static func json(_ text: String) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    }
+
+    @Test("init, run --record, search, show, stats, export: one researcher's afternoon")
+    func workflow() throws {
+        try CLI.withScratch { folder in
+            let kb = folder.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            var r = try CLI.run(["kb", "stats", "--kb", kb], environment: env)
+            #expect(r.status == 6)
+            #expect(r.stderr == "error: \(kb): no knowledge base here (create one with `llmalpha kb init`, or choose another with --kb)\n")
+            r = try CLI.run(["kb", "init", "--kb", kb], environment: env)
+            #expect(r.status == 0)
+            r = try CLI.run(["kb", "init", "--kb", kb], environment: env)
+            #expect(r.status == 6)
+
+            r = try CLI.run(["run", "examples/rsi_reversion.lua", "--record", "--kb", kb], environment: env)
+            #expect(r.status == 0)
+            #expect(r.stderr.contains("recorded trial 1 of H001 ("))
+            r = try CLI.run(["run", "examples/rsi_reversion.lua", "--record", "--kb", kb, "--param", "period=21", "--json"], environment: env)
+            let recorded = try #require(try Self.json(r.stdout)["recorded"] as? [String: Any])
+            #expect(recorded["hypothesis"] as? String == "H001")
+            #expect(recorded["trial"] as? Int == 2)
+            let saved = folder.appendingPathComponent("hypotheses/H001-rsi-reversion.lua").path
+            #expect(try String(contentsOfFile: saved, encoding: .utf8)
+                    == String(contentsOf: CLI.projectRoot.appendingPathComponent("examples/rsi_reversion.lua"), encoding: .utf8))
+
+            let broken = folder.appendingPathComponent("broken.lua")
+            CLI.write("hypothesis { name = \"Broken idea\", tags = {\"funding\"} }\nlocal x = nil + 1\n", to: broken)
+            r = try CLI.run(["run", broken.path, "--record", "--kb", kb], environment: env)
+            #expect(r.status == 1)
+            #expect(r.stderr.contains("recorded trial 3 of H002"))
+            r = try CLI.run(["run", "strategies/funding_fade.lua", "--record", "--kb", kb], environment: env)
+            #expect(r.status == 0)
+
+            r = try CLI.run(["kb", "search", "arithmetic", "--kb", kb, "--json"], environment: env)
+            let hits = try #require(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [[String: Any]])
+            #expect(hits.compactMap { ($0["hypothesis"] as? [String: Any])?["id"] as? String } == ["H002"])
+            #expect(hits.first?["matched_in"] as? [String] == ["failures"])
+            r = try CLI.run(["kb", "search", "--tag", "funding", "--kb", kb], environment: env)
+            #expect(r.stdout.split(separator: "\n").map { $0.prefix(4) } == ["ID  ", "H003", "H002"])
+
+            r = try CLI.run(["kb", "show", "h1", "--kb", kb, "--json"], environment: env)
+            let shown = try Self.json(r.stdout)
+            #expect(shown["trial_count"] as? Int == 2)
+            let trials = try #require(shown["trials"] as? [[String: Any]])
+            #expect((trials.first?["parameters"] as? [String: Double])?["period"] == 21)
+            #expect((trials.first?["metrics"] as? [String: Double])?["ic_24"] != nil)
+            #expect((trials.first?["data"] as? [String: Any])?["bars"] as? Int ?? 0 > 50_000)
+            r = try CLI.run(["kb", "show", "H009", "--kb", kb], environment: env)
+            #expect(r.status == 2)
+
+            r = try CLI.run(["kb", "stats", "--kb", kb, "--json"], environment: env)
+            let stats = try Self.json(r.stdout)
+            #expect(stats["trials"] as? Int == 4)
+            #expect(stats["failed_trials"] as? Int == 1)
+            #expect((stats["failure_reasons"] as? [[String: Any]])?.first?["code"] as? String == "sandbox.error")
+            r = try CLI.run(["kb", "stats", "--kb", kb], environment: env)
+            #expect(r.stdout.contains("trials      4: 0 passed, 1 failed, 3 not judged"))
+
+            r = try CLI.run(["kb", "export", "--format", "csv", "--kb", kb], environment: env)
+            #expect(r.stdout.split(separator: "\n").count == 5)
+            #expect(r.stdout.hasPrefix("id,uid,hypothesis,name,family,stage,passed,"))
+            r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
+            #expect(r.status == 0)
+            #expect(r.stdout == "3 hypotheses, 4 trials, schema v1: 0 errors, 0 warnings\n")
+        }
+    }
+
+    @Test("A file that is not a knowledge base is refused, named, and left alone")
+    func refusesForeignFiles() throws {
+        try CLI.withScratch { folder in
+            let csv = folder.appendingPathComponent("bars.csv")
+            CLI.write("open_time,open\n1,2\n", to: csv)
+            for arguments in [["kb", "stats", "--kb", csv.path], ["kb", "init", "--kb", csv.path],
+                              ["run", "examples/hello.lua", "--record", "--kb", csv.path]] {
+                let r = try CLI.run(arguments, environment: Self.environment(folder))
+                #expect(r.status == 6)
+                #expect(r.stderr == "error: \(csv.path): not a SQLite database; refusing to touch it (choose another file with --kb)\n")
+            }
+            #expect(try String(contentsOf: csv, encoding: .utf8) == "open_time,open\n1,2\n")
+            let r = try CLI.run(["kb", "import", csv.path, "--kb", folder.appendingPathComponent("kb.sqlite").path])
+            #expect(r.status == 2)
+            #expect(r.stderr == "error: \(csv.path): not a knowledge base export (not valid JSON)\n")
+        }
+    }
+
+    @Test("A read-only directory: reads work, a write fails with a clear error, nothing is lost")
+    func readOnlyDirectory() throws {
+        try CLI.withScratch { folder in
+            let directory = folder.appendingPathComponent("locked")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let kb = directory.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            #expect(try CLI.run(["run", "examples/hello.lua", "--record", "--kb", kb], environment: env).status == 0)
+            try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
+            try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
+            defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path) }
+            // Root writes anywhere, so as root the commands run as nobody.
+            let asUser: [String] = geteuid() == 0 ? ["--reuid=65534", "--regid=65534", "--clear-groups"] : []
+            func run(_ arguments: [String]) throws -> CLI.Outcome {
+                if asUser.isEmpty { return try CLI.run(arguments, environment: env) }
+                return try CLI.runThrough("/usr/bin/setpriv", asUser + [CLI.binary.path] + arguments, environment: env)
+            }
+            var r = try run(["kb", "stats", "--kb", kb])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("trials      1:"))
+            r = try run(["run", "examples/hello.lua", "--record", "--kb", kb])
+            #expect(r.status == 6)
+            #expect(r.stderr == "error: \(kb): cannot write the knowledge base (read-only file or directory)\n")
+            r = try run(["kb", "init", "--force", "--kb", kb])
+            #expect(r.status == 6)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
+            r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
+            #expect(r.stdout == "1 hypotheses, 1 trials, schema v1: 0 errors, 0 warnings\n")
+        }
+    }
+
+    /// A knowledge base holding one hypothesis and `count` trials, exported as JSON by the CLI.
+    static func export(trials count: Int, name: String, in folder: URL) throws -> URL {
+        let files = ScriptFiles(hypothesesDirectory: folder.appendingPathComponent("src-\(name)").path,
+                                strategiesDirectory: folder.appendingPathComponent("src-s").path, root: nil)
+        let path = folder.appendingPathComponent("source-\(name).sqlite").path
+        let kb = try KnowledgeBase.open(at: path, files: files, create: true)
+        let h = try kb.recordHypothesis(HypothesisDraft(name: name, script: "-- \(name)\nprint(1)\n"))
+        let span = DataSpan(symbols: ["BTCUSDT"], interval: "1h", from: 0, to: 3_600_000, bars: 2, hash: "00")
+        for start in stride(from: 0, to: count, by: 5000) {
+            try kb.recordTrials((start..<min(start + 5000, count)).map { i in
+                TrialDraft(hypothesis: h.id, parameters: ["n": Double(i)], data: span, stage: .factor, passed: false,
+                           reasonCode: "factor.ic", reasonMessage: "trial \(i)", metrics: ["ic_1": 0.001 * Double(i % 7)],
+                           durationSeconds: 0.01, startedAt: Date(timeIntervalSince1970: 1_764_633_600))
+            })
+        }
+        let output = folder.appendingPathComponent("export-\(name).json")
+        let r = try CLI.run(["kb", "export", "--format", "json", "--kb", path, "--output", output.path])
+        #expect(r.status == 0)
+        return output
+    }
+
+    @Test("kill -9 in the middle of a batched import keeps every committed batch; rerunning finishes it")
+    func killDuringImport() throws {
+        try CLI.withScratch { folder in
+            let total = 20_000
+            let export = try Self.export(trials: total, name: "big", in: folder)
+            let target = folder.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            #expect(try CLI.run(["kb", "init", "--kb", target], environment: env).status == 0)
+            let reader = try KnowledgeBase.open(at: target, files: ScriptFiles(hypothesesDirectory: folder.path, strategiesDirectory: folder.path,
+                                                                               root: nil), access: .read)
+            let process = try CLI.start(["kb", "import", export.path, "--kb", target, "--batch", "100"], environment: env)
+            var seen = 0
+            let deadline = Date().addingTimeInterval(120)
+            while seen == 0 && process.isRunning && Date() < deadline {
+                seen = (try? reader.trialCount()) ?? 0
+                if seen == 0 { usleep(2000) }
+            }
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            #expect(process.terminationReason == .uncaughtSignal, "the import finished before it could be killed")
+
+            let afterKill = try KnowledgeBase.open(at: target, files: ScriptFiles(hypothesesDirectory: folder.appendingPathComponent("hypotheses").path,
+                                                                                 strategiesDirectory: folder.path, root: nil), access: .read)
+            let kept = try afterKill.trialCount()
+            #expect(kept >= seen)
+            #expect(kept % 100 == 0, "only whole batches are committed")
+            #expect(kept < total)
+            #expect(try afterKill.check().ok)
+
+            let r = try CLI.run(["kb", "import", export.path, "--kb", target, "--json"], environment: env)
+            #expect(r.status == 0)
+            let summary = try Self.json(r.stdout)
+            #expect(summary["trials_added"] as? Int == total - kept)
+            #expect(summary["trials_already_present"] as? Int == kept)
+            #expect(summary["hypotheses_matched"] as? Int == 1)
+            #expect(try afterKill.trialCount() == total)
+        }
+    }
+
+    @Test("Concurrent writers: two imports and two recorded runs on one file lose nothing")
+    func concurrentWriters() throws {
+        try CLI.withScratch { folder in
+            let a = try Self.export(trials: 3000, name: "alpha", in: folder)
+            let b = try Self.export(trials: 3000, name: "beta", in: folder)
+            let target = folder.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            #expect(try CLI.run(["kb", "init", "--kb", target], environment: env).status == 0)
+            let processes = try [
+                CLI.start(["kb", "import", a.path, "--kb", target, "--batch", "10"], environment: env),
+                CLI.start(["kb", "import", b.path, "--kb", target, "--batch", "10"], environment: env),
+                CLI.start(["run", "examples/hello.lua", "--record", "--kb", target], environment: env),
+                CLI.start(["run", "examples/indicators.lua", "--record", "--kb", target], environment: env),
+            ]
+            for p in processes {
+                p.waitUntilExit()
+                #expect(p.terminationStatus == 0)
+            }
+            let r = try CLI.run(["kb", "stats", "--kb", target, "--json"], environment: env)
+            let stats = try Self.json(r.stdout)
+            #expect(stats["trials"] as? Int == 6002)
+            #expect(stats["hypotheses"] as? Int == 4)
+            let ids = try CLI.run(["kb", "search", "--kb", target], environment: env).stdout
+                .split(separator: "\n").dropFirst().map { String($0.prefix(4)) }.sorted()
+            #expect(ids == ["H001", "H002", "H003", "H004"])
+            #expect(try CLI.run(["kb", "check", "--kb", target], environment: env).status == 0)
+        }
+    }
+}
