@@ -65,8 +65,10 @@ public final class KnowledgeBase: Sendable {
         var configuration = GRDB.Configuration()
         configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "knowledge"
-        if let maximumPages {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA max_page_count = \(maximumPages)") }
+        configuration.prepareDatabase { db in
+            // 32 MB of page cache per connection: the trial indexes of a long research history stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            if let maximumPages { try db.execute(sql: "PRAGMA max_page_count = \(maximumPages)") }
         }
 
         if access == .write {
@@ -193,6 +195,18 @@ public final class KnowledgeBase: Sendable {
         do { return try reader.read(body) } catch { throw Self.translate(error, path: path) }
     }
 
+    /// Reads that may also use temporary tables of their connection (GRDB's read access forbids
+    /// even those): the read-only queue directly, or the writer outside a transaction.
+    func scratchRead<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
+        do {
+            if let queue = reader as? DatabaseQueue { return try queue.inDatabase(body) }
+            if let writer { return try writer.writeWithoutTransaction(body) }
+            return try reader.read(body)
+        } catch {
+            throw Self.translate(error, path: path)
+        }
+    }
+
     /// One IMMEDIATE transaction: the write lock is taken up front, so id allocation and the
     /// files written under it cannot race another process.
     func write<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
@@ -232,8 +246,14 @@ enum Timestamp {
         let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec, millis)
+        // Hand-formatted: String(format:) is a measurable part of recording a trial.
+        func digits(_ value: Int32, _ width: Int) -> String {
+            let text = String(value)
+            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
+        }
+        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
+            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
+            + digits(Int32(millis), 3) + "Z"
     }
 
     /// `20261201T224500Z`, for file names.

@@ -52,6 +52,7 @@ extension KnowledgeBase {
         // FTS5's check is spelled as an INSERT, so it needs a write transaction (it changes nothing).
         let canWrite = writer != nil
         let indexProblem: String? = try (canWrite ? write : read) { db in
+            if canWrite { try Self.indexFailures(db, minimumBatch: 1) }   // the check compares every row
             for table in ["hypothesis_fts", "trial_fts"] where canWrite {
                 do {
                     try db.execute(sql: "INSERT INTO \(table)(\(table)) VALUES ('integrity-check')")
@@ -154,6 +155,9 @@ extension KnowledgeBase {
                 SELECT number, name, rationale, replace(tags, ',', ' ') FROM hypothesis
                 """)
             try db.execute(sql: "INSERT INTO trial_fts(trial_fts) VALUES ('rebuild')")
+            try db.execute(sql: """
+                UPDATE search_progress SET indexed_through = (SELECT coalesce(max(id), 0) FROM trial) WHERE name = 'trial_fts'
+                """)
         }
     }
 }

@@ -21,7 +21,7 @@ extension KnowledgeBase {
         if let text, query == nil, !text.trimmingCharacters(in: .whitespaces).isEmpty {
             return []   // only punctuation: nothing can match
         }
-        return try read { db in
+        return try scratchRead { db in
             var conditions: [String] = []
             var arguments: StatementArguments = []
             if let status {
@@ -41,6 +41,7 @@ extension KnowledgeBase {
                 byFailure = Set(try String.fetchAll(db, sql: """
                     SELECT DISTINCT t.hypothesis FROM trial_fts f JOIN trial t ON t.id = f.rowid WHERE trial_fts MATCH ?
                     """, arguments: [query]))
+                byFailure.formUnion(try Self.recentFailures(db, matching: query))
                 let ids = byHypothesis.union(byFailure)
                 if let id = text.map({ Self.canonicalID($0.trimmingCharacters(in: .whitespaces), prefix: "H") }),
                    try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [id]) != nil {
@@ -69,6 +70,24 @@ extension KnowledgeBase {
                                  bestSharpe: row["best_sharpe"], matchedIn: matched)
             }
         }
+    }
+
+    /// Hypotheses whose trials past the indexed batch (at most a few hundred) failed with a
+    /// message matching `query`: indexed on the spot in a temporary table of this connection, so
+    /// they match exactly as indexed ones do.
+    static func recentFailures(_ db: Database, matching query: String) throws -> Set<String> {
+        let through = try Int64.fetchOne(db, sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'") ?? 0
+        try db.execute(sql: """
+            CREATE VIRTUAL TABLE IF NOT EXISTS temp.recent_failures USING fts5(
+                hypothesis UNINDEXED, reason_code, reason_message, tokenize = 'porter unicode61 remove_diacritics 2');
+            DELETE FROM temp.recent_failures;
+            """)
+        try db.execute(sql: """
+            INSERT INTO temp.recent_failures (hypothesis, reason_code, reason_message)
+            SELECT hypothesis, reason_code, reason_message FROM trial WHERE id > ? AND reason_message IS NOT NULL
+            """, arguments: [through])
+        return Set(try String.fetchAll(db, sql: "SELECT DISTINCT hypothesis FROM temp.recent_failures WHERE recent_failures MATCH ?",
+                                       arguments: [query]))
     }
 
     /// The user's words as an FTS5 query: each word quoted (so FTS syntax in the text is inert)

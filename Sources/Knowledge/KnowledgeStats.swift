@@ -36,6 +36,7 @@ extension KnowledgeBase {
         public let llmCalls: Int
         public let llmTokens: Int
         public let llmCostUSD: Double
+        /// When the first and the latest trial were recorded.
         public let firstTrial: String?
         public let lastTrial: String?
     }
@@ -79,7 +80,12 @@ extension KnowledgeBase {
                 SELECT count(*) AS n, coalesce(sum(prompt_tokens + completion_tokens), 0) AS tokens,
                        coalesce(sum(cost_usd), 0) AS cost FROM llm_call
                 """)!
-            let span = try Row.fetchOne(db, sql: "SELECT min(started_at) AS first, max(finished_at) AS last FROM trial")
+            // Trials are numbered as they are recorded, so the first and last rows say when this
+            // knowledge base was recorded into (merged trials count from their merge).
+            let span = try Row.fetchOne(db, sql: """
+                SELECT (SELECT finished_at FROM trial ORDER BY id LIMIT 1) AS first,
+                       (SELECT finished_at FROM trial ORDER BY id DESC LIMIT 1) AS last
+                """)
             return Stats(hypotheses: statusCounts.values.reduce(0, +), hypothesesByStatus: statusCounts,
                          families: try Int.fetchOne(db, sql: "SELECT count(DISTINCT family) FROM hypothesis") ?? 0,
                          trials: passedCount + failedCount + unjudged, passedTrials: passedCount, failedTrials: failedCount,

@@ -67,7 +67,7 @@ enum Schema {
                 );
                 CREATE INDEX trial_hypothesis ON trial(hypothesis);
                 CREATE INDEX trial_family ON trial(family);
-                CREATE INDEX trial_reason ON trial(reason_code);
+                CREATE INDEX trial_reason ON trial(passed, reason_code);
                 CREATE INDEX trial_near_miss ON trial(passed, stage_rank DESC, shortfall);
                 CREATE INDEX trial_sharpe ON trial(sharpe);
 
@@ -113,20 +113,17 @@ enum Schema {
                 );
 
                 -- Full-text search: hypotheses keep their own small index (tags live in another
-                -- table); failure messages index the trial rows in place (external content).
+                -- table). Failure messages index the trial rows in place (external content), in
+                -- batches: an FTS5 insert per committed trial costs more than the trial itself,
+                -- so trials past `indexed_through` are indexed together once enough accumulate,
+                -- and searches cover that short tail on their own.
                 CREATE VIRTUAL TABLE hypothesis_fts USING fts5(
                     name, rationale, tags, tokenize = 'porter unicode61 remove_diacritics 2');
                 CREATE VIRTUAL TABLE trial_fts USING fts5(
                     reason_code, reason_message, content = 'trial', content_rowid = 'id',
                     tokenize = 'porter unicode61 remove_diacritics 2');
-                CREATE TRIGGER trial_fts_insert AFTER INSERT ON trial WHEN new.reason_message IS NOT NULL BEGIN
-                    INSERT INTO trial_fts(rowid, reason_code, reason_message)
-                    VALUES (new.id, new.reason_code, new.reason_message);
-                END;
-                CREATE TRIGGER trial_fts_delete AFTER DELETE ON trial WHEN old.reason_message IS NOT NULL BEGIN
-                    INSERT INTO trial_fts(trial_fts, rowid, reason_code, reason_message)
-                    VALUES ('delete', old.id, old.reason_code, old.reason_message);
-                END;
+                CREATE TABLE search_progress (name TEXT PRIMARY KEY, indexed_through INTEGER NOT NULL);
+                INSERT INTO search_progress VALUES ('trial_fts', 0);
                 """)
         }
         return migrator

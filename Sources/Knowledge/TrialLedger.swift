@@ -33,7 +33,7 @@ extension KnowledgeBase {
                 if let known = families[t.hypothesis] {
                     family = known
                 } else {
-                    guard let found = try String.fetchOne(db, sql: "SELECT family FROM hypothesis WHERE id = ?",
+                    guard let found = try String.fetchOne(db.cachedStatement(sql: "SELECT family FROM hypothesis WHERE id = ?"),
                                                           arguments: [t.hypothesis]) else {
                         throw KnowledgeError.invalid("trial for \(t.hypothesis): no such hypothesis")
                     }
@@ -54,8 +54,25 @@ extension KnowledgeBase {
                     ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM trial WHERE uid = ?", arguments: [t.uid]) ?? 0)
                 }
             }
+            try Self.indexFailures(db, minimumBatch: Self.failureIndexBatch)
             return ids
         }
+    }
+
+    /// Trials whose failure messages wait for the search index; searches read them directly.
+    static let failureIndexBatch: Int64 = 256
+
+    /// Adds the failure messages of trials recorded since the last batch to `trial_fts`, when
+    /// at least `minimumBatch` are waiting.
+    static func indexFailures(_ db: Database, minimumBatch: Int64) throws {
+        let through = try Int64.fetchOne(db.cachedStatement(sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'")) ?? 0
+        let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM trial")) ?? 0
+        guard last - through >= max(minimumBatch, 1) else { return }
+        try db.execute(sql: """
+            INSERT INTO trial_fts (rowid, reason_code, reason_message)
+            SELECT id, reason_code, reason_message FROM trial WHERE id > ? AND id <= ? AND reason_message IS NOT NULL
+            """, arguments: [through, last])
+        try db.execute(sql: "UPDATE search_progress SET indexed_through = ? WHERE name = 'trial_fts'", arguments: [last])
     }
 
     /// Every trial ever recorded, or those of one hypothesis family (the lineage root's id).
@@ -163,9 +180,11 @@ extension KnowledgeBase {
 enum JSONNumbers {
     static func encode(_ values: [String: Double]) -> String {
         var out = "{"
+        var first = true
         for key in values.keys.sorted() {
             guard let value = values[key], value.isFinite else { continue }
-            if out.count > 1 { out += "," }
+            if !first { out += "," }
+            first = false
             out += "\"" + escape(key) + "\":" + format(value)
         }
         return out + "}"
@@ -187,6 +206,7 @@ enum JSONNumbers {
     }
 
     private static func escape(_ key: String) -> String {
+        if !key.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return key }
         var out = ""
         for scalar in key.unicodeScalars {
             switch scalar {

@@ -43,9 +43,12 @@ struct Benchmarks {
         }
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
-            results.append(Result(op: op.name, n: op.n, key: ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar" : "median_ns_per_call", value: value))
+            let key = ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar"
+                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : "median_ns_per_call")
+            results.append(Result(op: op.name, n: op.n, key: key, value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
         }
+        try? FileManager.default.removeItem(at: KnowledgeBench.scratch)
         if json {
             print("[\n" + results.map { "  " + $0.json }.joined(separator: ",\n") + "\n]")
         }
@@ -271,4 +274,68 @@ let vmOps: [VMOp] = [
             }
         } * 1e9 / 50_000
     },
+    // Recording one trial in its own transaction, as a research loop does after each evaluation:
+    // the mean over 20,000 such trials of 500 hypotheses, into a knowledge base growing to 100,000.
+    VMOp(name: "kb_insert_trial", n: 100_000) {
+        KnowledgeBench.shared.insertSeconds * 1e9
+    },
+    // `kb stats` on that knowledge base of 100,000 trials.
+    VMOp(name: "kb_stats_100k", n: 100_000) {
+        let kb = KnowledgeBench.shared.knowledge
+        return medianSeconds(11) { blackHole(try? kb.stats()) } * 1e9
+    },
 ]
+
+/// A knowledge base of 100,000 trials in a scratch folder, built once for both kb ops.
+final class KnowledgeBench: @unchecked Sendable {
+    // @unchecked Sendable: built once on first use from the single benchmark thread.
+    nonisolated(unsafe) static let shared = KnowledgeBench()
+    let knowledge: KnowledgeBase
+    let insertSeconds: Double
+
+    private init() {
+        let root = KnowledgeBench.scratch
+        try? FileManager.default.removeItem(at: root)
+        let files = ScriptFiles(hypothesesDirectory: root.appendingPathComponent("hypotheses").path,
+                                strategiesDirectory: root.appendingPathComponent("strategies").path, root: root.path)
+        do {
+            knowledge = try KnowledgeBase.open(at: root.appendingPathComponent("knowledge.sqlite").path, files: files, create: true)
+            var ids: [String] = []
+            for h in 0..<500 {
+                let parent = h % 10 == 0 || ids.isEmpty ? nil : ids[h - 1]
+                ids.append(try knowledge.recordHypothesis(HypothesisDraft(
+                    name: "hypothesis \(h)", rationale: "synthetic rationale number \(h) about funding and momentum",
+                    tags: ["bench", h % 2 == 0 ? "funding" : "momentum"], parent: parent,
+                    script: "hypothesis { name = \"h\(h)\" }\nfunction factor(d) return zscore(d.close, \(h + 2)) end\n")).id)
+            }
+            let span = DataSpan(symbols: ["BTCUSDT"], interval: "1h", from: 1_704_067_200_000, to: 1_735_686_000_000, bars: 8784,
+                                hash: String(repeating: "ab", count: 32))
+            let codes = ["factor.ic", "factor.ir", "factor.monotonicity", "factor.turnover", "factor.p_value",
+                         "signal.win_rate", "signal.profit_factor", "signal.edge", "backtest.min_trades", "backtest.sharpe"]
+            let stages: [TrialStage] = [.factor, .factor, .factor, .factor, .factor, .signal, .signal, .signal, .backtest, .backtest]
+            // The first 20,000 trials one transaction each (timed), the rest in batches of 1,000.
+            func trial(_ i: Int) -> TrialDraft {
+                let k = (i * 7919) % codes.count
+                var metrics: [String: Double] = [:]
+                for m in 0..<20 { metrics["metric_\(m)"] = Double((i + m) % 1000) / 997 }
+                metrics["sharpe"] = Double((i * 31) % 400) / 100 - 1
+                return TrialDraft(
+                    hypothesis: ids[i % ids.count], parameters: ["lookback": Double(24 + i % 300), "entry_z": 2, "exit_z": 0.5],
+                    data: span, stage: stages[k], passed: i % 50 == 0 ? true : false, reasonCode: i % 50 == 0 ? nil : codes[k],
+                    reasonMessage: i % 50 == 0 ? nil : "\(codes[k]) fell short by \(i % 97)%", metrics: metrics,
+                    shortfall: Double(i % 97) / 100, seed: UInt64(i), durationSeconds: 0.05, startedAt: Date(), source: "bench")
+            }
+            let timed = 20_000
+            let started = Date()
+            for i in 0..<timed { try knowledge.recordTrial(trial(i)) }
+            insertSeconds = Date().timeIntervalSince(started) / Double(timed)
+            for start in stride(from: timed, to: 100_000, by: 1000) {
+                try knowledge.recordTrials((start..<start + 1000).map(trial))
+            }
+        } catch {
+            fatalError("kb bench: \(error)")
+        }
+    }
+
+    static let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("llmalpha-bench-kb-\(getpid())")
+}

@@ -215,7 +215,7 @@ struct KnowledgeBaseTests {
         #expect(s.bestBySharpe[0].parameters == ["n": 14])
         #expect(s.failureReasons.map(\.code).sorted() == ["backtest.sharpe", "factor.ic"])
         #expect(s.llmCalls == 1 && s.llmTokens == 1500 && s.llmCostUSD == 0.0123)
-        #expect(s.firstTrial == "2025-12-01T14:40:00.000Z")
+        #expect(s.firstTrial == "2025-12-02T00:00:00.000Z")
     }
 
     @Test("Export and merge: same scripts match, new ones get fresh ids, trials merge once")

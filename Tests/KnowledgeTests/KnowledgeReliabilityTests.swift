@@ -70,7 +70,7 @@ struct KnowledgeReliabilityTests {
     func fullDisk() throws {
         let box = KnowledgeSandbox()
         defer { box.remove() }
-        let kb = try box.open(maximumPages: 64)
+        let kb = try box.open(maximumPages: 160)
         let h = try kb.recordHypothesis(HypothesisDraft(name: "h", script: script("h")))
         var committed = 0
         var failure: KnowledgeError? = nil
