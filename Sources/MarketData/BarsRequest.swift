@@ -1,5 +1,5 @@
 /// Which bars a command works on: a symbol and interval from the store, or a user's CSV, cut to
-/// an optional time span, with funding joined where the store has it.
+/// an optional time span, with funding and open interest joined where the store has them.
 public struct BarsRequest: Sendable, Equatable {
     public var symbol: String
     public var interval: String
@@ -39,6 +39,12 @@ public struct BarsRequest: Sendable, Equatable {
             if !events.isEmpty {
                 bars.setExtra("funding", FundingJoin.asOf(barTimes: bars.time, events: events))
                 bars.fundingEvents = events
+            }
+            // Open interest, as of each bar's open like funding: the last 5-minute snapshot at or before it.
+            let interest = try store.openInterest(symbol: symbol)
+            if !interest.isEmpty {
+                bars.setExtra("open_interest", FundingJoin.asOf(barTimes: bars.time, events: interest.map { (time: $0.time, rate: $0.openInterest) }))
+                bars.setExtra("open_interest_value", FundingJoin.asOf(barTimes: bars.time, events: interest.map { (time: $0.time, rate: $0.value) }))
             }
         }
         if let from, let to, from > to {

@@ -5,7 +5,10 @@ import Foundation
 /// ```
 /// <root>/binance-um/<SYMBOL>/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv
 /// <root>/binance-um/<SYMBOL>/funding/<SYMBOL>-fundingRate-YYYY-MM.csv
+/// <root>/binance-um/<SYMBOL>/oi/<SYMBOL>-metrics-YYYY-MM.csv             (5-minute open interest)
+/// <root>/binance-um/<SYMBOL>/mark/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv  (mark-price klines)
 /// ```
+/// Files written by `data download` are listed with their sha256 in each folder's `manifest.json`.
 public struct MarketStore: Sendable {
     /// The store root (`./data` by default; `--data-dir`, `LLMALPHA_DATA_DIR`).
     public let root: String
@@ -26,6 +29,44 @@ public struct MarketStore: Sendable {
         let folder = (exchangeFolder as NSString).appendingPathComponent(symbol)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { Interval.milliseconds($0) != nil }.sorted { Interval.milliseconds($0)! < Interval.milliseconds($1)! }
+    }
+
+    /// Mark-price kline intervals stored for a symbol (`mark/<interval>/`), sorted by length.
+    public func markIntervals(of symbol: String) -> [String] {
+        let folder = ((exchangeFolder as NSString).appendingPathComponent(symbol) as NSString).appendingPathComponent("mark")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { Interval.milliseconds($0) != nil }.sorted { Interval.milliseconds($0)! < Interval.milliseconds($1)! }
+    }
+
+    /// A symbol's folder for a dataset: `1h`, `funding`, `oi`, `mark/1h`.
+    public func folder(symbol: String, dataset: String) -> String {
+        ((exchangeFolder as NSString).appendingPathComponent(symbol) as NSString).appendingPathComponent(dataset)
+    }
+
+    /// Loads the mark-price klines of a symbol and interval (volume columns are 0: a mark price has no trades).
+    /// - Throws: ``DataError`` when there are none, or naming the bad file and line.
+    public func markKlines(symbol: String, interval: String) throws(DataError) -> Bars {
+        let files = csvFiles(in: folder(symbol: symbol, dataset: "mark/\(interval)"))
+        guard !files.isEmpty else {
+            throw DataError(file: root, "no mark-price \(interval) klines for \(symbol)",
+                            hint: "llmalpha data download -s \(symbol) -i \(interval) --mark fetches them")
+        }
+        return try parse(files, symbol: symbol, interval: interval)
+    }
+
+    /// Open interest of a symbol (5-minute rows from `oi/`), sorted; empty when the store has none.
+    /// - Throws: ``DataError`` naming a bad file and line, or times that go backwards across files.
+    public func openInterest(symbol: String) throws(DataError) -> [OpenInterestReader.Point] {
+        let folder = folder(symbol: symbol, dataset: "oi")
+        var points: [OpenInterestReader.Point] = []
+        for file in csvFiles(in: folder) {
+            let part = try OpenInterestReader.read(path: file)
+            if let last = points.last, let first = part.first, first.time <= last.time {
+                throw DataError(file: file, "starts at \(TimeBound.format(first.time)), not after the previous file's last row")
+            }
+            points += part
+        }
+        return points
     }
 
     /// Loads every monthly file of a symbol and interval, in order, checking that the files join
@@ -144,6 +185,46 @@ public enum FundingReader {
             events.append((time, rate))
         }
         return events
+    }
+}
+
+/// Reads the store's open interest files: the `metrics` archive's columns
+/// (`create_time,symbol,sum_open_interest,sum_open_interest_value,...`), `create_time` as
+/// `YYYY-MM-DD HH:MM:SS` UTC (or ms).
+public enum OpenInterestReader {
+    /// One 5-minute snapshot: time (ms), open interest in contracts (base asset) and its value in USDT.
+    public struct Point: Sendable, Equatable {
+        public let time: Double
+        public let openInterest: Double
+        public let value: Double
+    }
+
+    /// - Throws: ``DataError`` naming the file and line of a bad row, or of times not strictly increasing.
+    public static func read(path: String) throws(DataError) -> [Point] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw DataError(file: path, "cannot read the file") }
+        var points: [Point] = []
+        var timeColumn = 0, amountColumn = 2, valueColumn = 3
+        for (index, line) in String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            let fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if index == 0, fields.first == "create_time" {
+                guard let a = fields.firstIndex(of: "sum_open_interest"), let v = fields.firstIndex(of: "sum_open_interest_value") else {
+                    throw DataError(file: path, line: 1, "expected a metrics header with sum_open_interest and sum_open_interest_value")
+                }
+                timeColumn = 0; amountColumn = a; valueColumn = v
+                continue
+            }
+            guard fields.count > max(amountColumn, valueColumn), let time = UTCMonth.parseDateTime(fields[timeColumn]),
+                  let amount = Double(fields[amountColumn]), let value = Double(fields[valueColumn]), amount.isFinite, value.isFinite else {
+                throw DataError(file: path, line: index + 1, "expected create_time,symbol,sum_open_interest,sum_open_interest_value, got '\(trimmed.prefix(60))'")
+            }
+            if let last = points.last, Double(time) <= last.time {
+                throw DataError(file: path, line: index + 1, "time \(fields[timeColumn]) is not after the previous row's")
+            }
+            points.append(Point(time: Double(time), openInterest: amount, value: value))
+        }
+        return points
     }
 }
 

@@ -2,14 +2,19 @@ import Foundation
 
 /// What the store holds and whether it is sound: `llmalpha data list` and `data verify`.
 public enum StoreInventory {
-    /// One symbol and interval in the store.
+    /// One dataset of a symbol in the store: klines of an interval, mark-price klines of an
+    /// interval, or open interest.
     public struct Entry: Sendable {
         public let symbol: String
+        /// `klines`, `mark` or `oi`.
+        public let dataset: String
+        /// The store folder under the symbol: `1h`, `mark/1h`, `oi`.
         public let interval: String
         public let first: Double?
         public let last: Double?
+        /// Bars (rows for `oi`).
         public let bars: Int
-        /// Missing bar steps between consecutive bars.
+        /// Missing steps between consecutive bars (5-minute rows for `oi`).
         public let gaps: Int
         public let files: Int
         public let bytes: UInt64
@@ -26,19 +31,36 @@ public enum StoreInventory {
         public let message: String
     }
 
+    /// Every dataset of every symbol (or of `symbols`): klines by interval, then mark-price klines, then open interest.
     public static func list(_ store: MarketStore, symbols: [String]? = nil) -> [Entry] {
         var entries: [Entry] = []
         for symbol in store.symbols() where symbols?.contains(symbol) ?? true {
             let funding = (try? store.funding(symbol: symbol).count) ?? 0
-            for interval in store.intervals(of: symbol) {
-                let files = store.files(symbol: symbol, interval: interval)
-                let bytes = files.reduce(UInt64(0)) { total, file in
+            func size(_ files: [String]) -> UInt64 {
+                files.reduce(UInt64(0)) { total, file in
                     total + (((try? FileManager.default.attributesOfItem(atPath: file))?[.size] as? NSNumber)?.uint64Value ?? 0)
                 }
+            }
+            for interval in store.intervals(of: symbol) {
+                let files = store.files(symbol: symbol, interval: interval)
                 let bars = try? store.klines(symbol: symbol, interval: interval)
-                entries.append(Entry(symbol: symbol, interval: interval, first: bars?.time.first, last: bars?.time.last,
+                entries.append(Entry(symbol: symbol, dataset: "klines", interval: interval, first: bars?.time.first, last: bars?.time.last,
                                      bars: bars?.count ?? 0, gaps: bars.map { gapCount($0.time, interval: interval) } ?? 0,
-                                     files: files.count, bytes: bytes, fundingEvents: funding))
+                                     files: files.count, bytes: size(files), fundingEvents: funding))
+            }
+            for interval in store.markIntervals(of: symbol) {
+                let files = store.files(symbol: symbol, interval: "mark/\(interval)")
+                let bars = try? store.markKlines(symbol: symbol, interval: interval)
+                entries.append(Entry(symbol: symbol, dataset: "mark", interval: "mark/\(interval)", first: bars?.time.first,
+                                     last: bars?.time.last, bars: bars?.count ?? 0, gaps: bars.map { gapCount($0.time, interval: interval) } ?? 0,
+                                     files: files.count, bytes: size(files), fundingEvents: 0))
+            }
+            let oiFiles = store.files(symbol: symbol, interval: "oi")
+            if !oiFiles.isEmpty {
+                let points = (try? store.openInterest(symbol: symbol)) ?? []
+                entries.append(Entry(symbol: symbol, dataset: "oi", interval: "oi", first: points.first?.time, last: points.last?.time,
+                                     bars: points.count, gaps: gapCount(points.map(\.time), interval: "5m"),
+                                     files: oiFiles.count, bytes: size(oiFiles), fundingEvents: 0))
             }
         }
         return entries
@@ -54,17 +76,21 @@ public enum StoreInventory {
     }
 
     /// Checks every file: readable, sorted, no duplicates (file and line from the reader), OHLC
-    /// consistency (low ≤ open, close ≤ high), gaps, zero-volume runs, funding times.
+    /// consistency (low ≤ open, close ≤ high), gaps, zero-volume runs (not for mark prices, which
+    /// have no volume), funding and open interest times, and every CSV a download recorded in a
+    /// `manifest.json` against the sha256 recorded there.
     public static func verify(_ store: MarketStore, symbols: [String]? = nil) -> [Finding] {
         var findings: [Finding] = []
         for symbol in store.symbols() where symbols?.contains(symbol) ?? true {
-            for interval in store.intervals(of: symbol) {
+            let klineSets = store.intervals(of: symbol).map { (folder: $0, interval: $0, mark: false) }
+                + store.markIntervals(of: symbol).map { (folder: "mark/\($0)", interval: $0, mark: true) }
+            for (folder, interval, mark) in klineSets {
                 func add(_ severity: Finding.Severity, _ message: String) {
-                    findings.append(Finding(severity: severity, symbol: symbol, interval: interval, message: message))
+                    findings.append(Finding(severity: severity, symbol: symbol, interval: folder, message: message))
                 }
                 let bars: Bars
                 do {
-                    bars = try store.parse(store.files(symbol: symbol, interval: interval), symbol: symbol, interval: interval)
+                    bars = try store.parse(store.files(symbol: symbol, interval: folder), symbol: symbol, interval: interval)
                 } catch {
                     add(.error, error.description)
                     continue
@@ -82,6 +108,7 @@ public enum StoreInventory {
                 }
                 let gaps = gapCount(bars.time, interval: interval)
                 if gaps > 0 { add(.warning, "\(gaps) missing bar\(gaps == 1 ? "" : "s") (gaps)") }
+                if mark { continue }
                 var run = 0, longest = 0, zero = 0, longestAt = 0.0
                 for i in 0..<bars.count {
                     if bars.volume[i] == 0 {
@@ -97,6 +124,45 @@ public enum StoreInventory {
                 _ = try store.funding(symbol: symbol)
             } catch {
                 findings.append(Finding(severity: .error, symbol: symbol, interval: "funding", message: error.description))
+            }
+            do {
+                let points = try store.openInterest(symbol: symbol)
+                let gaps = gapCount(points.map(\.time), interval: "5m")
+                if gaps > 0 { findings.append(Finding(severity: .warning, symbol: symbol, interval: "oi", message: "\(gaps) missing 5-minute row\(gaps == 1 ? "" : "s") (gaps)")) }
+            } catch {
+                findings.append(Finding(severity: .error, symbol: symbol, interval: "oi", message: error.description))
+            }
+            findings += checksumFindings(store, symbol: symbol)
+        }
+        return findings
+    }
+
+    /// Every CSV recorded with a sha256 in a `manifest.json` under the symbol, hashed again: a
+    /// mismatch (edited or damaged since it was downloaded) is an error naming the file; a recorded
+    /// file that is gone is a warning.
+    static func checksumFindings(_ store: MarketStore, symbol: String) -> [Finding] {
+        let symbolFolder = store.folder(symbol: symbol, dataset: "")
+        let datasets = ((try? FileManager.default.contentsOfDirectory(atPath: symbolFolder)) ?? []).sorted().flatMap { name -> [String] in
+            name == "mark" ? store.markIntervals(of: symbol).map { "mark/\($0)" } : [name]
+        }
+        var findings: [Finding] = []
+        for dataset in datasets {
+            let folder = store.folder(symbol: symbol, dataset: dataset)
+            guard let manifest = StoreWriter.readManifest(folder: folder) else { continue }
+            for (name, entry) in manifest.files.sorted(by: { $0.key < $1.key }) {
+                guard let recorded = entry.sha256 else { continue }
+                let path = (folder as NSString).appendingPathComponent(name)
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    findings.append(Finding(severity: .warning, symbol: symbol, interval: dataset,
+                                            message: "\(path): listed in manifest.json but missing (data download fetches it again)"))
+                    continue
+                }
+                let actual = SHA256.hex(data)
+                if actual != recorded {
+                    findings.append(Finding(severity: .error, symbol: symbol, interval: dataset,
+                                            message: "\(path): sha256 \(actual) does not match \(recorded) recorded in manifest.json when it was "
+                                                + "downloaded (edited or damaged; rerun data download to fetch it again)"))
+                }
             }
         }
         return findings

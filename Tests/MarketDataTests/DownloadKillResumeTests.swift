@@ -11,9 +11,11 @@ import Testing
 @Suite("Download killed and resumed")
 struct DownloadKillResumeTests {
     static let symbol = "BTCUSDT"
-    /// February's kline zip is answered this late during the first run: well under `--timeout 20`,
+    /// February's kline zip is answered this late during the first run: well under `--timeout 60`,
     /// so it is not a timeout, and long enough that the run is surely unfinished when it is killed.
-    static let slowSeconds = 10.0
+    /// It only holds up a run that is killed anyway, so it can be generous: with the whole test
+    /// run starting at once on two cores, January alone has taken more than 8 s.
+    static let slowSeconds = 30.0
 
     static var binary: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("llmalpha")
@@ -21,7 +23,7 @@ struct DownloadKillResumeTests {
 
     static func arguments(_ exchange: FakeExchange, _ dataDirectory: String) -> [String] {
         ["data", "download", "-s", "BTC", "-m", "2", "-i", "1h", "--funding", "--base-url", exchange.baseURL,
-         "--data-dir", dataDirectory, "--timeout", "20", "--quiet"]
+         "--data-dir", dataDirectory, "--timeout", "60", "--quiet"]
     }
 
     /// Starts the CLI with stdout discarded and stderr in `log`.

@@ -7,10 +7,16 @@ import NIOPosix
 import ZIPFoundation
 
 /// A fake Binance USD-M exchange: a real HTTP/1.1 server on 127.0.0.1 (port 0) serving the archive
-/// (monthly and daily kline zips, funding zips, `.CHECKSUM`) and REST (`/fapi/v1/time`,
-/// `/fapi/v1/klines`, `/fapi/v1/fundingRate`) in the real wire shapes, from the bundled BTCUSDT 1h
-/// bars re-timed so that the exchange's "now" is whatever the test sets. Faults are injected per
-/// path substring for a number of requests.
+/// (monthly and daily kline and mark-price kline zips, funding zips, daily `metrics` zips,
+/// `.CHECKSUM`) and REST (`/fapi/v1/time`, `/fapi/v1/klines`, `/fapi/v1/markPriceKlines`,
+/// `/fapi/v1/fundingRate`, `/futures/data/openInterestHist`) in the real wire shapes, from the
+/// bundled BTCUSDT 1h bars re-timed so that the exchange's "now" is whatever the test sets. Faults
+/// are injected per path substring for a number of requests.
+///
+/// Open interest is a made-up 5-minute series (the sample has none) in the shapes of the fixtures
+/// `futures-data-openInterestHist.json` and `um-BTCUSDT-metrics-2023-01-21.csv`; like Binance,
+/// `openInterestHist` refuses a `startTime` older than 30 days. Mark prices are the bars' prices
+/// plus 0.5 with zero volume, as mark-price klines have.
 ///
 /// ```swift
 /// try await FakeExchange.with { exchange in
@@ -36,6 +42,8 @@ final class FakeExchange: Sendable {
         case duplicated
         /// An empty REST page (`[]`).
         case empty
+        /// `openInterestHist` in the docs' shape: `timestamp` as a string, plus `CMCCirculatingSupply`.
+        case stringTimestamp
     }
 
     struct Rule: Sendable {
@@ -51,6 +59,8 @@ final class FakeExchange: Sendable {
         var weight = 0
         /// Monthly zips exist for months ending at or before this (ms); default: before now's month.
         var monthlyPublishedBefore: Int64
+        /// Daily metrics zips exist for days ending at or before this (ms); default: today's start.
+        var metricsPublishedBefore: Int64
     }
 
     static let symbol = "BTCUSDT"
@@ -65,6 +75,11 @@ final class FakeExchange: Sendable {
     let bars: [(time: Int64, fields: [String])]
     /// Funding settlements every 8 h: (time, rate string, mark price string, "" for some).
     let funding: [(time: Int64, rate: String, mark: String)]
+    /// Mark-price klines, one per bar (1h): the bar's prices plus 0.5, zero volume.
+    let markBars: [(time: Int64, fields: [String])]
+    /// Open interest every 5 minutes from `seriesStart` to `now`: (time, contracts, value) as strings.
+    let openInterest: [(time: Int64, amount: String, value: String)]
+    static let fiveMinutes: Int64 = 300_000
     private let state: Locked<State>
     private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     private let connections = Locked<[any Channel]>([])
@@ -110,7 +125,22 @@ final class FakeExchange: Sendable {
             t += 8 * Self.hour
         }
         funding = events
-        state = Locked(State(monthlyPublishedBefore: Self.monthStart(containing: now)))
+        markBars = bars.map { bar in
+            let f = bar.fields
+            let p = (1...4).map { String(format: "%.4f", Double(f[$0])! + 0.5) }
+            return (bar.time, [f[0], p[0], p[1], p[2], p[3], "0", f[6], "0", "60", "0", "0", "0"])
+        }
+        var interest: [(time: Int64, amount: String, value: String)] = []
+        t = Self.seriesStart
+        while t <= now {
+            let i = interest.count
+            let amount = 80_000 + 5_000 * sin(Double(i) / 300) + Double(i % 17)
+            let close = Double(bars[min(bars.count - 1, Int((t - Self.seriesStart) / Self.hour))].fields[4])!
+            interest.append((t, String(format: "%.8f", amount), String(format: "%.8f", amount * close)))
+            t += Self.fiveMinutes
+        }
+        openInterest = interest
+        state = Locked(State(monthlyPublishedBefore: Self.monthStart(containing: now), metricsPublishedBefore: now / 86_400_000 * 86_400_000))
 
         let connections = self.connections
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -154,6 +184,9 @@ final class FakeExchange: Sendable {
 
     /// Monthly kline and funding zips exist only for months ending at or before `ms`.
     func publishMonthlyZips(before ms: Int64) { state.withLock { $0.monthlyPublishedBefore = ms } }
+
+    /// Daily metrics zips exist only for days ending at or before `ms`.
+    func publishDailyMetrics(before ms: Int64) { state.withLock { $0.metricsPublishedBefore = ms } }
 
     /// Every request so far (path and query), in arrival order.
     var requests: [String] { state.withLock { $0.log } }
@@ -263,14 +296,15 @@ final class FakeExchange: Sendable {
         switch path {
         case "/fapi/v1/time":
             return json(#"{"serverTime":\#(now)}"#)
-        case "/fapi/v1/klines":
+        case "/fapi/v1/klines", "/fapi/v1/markPriceKlines":
             guard query["symbol"] == Self.symbol, query["interval"] == "1h" else {
                 return Reply(status: .badRequest, body: Data(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8))
             }
             let start = query["startTime"].flatMap { Int64($0) } ?? 0
             let end = query["endTime"].flatMap { Int64($0) } ?? Int64.max
             let limit = min(1500, query["limit"].flatMap { Int($0) } ?? 500)
-            var rows = Array(bars.filter { $0.time >= start && $0.time <= end && $0.time <= now }.prefix(limit))
+            let series = path == "/fapi/v1/klines" ? bars : markBars
+            var rows = Array(series.filter { $0.time >= start && $0.time <= end && $0.time <= now }.prefix(limit))
             rows = shaped(rows, fault)
             let items = rows.map { row in
                 let f = row.fields
@@ -284,6 +318,25 @@ final class FakeExchange: Sendable {
             var rows = Array(funding.filter { $0.time >= start && $0.time <= end && $0.time <= now }.prefix(limit))
             rows = shaped(rows, fault)
             let items = rows.map { #"{"symbol":"BTCUSDT","fundingRate":"\#($0.rate)","fundingTime":\#($0.time),"markPrice":"\#($0.mark)"}"# }
+            return json("[" + items.joined(separator: ",") + "]")
+        case "/futures/data/openInterestHist":
+            guard query["symbol"] == Self.symbol else {
+                return Reply(status: .badRequest, body: Data(#"{"code":-1121,"msg":"Invalid symbol."}"#.utf8))
+            }
+            let limit = query["limit"].flatMap { Int($0) } ?? 30
+            let start = query["startTime"].flatMap { Int64($0) } ?? 0
+            let end = query["endTime"].flatMap { Int64($0) } ?? now
+            guard query["period"] == "5m", (1...500).contains(limit), start >= now - 30 * 86_400_000 else {
+                return Reply(status: .badRequest, body: Data(#"{"code":-1130,"msg":"Data sent for parameter 'startTime' is not valid."}"#.utf8))
+            }
+            // The latest `limit` rows of the span: the harder case for a client paging forward.
+            var rows = Array(openInterest.filter { $0.time >= start && $0.time <= end && $0.time <= now }.suffix(limit))
+            rows = shaped(rows, fault)
+            let items = rows.map { row in
+                fault == .stringTimestamp
+                    ? #"{"symbol":"BTCUSDT","sumOpenInterest":"\#(row.amount)","sumOpenInterestValue":"\#(row.value)","CMCCirculatingSupply":"165880.538","timestamp":"\#(row.time)"}"#
+                    : #"{"symbol":"BTCUSDT","sumOpenInterest":"\#(row.amount)","sumOpenInterestValue":"\#(row.value)","timestamp":\#(row.time)}"#
+            }
             return json("[" + items.joined(separator: ",") + "]")
         default:
             let isChecksum = path.hasSuffix(".CHECKSUM")
@@ -313,17 +366,31 @@ final class FakeExchange: Sendable {
         let name = (path as NSString).lastPathComponent
         let stem = String(name.dropLast(4))
         var csv: String
-        if path.hasPrefix("/data/futures/um/monthly/klines/\(Self.symbol)/1h/") {
+        let feed = path.hasPrefix("/data/futures/um/monthly/klines/") || path.hasPrefix("/data/futures/um/daily/klines/") ? bars : markBars
+        if path.hasPrefix("/data/futures/um/monthly/klines/\(Self.symbol)/1h/")
+            || path.hasPrefix("/data/futures/um/monthly/markPriceKlines/\(Self.symbol)/1h/") {
             guard let month = monthStart(fromLabel: String(stem.suffix(7))) else { return nil }
             let end = Self.nextMonthStart(after: month)
             guard end <= state.withLock({ $0.monthlyPublishedBefore }), month >= Self.seriesStart else { return nil }
-            csv = ArchiveCSV.klines(bars.filter { $0.time >= month && $0.time < end }.map(\.fields), header: true)
-        } else if path.hasPrefix("/data/futures/um/daily/klines/\(Self.symbol)/1h/") {
+            csv = ArchiveCSV.klines(feed.filter { $0.time >= month && $0.time < end }.map(\.fields), header: true)
+        } else if path.hasPrefix("/data/futures/um/daily/klines/\(Self.symbol)/1h/")
+            || path.hasPrefix("/data/futures/um/daily/markPriceKlines/\(Self.symbol)/1h/") {
             guard let day = dayStart(fromLabel: String(stem.suffix(10))) else { return nil }
             let today = now / 86_400_000 * 86_400_000
             guard day + 86_400_000 <= today, day >= Self.seriesStart else { return nil }
             // Old-style daily files have no header; the client must accept both.
-            csv = ArchiveCSV.klines(bars.filter { $0.time >= day && $0.time < day + 86_400_000 }.map(\.fields), header: false)
+            csv = ArchiveCSV.klines(feed.filter { $0.time >= day && $0.time < day + 86_400_000 }.map(\.fields), header: false)
+        } else if path.hasPrefix("/data/futures/um/daily/metrics/\(Self.symbol)/") {
+            guard let day = dayStart(fromLabel: String(stem.suffix(10))) else { return nil }
+            guard day + 86_400_000 <= state.withLock({ $0.metricsPublishedBefore }), day >= Self.seriesStart else { return nil }
+            csv = ArchiveCSV.metricsHeader + "\n"
+            for (i, row) in openInterest.enumerated() where row.time >= day && row.time < day + 86_400_000 {
+                // The ratio columns vary a little around the fixture row's values.
+                let wobble = Double(i % 11) * 0.001
+                csv += "\(Self.dateTime(row.time)),\(Self.symbol),\(row.amount),\(row.value),\(String(format: "%.15f", 0.766568632422291 + wobble)),"
+                    + "\(String(format: "%.10f", 1.1363333457 + wobble)),\(String(format: "%.16f", 0.8332767017782309 + wobble)),"
+                    + "\(String(format: "%.10f", 0.92530759 + wobble))\n"
+            }
         } else if path.hasPrefix("/data/futures/um/monthly/fundingRate/\(Self.symbol)/") {
             guard let month = monthStart(fromLabel: String(stem.suffix(7))) else { return nil }
             let end = Self.nextMonthStart(after: month)
@@ -336,6 +403,14 @@ final class FakeExchange: Sendable {
         let zip = ArchiveCSV.zip(name: stem + ".csv", contents: Data(csv.utf8))
         state.withLock { $0.zips[path] = zip }
         return zip
+    }
+
+    /// `2025-03-09 23:55:00`: the metrics archive's `create_time`.
+    static func dateTime(_ ms: Int64) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(ms) / 1000))
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
     }
 
     private func monthStart(fromLabel label: String) -> Int64? {
@@ -361,6 +436,9 @@ final class FakeExchange: Sendable {
 
 /// Archive CSV text and zips as data.binance.vision publishes them.
 enum ArchiveCSV {
+    static let metricsHeader = "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+        + "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
+
     static func klines(_ rows: [[String]], header: Bool) -> String {
         var text = header ? "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n" : ""
         for row in rows { text += row.joined(separator: ",") + "\n" }

@@ -15,10 +15,19 @@ struct FundingRow: Sendable {
     var rate: String
 }
 
+/// One 5-minute row of the `metrics` archive: the 8 columns of ``ArchiveRows/metricsHeader``,
+/// `create_time` written `YYYY-MM-DD HH:MM:SS` (UTC); the ratio columns are empty for REST rows.
+struct MetricsRow: Sendable {
+    var time: Int64
+    var fields: [String]
+}
+
 /// Parsing and checking what the archive and REST return, and writing the store's CSV shapes.
 enum ArchiveRows {
     static let klineHeader = "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore"
     static let fundingHeader = "calc_time,funding_interval_hours,last_funding_rate"
+    static let metricsHeader = "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+        + "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
 
     /// The single CSV entry of an archive zip, read in memory.
     static func unzipSingleCSV(_ zip: Data, url: String) throws(DownloadError) -> Data {
@@ -107,6 +116,65 @@ enum ArchiveRows {
         rows.sort { $0.time < $1.time }
         var unique: [FundingRow] = []
         for row in rows where unique.last?.time != row.time { unique.append(row) }
+        return unique
+    }
+
+    /// Rows of a daily `metrics` archive CSV (header optional; `create_time` as `YYYY-MM-DD HH:MM:SS`,
+    /// a bare date, or ms), checked: a time, and numeric `sum_open_interest` and `sum_open_interest_value`.
+    static func metrics(csv: Data, source: String) throws(DownloadError) -> [MetricsRow] {
+        var rows: [MetricsRow] = []
+        for (index, line) in String(decoding: csv, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if trimmed.isEmpty { continue }
+            var fields = trimmed.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            if index == 0, fields.first == "create_time" { continue }
+            guard fields.count >= 4, let time = UTCMonth.parseDateTime(fields[0]) else {
+                throw .badData(url: source, reason: "line \(index + 1): expected create_time,symbol,sum_open_interest,sum_open_interest_value,..., "
+                               + "got '\(trimmed.prefix(80))'")
+            }
+            guard Double(fields[2])?.isFinite == true, Double(fields[3])?.isFinite == true else {
+                throw .badData(url: source, reason: "line \(index + 1): sum_open_interest '\(fields[2])' or sum_open_interest_value '\(fields[3])' is not a number")
+            }
+            fields[0] = UTCMonth.dateTimeLabel(time)
+            fields = Array((fields + Array(repeating: "", count: 8)).prefix(8))
+            rows.append(MetricsRow(time: time, fields: fields))
+        }
+        return rows
+    }
+
+    /// Rows of a `/futures/data/openInterestHist` body. `timestamp` may be a number (live API) or a
+    /// string (the docs); the open interest figures are strings or numbers.
+    static func openInterest(json: Data, url: String) throws(DownloadError) -> [MetricsRow] {
+        guard let array = try? JSONSerialization.jsonObject(with: json) as? [[String: Any]] else {
+            throw .badData(url: url, reason: "expected a JSON array of open interest records, got '\(String(decoding: json.prefix(80), as: UTF8.self))'")
+        }
+        var rows: [MetricsRow] = []
+        for (i, item) in array.enumerated() {
+            guard let time = item["timestamp"].flatMap({ Int64(field($0)) }) else {
+                throw .badData(url: url, reason: "open interest record \(i) lacks a numeric timestamp")
+            }
+            guard let amount = item["sumOpenInterest"].map(field), Double(amount)?.isFinite == true,
+                  let value = item["sumOpenInterestValue"].map(field), Double(value)?.isFinite == true else {
+                throw .badData(url: url, reason: "open interest record \(i) lacks a numeric sumOpenInterest or sumOpenInterestValue")
+            }
+            let symbol = item["symbol"].map(field) ?? ""
+            rows.append(MetricsRow(time: time, fields: [UTCMonth.dateTimeLabel(time), symbol, amount, value, "", "", "", ""]))
+        }
+        return rows
+    }
+
+    static func metricsCSV(_ rows: [MetricsRow]) -> Data {
+        var text = metricsHeader + "\n"
+        for row in rows { text += row.fields.joined(separator: ",") + "\n" }
+        return Data(text.utf8)
+    }
+
+    /// Sorted by `time`, the first of each duplicate (in input order) kept.
+    static func sortedUnique<Row>(_ rows: [Row], time: (Row) -> Int64) -> [Row] {
+        let sorted = rows.enumerated().sorted { (time($0.element), $0.offset) < (time($1.element), $1.offset) }.map(\.element)
+        var unique: [Row] = []
+        unique.reserveCapacity(sorted.count)
+        for row in sorted where unique.last.map(time) != time(row) { unique.append(row) }
         return unique
     }
 

@@ -1,12 +1,16 @@
 import Foundation
 
-/// Downloads Binance USD-M futures klines and funding into a ``MarketStore`` (DESIGN.md section 6).
+/// Downloads Binance USD-M futures klines, funding, open interest and mark-price klines into a
+/// ``MarketStore`` (DESIGN.md section 6).
 ///
 /// For each symbol and interval, the months from `months` back to the exchange's current month:
 /// complete months from the archive's monthly zips (sha256-checked against `.CHECKSUM`), the current
 /// month (or a month whose zip is not published yet) from daily zips, and the tail since the last
 /// archived day from REST `/fapi/v1/klines`, up to the last closed bar. "Now" is the exchange's clock
 /// (`/fapi/v1/time`). Funding: monthly funding zips, REST `/fapi/v1/fundingRate` for the rest.
+/// Mark-price klines: the same as klines from the `markPriceKlines` archive and `/fapi/v1/markPriceKlines`.
+/// Open interest: the daily `metrics` zips (5-minute rows), and `/futures/data/openInterestHist`
+/// (period 5m) for days not archived yet, as far back as its 30 days reach.
 ///
 /// ```swift
 /// let downloader = BinanceDownloader(baseURL: "http://127.0.0.1:8080", store: MarketStore(root: "data"))
@@ -59,7 +63,7 @@ public final class BinanceDownloader: Sendable {
         }
         guard !request.symbols.isEmpty else { throw .invalidRequest("no symbols to download") }
         guard request.months >= 0 else { throw .invalidRequest("months must be 0 or more") }
-        let tracker = ProgressTracker(report: progress)
+        let tracker = ProgressTracker(symbols: request.symbols, report: progress)
         let client = ExchangeClient(concurrency: concurrency, timeout: timeout, retries: retries, retryBaseDelay: retryBaseDelay) { reason in
             tracker.waiting(reason)
         }
@@ -84,9 +88,7 @@ public final class BinanceDownloader: Sendable {
         let job = DownloadJob(archive: archiveBaseURL, rest: restBaseURL, now: now, client: client,
                               writer: StoreWriter(root: store.root), tracker: tracker, retries: retries)
         let units = plan(request, now: now)
-        if request.openInterest { summary.notDone.append("open interest (--oi) is not implemented yet") }
-        if request.markPrice { summary.notDone.append("mark-price klines (--mark) are not implemented yet") }
-        tracker.planned(total: units.count)
+        tracker.planned(units)
 
         var failures: [DownloadError] = []
         try await withThrowingTaskGroup(of: (DownloadJob.Unit, Result<DownloadJob.Outcome, DownloadError>).self) { group in
@@ -106,8 +108,7 @@ public final class BinanceDownloader: Sendable {
                 case .success(let outcome):
                     summary.files.append(outcome.file)
                     summary.notDone += outcome.notes
-                    tracker.fileDone(symbol: unit.symbol, name: outcome.file.name, rows: outcome.file.rows,
-                                     skipped: outcome.file.source == "skipped")
+                    tracker.fileDone(unit, file: outcome.file)
                 case .failure(let error):
                     if case .banned = error {
                         group.cancelAll()
@@ -142,7 +143,7 @@ public final class BinanceDownloader: Sendable {
     }
 
     /// Months from `request.months` back (or `from`) to the month of `to` (or now), per symbol and
-    /// interval, oldest first; funding months likewise.
+    /// interval, oldest first; funding, open-interest and mark-price months likewise.
     func plan(_ request: DownloadRequest, now: Int64) -> [DownloadJob.Unit] {
         let current = UTCMonth(containing: now)
         var first = current
@@ -154,46 +155,69 @@ public final class BinanceDownloader: Sendable {
         var month = first
         while month <= last { months.append(month); month = month.next }
         var units: [DownloadJob.Unit] = []
+        func add(_ symbol: String, _ kind: DownloadJob.Kind) {
+            for month in months {
+                units.append(.init(symbol: symbol, kind: kind, month: month, isCurrent: month == current, now: now))
+            }
+        }
         for symbol in request.symbols {
-            for interval in request.intervals {
-                for month in months { units.append(.init(symbol: symbol, kind: .klines(interval), month: month, isCurrent: month == current)) }
-            }
-            if request.funding {
-                for month in months { units.append(.init(symbol: symbol, kind: .funding, month: month, isCurrent: month == current)) }
-            }
+            for interval in request.intervals { add(symbol, .klines(interval)) }
+            if request.funding { add(symbol, .funding) }
+            if request.openInterest { add(symbol, .openInterest) }
+            if request.markPrice { for interval in request.intervals { add(symbol, .markKlines(interval)) } }
         }
         return units
     }
 }
 
-/// Counts files and rows for the progress callback.
+/// Counts files, bars and bytes per symbol for the progress callback.
 final class ProgressTracker: Sendable {
-    private struct State { var done = 0, total = 0, rows = 0, bytes = 0 }
-    private let state = Mutex(State())
+    private let state: Mutex<[DownloadProgress.Symbol]>
     private let started = Date()
     private let report: @Sendable (DownloadProgress) -> Void
 
-    init(report: @escaping @Sendable (DownloadProgress) -> Void) { self.report = report }
-
-    func planned(total: Int) {
-        let s = state.withLock { $0.total = total; return $0 }
-        emit(.planned, symbol: "", s)
+    init(symbols: [String], report: @escaping @Sendable (DownloadProgress) -> Void) {
+        state = Mutex(symbols.map { DownloadProgress.Symbol(symbol: $0) })
+        self.report = report
     }
 
-    func fileDone(symbol: String, name: String, rows: Int, skipped: Bool) {
-        let s = state.withLock { $0.done += 1; $0.rows += rows; return $0 }
-        emit(.fileDone(name: name, skipped: skipped), symbol: symbol, s)
+    var elapsed: Double { Date().timeIntervalSince(started) }
+
+    func planned(_ units: [DownloadJob.Unit]) {
+        let s = state.withLock { symbols in
+            for unit in units {
+                guard let i = symbols.firstIndex(where: { $0.symbol == unit.symbol }) else { continue }
+                symbols[i].totalFiles += 1
+                symbols[i].plannedRows += unit.plannedRows
+            }
+            return symbols
+        }
+        report(DownloadProgress(event: .planned, symbol: "", symbols: s, elapsed: elapsed))
     }
 
-    func received(bytes: Int) { state.withLock { $0.bytes += bytes } }
+    func fileDone(_ unit: DownloadJob.Unit, file: DownloadSummary.File) {
+        let elapsed = self.elapsed
+        let s = state.withLock { symbols in
+            if let i = symbols.firstIndex(where: { $0.symbol == unit.symbol }) {
+                symbols[i].doneFiles += 1
+                symbols[i].rows += file.rows
+                symbols[i].doneWork += unit.plannedRows
+                if symbols[i].isFinished { symbols[i].finishedAfter = elapsed }
+            }
+            return symbols
+        }
+        report(DownloadProgress(event: .fileDone(name: file.name, kind: file.kind, rows: file.rows, source: file.source),
+                                symbol: unit.symbol, symbols: s, elapsed: elapsed))
+    }
+
+    func received(symbol: String, bytes: Int) {
+        state.withLock { symbols in
+            if let i = symbols.firstIndex(where: { $0.symbol == symbol }) { symbols[i].bytes += bytes }
+        }
+    }
 
     func waiting(_ reason: String) {
-        emit(.waiting(reason: reason), symbol: "", state.withLock { $0 })
-    }
-
-    private func emit(_ event: DownloadProgress.Event, symbol: String, _ s: State) {
-        report(DownloadProgress(event: event, symbol: symbol, doneFiles: s.done, totalFiles: s.total, bytes: s.bytes, rows: s.rows,
-                                elapsed: Date().timeIntervalSince(started)))
+        report(DownloadProgress(event: .waiting(reason: reason), symbol: "", symbols: state.withLock { $0 }, elapsed: elapsed))
     }
 }
 

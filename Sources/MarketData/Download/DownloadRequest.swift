@@ -12,9 +12,10 @@ public struct DownloadRequest: Sendable {
     public var months: Int
     /// Also fetch funding settlements.
     public var funding: Bool
-    /// Also fetch open interest (not implemented yet: the summary says so).
+    /// Also fetch open interest: the 5-minute `metrics` daily archive, and REST
+    /// `/futures/data/openInterestHist` for days not archived yet (it serves only the last 30 days).
     public var openInterest: Bool
-    /// Also fetch mark-price klines (not implemented yet: the summary says so).
+    /// Also fetch mark-price klines for every interval in `intervals`.
     public var markPrice: Bool
     /// Optional bounds in ms since 1970 UTC; whole months overlapping them are fetched.
     public var from: Double?
@@ -33,31 +34,72 @@ public struct DownloadRequest: Sendable {
     }
 }
 
-/// One step of a download, for a progress display.
+/// One step of a download, for a progress display: what happened, and where every symbol stands.
 public struct DownloadProgress: Sendable {
     public enum Event: Sendable, Equatable {
-        /// The plan is known: `totalFiles` files to produce.
+        /// The plan is known: every symbol's files and expected bars.
         case planned
         /// A file was written (or found complete and skipped).
-        case fileDone(name: String, skipped: Bool)
+        /// - Parameters: `kind` is the store folder under the symbol (`1h`, `funding`, `oi`, `mark/1h`);
+        ///   `source` as in ``DownloadSummary/File/source``.
+        case fileDone(name: String, kind: String, rows: Int, source: String)
         /// A request is being retried or the client is waiting on the rate limit.
         case waiting(reason: String)
     }
+
+    /// Where one symbol stands.
+    public struct Symbol: Sendable, Equatable {
+        public let symbol: String
+        public var doneFiles = 0
+        public var totalFiles = 0
+        /// Bytes received over the network for this symbol so far.
+        public var bytes = 0
+        /// Bars (and funding, open-interest rows) in the files done so far.
+        public var rows = 0
+        /// Bars the plan expects over the whole span (an estimate: a symbol listed later has fewer).
+        public var plannedRows = 0
+        /// Planned bars of the files done so far: the measure of work the ETA uses.
+        public var doneWork = 0
+        /// Seconds from the start of the download to this symbol's last file; nil while unfinished.
+        public var finishedAfter: Double?
+
+        public init(symbol: String) { self.symbol = symbol }
+
+        public var isFinished: Bool { totalFiles > 0 && doneFiles >= totalFiles }
+
+        /// Seconds left for this symbol at its own pace so far; nil before its first file or once done.
+        public func eta(elapsed: Double) -> Double? {
+            guard doneWork > 0, plannedRows > doneWork, !isFinished else { return nil }
+            return elapsed / Double(doneWork) * Double(plannedRows - doneWork)
+        }
+    }
+
     public let event: Event
+    /// The symbol the event is about; empty for `planned` and `waiting`.
     public let symbol: String
-    public let doneFiles: Int
-    public let totalFiles: Int
-    /// Bytes received over the network so far.
-    public let bytes: Int
-    /// Bars (and funding rows) written so far.
-    public let rows: Int
+    /// Every symbol of the request, in request order.
+    public let symbols: [Symbol]
     /// Seconds since the download started.
     public let elapsed: Double
 
-    /// Seconds left, estimated from the files done so far; nil before the first.
+    public init(event: Event, symbol: String, symbols: [Symbol], elapsed: Double) {
+        self.event = event
+        self.symbol = symbol
+        self.symbols = symbols
+        self.elapsed = elapsed
+    }
+
+    public var doneFiles: Int { symbols.reduce(0) { $0 + $1.doneFiles } }
+    public var totalFiles: Int { symbols.reduce(0) { $0 + $1.totalFiles } }
+    public var bytes: Int { symbols.reduce(0) { $0 + $1.bytes } }
+    public var rows: Int { symbols.reduce(0) { $0 + $1.rows } }
+    public var plannedRows: Int { symbols.reduce(0) { $0 + $1.plannedRows } }
+
+    /// Seconds left for the whole download, from the planned bars done so far; nil before the first file.
     public var eta: Double? {
-        guard doneFiles > 0, totalFiles > doneFiles else { return nil }
-        return elapsed / Double(doneFiles) * Double(totalFiles - doneFiles)
+        let work = symbols.reduce(0) { $0 + $1.doneWork }
+        guard work > 0, plannedRows > work, doneFiles < totalFiles else { return nil }
+        return elapsed / Double(work) * Double(plannedRows - work)
     }
 }
 
@@ -65,10 +107,10 @@ public struct DownloadProgress: Sendable {
 public struct DownloadSummary: Sendable, Codable {
     public struct File: Sendable, Codable {
         public let symbol: String
-        /// `1h`, `funding`, ...
+        /// The store folder under the symbol: `1h`, `funding`, `oi`, `mark/1h`.
         public let kind: String
         public let name: String
-        /// `monthly-zip`, `daily-zip+rest`, `rest`, or `skipped` (verified by an earlier run).
+        /// `monthly-zip`, `daily-zip`, `daily-zip+rest`, `rest`, or `skipped` (verified by an earlier run).
         public let source: String
         public let rows: Int
         /// First and last time (ms) in the file; nil when it is empty.

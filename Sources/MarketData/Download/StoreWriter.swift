@@ -13,6 +13,9 @@ actor StoreWriter {
         var source: String
         /// sha256 of the archive zip it came from, when it came from one.
         var zipSha256: String?
+        /// sha256 of the CSV as written, set by ``StoreWriter/write(folder:name:data:entry:)``;
+        /// `data verify` re-checks the file against it. Absent in manifests of older runs.
+        var sha256: String? = nil
         var rows: Int
         var bytes: Int
         /// True when the file is a whole, checksum-verified month that a rerun may skip.
@@ -21,6 +24,7 @@ actor StoreWriter {
         var last: Double?
     }
 
+    /// `manifest.json`: every file the downloader wrote in one folder, by name.
     struct Manifest: Codable {
         var version = 1
         var files: [String: Entry] = [:]
@@ -40,11 +44,14 @@ actor StoreWriter {
             .appendingPathComponent(kind)
     }
 
-    /// The manifest entry of a complete file still present with the recorded size, else nil.
+    /// The manifest entry of a complete file still present with the recorded size and sha256, else nil.
     func verified(folder: String, name: String) -> Entry? {
         guard let entry = manifest(folder).files[name], entry.complete else { return nil }
         let path = (folder as NSString).appendingPathComponent(name)
         guard let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size == entry.bytes else { return nil }
+        if let recorded = entry.sha256 {
+            guard let data = FileManager.default.contents(atPath: path), SHA256.hex(data) == recorded else { return nil }
+        }
         return entry
     }
 
@@ -60,6 +67,7 @@ actor StoreWriter {
         var manifest = manifest(folder)
         var entry = entry
         entry.bytes = data.count
+        entry.sha256 = SHA256.hex(data)
         manifest.files[name] = entry
         manifests[folder] = manifest
         let encoder = JSONEncoder()
@@ -70,10 +78,15 @@ actor StoreWriter {
 
     private func manifest(_ folder: String) -> Manifest {
         if let cached = manifests[folder] { return cached }
-        let path = (folder as NSString).appendingPathComponent("manifest.json")
-        let loaded = FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) } ?? Manifest()
+        let loaded = Self.readManifest(folder: folder) ?? Manifest()
         manifests[folder] = loaded
         return loaded
+    }
+
+    /// A folder's `manifest.json`, or nil when it has none or it cannot be decoded.
+    static func readManifest(folder: String) -> Manifest? {
+        let path = (folder as NSString).appendingPathComponent("manifest.json")
+        return FileManager.default.contents(atPath: path).flatMap { try? JSONDecoder().decode(Manifest.self, from: $0) }
     }
 
     /// Temporary files of a run that was killed before its rename.

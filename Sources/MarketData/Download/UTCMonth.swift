@@ -34,6 +34,33 @@ struct UTCMonth: Hashable, Comparable, Sendable {
         return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)-\(c.day < 10 ? "0" : "")\(c.day)"
     }
 
+    /// `2024-01-31 12:05:00` for `ms` (UTC): the archive's `create_time`.
+    static func dateTimeLabel(_ ms: Int64) -> String {
+        let dayStart = (ms >= 0 ? ms / dayMilliseconds : (ms - dayMilliseconds + 1) / dayMilliseconds) * dayMilliseconds
+        let seconds = Int((ms - dayStart) / 1000)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(dayLabel(dayStart)) \(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+    }
+
+    /// ms since 1970 of `2024-01-31 12:05:00`, `2024-01-31T12:05:00`, `2024-01-31` (UTC) or a
+    /// number of ms (13 digits or more); nil for anything else.
+    static func parseDateTime(_ text: String) -> Int64? {
+        let s = text.trimmingCharacters(in: .whitespaces)
+        if s.count >= 12, let ms = Int64(s) { return ms }
+        let halves = s.split(whereSeparator: { $0 == " " || $0 == "T" })
+        guard (1...2).contains(halves.count) else { return nil }
+        let date = halves[0].split(separator: "-").compactMap { Int($0) }
+        guard date.count == 3, (1...12).contains(date[1]), (1...31).contains(date[2]) else { return nil }
+        var seconds = 0
+        if halves.count == 2 {
+            let clock = halves[1].split(separator: ":").compactMap { Int($0) }
+            guard (2...3).contains(clock.count), (0...23).contains(clock[0]), (0...59).contains(clock[1]),
+                  clock.count == 2 || (0...59).contains(clock[2]) else { return nil }
+            seconds = clock[0] * 3600 + clock[1] * 60 + (clock.count == 3 ? clock[2] : 0)
+        }
+        return Int64(days(year: date[0], month: date[1], day: date[2])) * dayMilliseconds + Int64(seconds) * 1000
+    }
+
     /// Days since 1970-01-01 (H. Hinnant's days_from_civil).
     static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year

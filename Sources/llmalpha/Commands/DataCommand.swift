@@ -10,7 +10,10 @@ struct DataCommand: ParsableCommand {
             The store keeps Binance USD-M data in the archive's own monthly CSV layout:
               data/binance-um/<SYMBOL>/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv
               data/binance-um/<SYMBOL>/funding/<SYMBOL>-fundingRate-YYYY-MM.csv
-            with a binary column cache beside each folder, rebuilt when a CSV changes.
+              data/binance-um/<SYMBOL>/oi/<SYMBOL>-metrics-YYYY-MM.csv               (5-minute open interest)
+              data/binance-um/<SYMBOL>/mark/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv  (mark-price klines)
+            with a binary column cache beside each kline folder, rebuilt when a CSV changes, and a manifest.json
+            listing each downloaded file's sha256.
             """,
         subcommands: DataCommand.subcommands)
 }
@@ -36,7 +39,7 @@ struct StoreOptions: ParsableArguments {
 struct DataListCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "What the store holds: symbol, interval, first and last bar, bars, gaps, size.",
+        abstract: "What the store holds: symbol, dataset (interval, mark/<interval>, oi), first and last bar, bars, gaps, size.",
         discussion: "Examples:\n  llmalpha data list\n  llmalpha data list -s BTC,ETH --json")
 
     @OptionGroup var store: StoreOptions
@@ -49,7 +52,8 @@ struct DataListCommand: ParsableCommand {
             Console.out(JSONValue.object([
                 ("root", .string(store.root)),
                 ("entries", .array(entries.map { e in
-                    .object([("symbol", .string(e.symbol)), ("interval", .string(e.interval)), ("first_open_time", .optionalNumber(e.first)),
+                    .object([("symbol", .string(e.symbol)), ("dataset", .string(e.dataset)), ("interval", .string(e.interval)),
+                             ("first_open_time", .optionalNumber(e.first)),
                              ("last_open_time", .optionalNumber(e.last)), ("bars", .number(Double(e.bars))), ("gaps", .number(Double(e.gaps))),
                              ("files", .number(Double(e.files))), ("bytes", .number(Double(e.bytes))),
                              ("funding_events", .number(Double(e.fundingEvents)))])
@@ -61,10 +65,11 @@ struct DataListCommand: ParsableCommand {
             Console.out("the store at \(store.root) is empty (llmalpha data download -s BTC -m 3 fetches some)\n")
             return
         }
-        let header = ["symbol", "interval", "first (UTC)", "last (UTC)", "bars", "gaps", "size", "funding"]
+        let header = ["symbol", "data", "first (UTC)", "last (UTC)", "bars", "gaps", "size", "funding"]
         let rows = entries.map { e in
-            [e.symbol, e.interval, e.first.map(TimeBound.format) ?? "—", e.last.map(TimeBound.format) ?? "—", "\(e.bars)", "\(e.gaps)",
-             String(format: "%.1f MB", Double(e.bytes) / 1_048_576), e.fundingEvents > 0 ? "\(e.fundingEvents) events" : "—"]
+            let data = e.dataset == "oi" ? "oi 5m" : e.interval.replacingOccurrences(of: "/", with: " ")   // 1h, mark 1h, oi 5m
+            return [e.symbol, data, e.first.map(TimeBound.format) ?? "—", e.last.map(TimeBound.format) ?? "—", "\(e.bars)", "\(e.gaps)",
+                    String(format: "%.1f MB", Double(e.bytes) / 1_048_576), e.dataset == "klines" && e.fundingEvents > 0 ? "\(e.fundingEvents) events" : "—"]
         }
         Console.out(TextTable.render(header: header, rows: rows, rightAligned: [4, 5, 6]) + "store: \(store.root)\n")
     }
@@ -73,10 +78,11 @@ struct DataListCommand: ParsableCommand {
 struct DataVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the store: readable files, sorted unique times, OHLC consistency, gaps, zero-volume runs.",
+        abstract: "Check the store: checksums, readable files, sorted unique times, OHLC consistency, gaps, zero-volume runs.",
         discussion: """
-            Errors (unreadable or unsorted files, duplicate times, inconsistent OHLC) exit 4; warnings
-            (gaps, zero-volume runs) are listed and exit 0 unless --strict.
+            Errors (a CSV whose sha256 no longer matches the one manifest.json recorded at download, unreadable
+            or unsorted files, duplicate times, inconsistent OHLC) exit 4; warnings (gaps, zero-volume runs, a
+            recorded file that is gone) are listed and exit 0 unless --strict.
             Examples:
               llmalpha data verify
               llmalpha data verify -s BTC --strict --json

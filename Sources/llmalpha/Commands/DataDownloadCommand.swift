@@ -2,20 +2,24 @@ import ArgumentParser
 import Foundation
 import LLMAlpha
 
-/// `llmalpha data download`: Binance USD-M klines and funding into the store (DESIGN.md section 6).
+/// `llmalpha data download`: Binance USD-M klines, funding, open interest and mark-price klines into
+/// the store (DESIGN.md section 6).
 ///
 /// A `ParsableCommand` (not `AsyncParsableCommand`): the root command runs subcommands through a
 /// synchronous `run()`, so the async download runs in a `Task` this thread waits on.
 struct DataDownloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
-        abstract: "Download Binance USD-M futures klines and funding into the store.",
+        abstract: "Download Binance USD-M futures klines, funding, open interest and mark prices into the store.",
         discussion: """
             Complete months come from the public archive (monthly zips, sha256-checked), the current month from \
             daily zips, the tail from REST up to the exchange's last closed bar. "Now" is the exchange's clock. \
-            Finished months are recorded in manifest.json and skipped by a rerun; an interrupted run leaves only \
-            complete files.
-              llmalpha data download -s BTC,ETH -m 3 -i 1m,1h --funding
+            Open interest (--oi) is the 5-minute metrics archive (daily zips) with REST openInterestHist for days \
+            not archived yet (it reaches back 30 days); mark prices (--mark) are klines of the same intervals. \
+            Finished months are recorded in manifest.json with their sha256 and skipped by a rerun; an interrupted \
+            run leaves only complete files. Progress per symbol goes to stderr (redrawn on a terminal, one line per \
+            finished file otherwise).
+              llmalpha data download -s BTC,ETH -m 3 -i 1m,1h --funding --oi --mark
               llmalpha data download -s BTC --base-url http://127.0.0.1:8080     a mirror or test server
             """)
 
@@ -31,10 +35,10 @@ struct DataDownloadCommand: ParsableCommand {
     @Flag(help: "Also download funding settlements.")
     var funding = false
 
-    @Flag(name: .customLong("oi"), help: "Also download open interest (not implemented yet; reported in the summary).")
+    @Flag(name: .customLong("oi"), help: "Also download 5-minute open interest into oi/ (metrics archive; REST for the last 30 days).")
     var openInterest = false
 
-    @Flag(name: .customLong("mark"), help: "Also download mark-price klines (not implemented yet; reported in the summary).")
+    @Flag(name: .customLong("mark"), help: "Also download mark-price klines of the same intervals into mark/<interval>/.")
     var markPrice = false
 
     @Option(help: ArgumentHelp("First month to fetch (the month containing this date): YYYY-MM-DD or ms; overrides -m.", valueName: "date"))
@@ -148,13 +152,17 @@ enum Blocking {
     }
 }
 
-/// Download progress on stderr: a live line on a TTY, a plain line at most every 2 s otherwise.
+/// Download progress on stderr. On a TTY, a block of one line per symbol (files, bars done of
+/// planned, bytes, ETA) redrawn in place with ANSI cursor moves, at most 10 times a second; waits
+/// and retries print above it. Otherwise plain lines: the plan, each finished file, each finished
+/// symbol, each wait.
 final class ProgressDisplay: @unchecked Sendable {
     private let enabled: Bool
     private let live: Bool
     private let lock = NSLock()
-    private var lastPlain = Date.distantPast
-    private var shown = false
+    private var drawnLines = 0
+    private var lastDraw = Date.distantPast
+    private var latest: DownloadProgress?
 
     init(enabled: Bool, live: Bool) {
         self.enabled = enabled
@@ -165,27 +173,43 @@ final class ProgressDisplay: @unchecked Sendable {
         guard enabled else { return }
         lock.lock()
         defer { lock.unlock() }
-        var line = "\(progress.doneFiles)/\(progress.totalFiles) files, \(progress.rows) rows, \(progress.bytes / 1024) KiB"
-        if let eta = progress.eta { line += ", ETA \(Int(eta.rounded(.up))) s" }
-        if case .fileDone(let name, let skipped) = progress.event { line += skipped ? "  (\(name) verified, skipped)" : "  \(name)" }
-        if case .waiting(let reason) = progress.event {
-            if live && shown { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-            FileHandle.standardError.write(Data("\(reason)\n".utf8))
-            shown = false
+        guard live else {
+            let lines = progress.plainLines()
+            if !lines.isEmpty { write(lines.map { $0 + "\n" }.joined()) }
             return
         }
-        if live {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-            shown = true
-        } else if Date().timeIntervalSince(lastPlain) >= 2 || progress.doneFiles == progress.totalFiles {
-            FileHandle.standardError.write(Data("\(line)\n".utf8))
-            lastPlain = Date()
+        latest = progress
+        if case .waiting(let reason) = progress.event {
+            write(erase() + reason + "\n" + block(progress))
+            return
         }
+        let finished = progress.doneFiles == progress.totalFiles
+        if case .fileDone = progress.event, !finished, Date().timeIntervalSince(lastDraw) < 0.1 { return }
+        write(erase() + block(progress))
     }
 
     func finish() {
         lock.lock()
         defer { lock.unlock() }
-        if live && shown { FileHandle.standardError.write(Data("\n".utf8)); shown = false }
+        // Leave the last state on screen: redraw it once more if a throttled update was skipped.
+        if live, let latest { write(erase() + block(latest)) }
+        drawnLines = 0
+    }
+
+    /// Moves up over the block drawn last and clears from there to the end of the screen.
+    private func erase() -> String {
+        guard drawnLines > 0 else { return "" }
+        return "\u{1B}[\(drawnLines)A\r\u{1B}[J"
+    }
+
+    private func block(_ progress: DownloadProgress) -> String {
+        let lines = progress.liveLines()
+        drawnLines = lines.count
+        lastDraw = Date()
+        return lines.map { $0 + "\n" }.joined()
+    }
+
+    private func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }
