@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 
 /// What the store holds and whether it is sound: `llmalpha data list` and `data verify`.
 public enum StoreInventory {

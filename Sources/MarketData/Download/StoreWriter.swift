@@ -1,4 +1,5 @@
 import Foundation
+import Primitives
 
 /// Writes downloaded files into the store atomically and records verified files in a
 /// `manifest.json` beside them, so a rerun skips what is complete.
