@@ -43,20 +43,22 @@ let package = Package(
         // Lua VM host: sandbox, bindings generated from the registry, prelude, script runner.
         .target(name: "Scripting", dependencies: ["Primitives", "CLua", "LuaSandboxC"],
                 resources: [.copy("Resources/prelude")], swiftSettings: strict),
+        // Files written whole or not at all, and their sha256: for everything the project stores.
+        .target(name: "DurableFiles", swiftSettings: strict),
         // The perp-aware backtest engine and its metrics (DESIGN.md section 4).
         .target(name: "Backtest", dependencies: ["Primitives"], swiftSettings: strict),
         // Market data: the store layout, CSV loading, funding as-of join.
         .target(name: "MarketData", dependencies: [
-            "Primitives",
+            "Primitives", "DurableFiles",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
         // The knowledge base: hypotheses, the trial ledger, strategies and LLM calls in SQLite (DESIGN.md 7).
-        .target(name: "Knowledge", dependencies: ["Primitives", .product(name: "GRDB", package: "GRDB.swift")],
+        .target(name: "Knowledge", dependencies: ["DurableFiles", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
         // The facade a Swift user imports: ScriptRunner, configuration, data loading.
-        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge",
+        .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
                                                  .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
@@ -70,7 +72,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: [
-            "MarketData", "Primitives",
+            "MarketData", "DurableFiles",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

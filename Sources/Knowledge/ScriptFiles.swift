@@ -1,5 +1,5 @@
 import Foundation
-import Primitives
+import DurableFiles
 
 /// The plain-text side of the knowledge base: `hypotheses/H0NN-<slug>.lua` holds the exact script
 /// each hypothesis ran, `strategies/S0NN-<slug>.lua` each promoted survivor with its validation
@@ -76,28 +76,15 @@ public struct ScriptFiles: Sendable, Equatable {
     /// Writes through a temporary file and a rename, so a crash leaves the old file or the new
     /// one, never half of either.
     static func writeAtomically(_ text: String, to path: String) throws(KnowledgeError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = (directory as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let data = Data(text.utf8)
-            guard FileManager.default.createFile(atPath: temporary, contents: nil) else {
-                throw CocoaError(.fileWriteNoPermission)
-            }
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
-            do {
-                try handle.write(contentsOf: data)
-                try handle.synchronize()
-                try handle.close()
-            } catch {
-                try? handle.close()
-                throw error
-            }
-            guard rename(temporary, path) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            let reason = (error as? POSIXError)?.code == .ENOSPC || "\(error)".contains("space") ? "disk full" : "cannot write the file"
-            throw .file(path: path, detail: reason)
+            throw .file(path: path, detail: "cannot create its folder")
+        }
+        do {
+            try AtomicFile.write(Data(text.utf8), to: path)
+        } catch {
+            throw .file(path: path, detail: error.reason)
         }
     }
 

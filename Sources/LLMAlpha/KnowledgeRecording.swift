@@ -1,4 +1,5 @@
 public import Foundation
+import DurableFiles
 public import Knowledge
 
 /// Where the knowledge base and its script folders are, from the configuration (relative to the

@@ -1,5 +1,5 @@
 import Foundation
-import Primitives
+import DurableFiles
 
 /// What the store holds and whether it is sound: `llmalpha data list` and `data verify`.
 public enum StoreInventory {

@@ -1,6 +1,6 @@
 import Foundation
 @testable import MarketData
-import Primitives
+import DurableFiles
 import Testing
 
 @Suite("SHA-256")

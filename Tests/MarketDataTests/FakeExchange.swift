@@ -1,6 +1,6 @@
 import Foundation
 import MarketData
-import Primitives
+import DurableFiles
 import NIOCore
 import NIOHTTP1
 import NIOPosix

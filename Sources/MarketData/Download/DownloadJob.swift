@@ -1,5 +1,5 @@
 import Foundation
-import Primitives
+import DurableFiles
 
 /// One download run's shared context and the work for one month file.
 final class DownloadJob: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import Primitives
+import DurableFiles
 
 /// Writes downloaded files into the store atomically and records verified files in a
 /// `manifest.json` beside them, so a rerun skips what is complete.
@@ -93,33 +93,17 @@ actor StoreWriter {
     /// Temporary files of a run that was killed before its rename.
     private func removeLeftovers(in folder: String) {
         guard cleaned.insert(folder).inserted else { return }
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasPrefix(".") && name.contains(".part-") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where AtomicFile.isLeftover(name) {
             try? FileManager.default.removeItem(atPath: (folder as NSString).appendingPathComponent(name))
         }
     }
 
     /// Temp file in the same folder, fsync, rename: all or nothing.
     static func atomicWrite(_ data: Data, to path: String) throws(DownloadError) {
-        let folder = (path as NSString).deletingLastPathComponent
-        let name = (path as NSString).lastPathComponent
-        let temporary = (folder as NSString).appendingPathComponent(".\(name).part-\(UUID().uuidString.prefix(8))")
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-              let handle = FileHandle(forWritingAtPath: temporary) else {
-            throw .store("\(path): cannot create a temporary file in \(folder)")
-        }
         do {
-            try handle.write(contentsOf: data)
-            try handle.synchronize()
-            try handle.close()
+            try AtomicFile.write(data, to: path)
         } catch {
-            try? handle.close()
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .store("\(path): cannot write (\(error.localizedDescription))")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw .store("\(path): cannot rename the temporary file into place (\(reason))")
+            throw .store("\(path): \(error.reason)")
         }
     }
 }
