@@ -81,6 +81,24 @@ struct KnowledgeCommandTests {
         }
     }
 
+    @Test("knowledge.path (here from the environment) chooses the file; export --json reports what it wrote")
+    func configuredPath() throws {
+        try CLI.withScratch { folder in
+            var env = Self.environment(folder)
+            env["LLMALPHA_KNOWLEDGE_PATH"] = folder.appendingPathComponent("research/ledger.sqlite").path
+            var r = try CLI.run(["kb", "init", "--json"], environment: env)
+            #expect(r.status == 0)
+            #expect(try Self.json(r.stdout)["path"] as? String == env["LLMALPHA_KNOWLEDGE_PATH"])
+            #expect(FileManager.default.fileExists(atPath: env["LLMALPHA_KNOWLEDGE_PATH"]!))
+            let csv = folder.appendingPathComponent("h.csv").path
+            r = try CLI.run(["kb", "export", "--format", "csv", "--table", "hypotheses", "--output", csv, "--json"], environment: env)
+            #expect(try Self.json(r.stdout)["table"] as? String == "hypotheses")
+            #expect(try String(contentsOfFile: csv, encoding: .utf8).hasPrefix("id,name,status,tags,"))
+            r = try CLI.run(["kb", "export", "--format", "csv", "--json"], environment: env)
+            #expect(r.status == 2)
+        }
+    }
+
     @Test("A file that is not a knowledge base is refused, named, and left alone")
     func refusesForeignFiles() throws {
         try CLI.withScratch { folder in

@@ -262,13 +262,16 @@ struct KnowledgeExport: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
-    @Option(help: "json or csv.") var format: Format = .json
+    @Option(help: "json or csv. (default: json)") var format: Format?
     @Option(help: ArgumentHelp("For csv: trials, hypotheses, strategies, holdouts or llm_calls.", valueName: "table"))
     var table: String = "trials"
     @Option(name: .shortAndLong, help: ArgumentHelp("Write here instead of stdout.", valueName: "file")) var output: String?
     @OptionGroup var options: KnowledgeOptions
 
     func validate() throws {
+        if options.json, format == .csv, output == nil {
+            throw ValidationError("--json with --format csv needs --output FILE (the CSV goes there, a JSON summary to stdout)")
+        }
         guard KnowledgeBase.ExportTable(rawValue: table) != nil else {
             throw ValidationError("--table must be one of \(KnowledgeBase.ExportTable.allCases.map(\.rawValue).joined(separator: ", ")), got '\(table)'")
         }
@@ -276,6 +279,7 @@ struct KnowledgeExport: ParsableCommand {
 
     func run() throws {
         let kb = try options.open(.read)
+        let format = self.format ?? .json
         var text = ""
         switch format {
         case .json: text = KnowledgeOptions.json(try kb.exportDocument())
@@ -290,7 +294,13 @@ struct KnowledgeExport: ParsableCommand {
         } catch {
             throw CommandFailure(status: .usage, description: "\(output): cannot write the file")
         }
-        Console.note("wrote \(output)")
+        if options.json {
+            struct Written: Encodable { let output: String; let format: String; let table: String?; let bytes: Int }
+            Console.out(KnowledgeOptions.json(Written(output: output, format: format.rawValue, table: format == .csv ? table : nil,
+                                                      bytes: text.utf8.count)))
+        } else {
+            Console.note("wrote \(output)")
+        }
     }
 }
 
