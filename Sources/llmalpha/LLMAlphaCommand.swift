@@ -7,7 +7,7 @@ struct LLMAlphaCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llmalpha",
         abstract: "Autonomous crypto alpha research: Lua hypotheses in a sandbox over Binance USD-M perpetual data.",
-        discussion: """
+        discussion: reflow("""
             Start here:
               llmalpha run examples/rsi_reversion.lua    a hypothesis on bundled BTCUSDT 1h
               llmalpha backtest run -s BTC -S rsi_mr     backtest a strategy script
@@ -17,7 +17,7 @@ struct LLMAlphaCommand: ParsableCommand {
               llmalpha docs                              every primitive a script can call
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit,
             4 data, 5 network, 6 knowledge base, 130 interrupted.
-            """,
+            """),
         version: LLMAlphaVersion.current,
         subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, KnowledgeCommand.self,
                       DocsCommand.self])

@@ -14,19 +14,20 @@ struct BacktestRunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Backtest a strategy script on one or more symbols.",
-        discussion: """
+        discussion: reflow("""
             The script's signal(d, f) gives the entry and exit masks and strategy{} the settings; flags here
             override them. Fills are at the next bar's open unless --fill close (optimistic, for comparison
             with tools that fill at the signal bar's close). Funding is paid at every settlement.
 
             Examples:
-              llmalpha backtest run -s BTC -S rsi_mr                 strategies/rsi_mr.lua on BTCUSDT 1h
-              llmalpha backtest run -s BTC,ETH,SOL -S sma_trend       each symbol, then a summary
-              llmalpha backtest run -s ETH -S strategies/funding_fade.lua --from 2024-01-01 --fees 0.0002
-              llmalpha backtest run -s BTC -S sma_trend --report sma_trend.html --json
+              llmalpha backtest run -s BTC -S rsi_mr             strategies/rsi_mr.lua
+              llmalpha backtest run -s BTC,ETH,SOL -S sma_trend  then a summary
+              llmalpha backtest run -s ETH -S funding_fade --from 2024-01-01
+              llmalpha backtest run -s BTC -S rsi_mr --fees 0.0002 --slippage 0
+              llmalpha backtest run -s BTC -S sma_trend --report sma.html --json
 
             Exit status: 0 ok, 1 script or strategy error, 2 usage, 3 resource limit, 4 data error.
-            """)
+            """))
 
     @Option(name: [.customShort("s"), .customLong("symbols")], help: ArgumentHelp("Symbols, comma-separated; BTC means BTCUSDT. (default: data.symbol)", valueName: "BTC,ETH"))
     var symbols: String?

@@ -6,7 +6,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Market data in the store: download, list, verify.",
-        discussion: """
+        discussion: reflow("""
             The store keeps Binance USD-M data in the archive's own monthly CSV layout:
               data/binance-um/<SYMBOL>/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv
               data/binance-um/<SYMBOL>/funding/<SYMBOL>-fundingRate-YYYY-MM.csv
@@ -14,7 +14,7 @@ struct DataCommand: ParsableCommand {
               data/binance-um/<SYMBOL>/mark/<interval>/<SYMBOL>-<interval>-YYYY-MM.csv  (mark-price klines)
             with a binary column cache beside each kline folder, rebuilt when a CSV changes, and a manifest.json
             listing each downloaded file's sha256.
-            """,
+            """),
         subcommands: DataCommand.subcommands)
 }
 
@@ -79,14 +79,15 @@ struct DataVerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the store: checksums, readable files, sorted unique times, OHLC consistency, gaps, zero-volume runs.",
-        discussion: """
+        discussion: reflow("""
             Errors (a CSV whose sha256 no longer matches the one manifest.json recorded at download, unreadable
             or unsorted files, duplicate times, inconsistent OHLC) exit 4; warnings (gaps, zero-volume runs, a
             recorded file that is gone) are listed and exit 0 unless --strict.
+
             Examples:
               llmalpha data verify
               llmalpha data verify -s BTC --strict --json
-            """)
+            """))
 
     @OptionGroup var store: StoreOptions
     @Flag(help: "Treat warnings (gaps, zero-volume runs) as problems too.")

@@ -11,7 +11,7 @@ struct DataDownloadCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "download",
         abstract: "Download Binance USD-M futures klines, funding, open interest and mark prices into the store.",
-        discussion: """
+        discussion: reflow("""
             Complete months come from the public archive (monthly zips, sha256-checked), the current month from \
             daily zips, the tail from REST up to the exchange's last closed bar. "Now" is the exchange's clock. \
             Open interest (--oi) is the 5-minute metrics archive (daily zips) with REST openInterestHist for days \
@@ -19,9 +19,11 @@ struct DataDownloadCommand: ParsableCommand {
             Finished months are recorded in manifest.json with their sha256 and skipped by a rerun; an interrupted \
             run leaves only complete files. Progress per symbol goes to stderr (redrawn on a terminal, one line per \
             finished file otherwise).
+
+            Examples:
               llmalpha data download -s BTC,ETH -m 3 -i 1m,1h --funding --oi --mark
-              llmalpha data download -s BTC --base-url http://127.0.0.1:8080     a mirror or test server
-            """)
+              llmalpha data download -s BTC --base-url http://127.0.0.1:8080  (a mirror)
+            """))
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Symbols, comma-separated; BTC means BTCUSDT.", valueName: "list"))
     var symbols: String = "BTCUSDT"

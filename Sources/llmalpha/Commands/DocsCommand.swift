@@ -5,7 +5,7 @@ struct DocsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "docs",
         abstract: "Print the reference of every Lua primitive (generated from the primitive registry).",
-        discussion: """
+        discussion: reflow("""
             The same registry feeds the Lua bindings, this reference, the REPL's help() and the LLM prompt,
             so what you read here is exactly what a script can call.
 
@@ -13,7 +13,7 @@ struct DocsCommand: ParsableCommand {
               llmalpha docs                 the whole reference, grouped
               llmalpha docs rsi zscore      only these primitives
               llmalpha docs --json          machine-readable, for tools and prompts
-            """)
+            """))
 
     @Argument(help: "Primitive names to show (default: all).")
     var names: [String] = []

@@ -6,12 +6,8 @@ struct KnowledgeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kb",
         abstract: "The knowledge base: every hypothesis and trial the research ever ran.",
-        discussion: """
-            One SQLite file (default data/knowledge.sqlite; --kb or knowledge.path to change) records
-            hypotheses (H001, H002, ... with their exact scripts in hypotheses/), every evaluated
-            configuration as a trial (parameters, data span and hash, stage reached, metrics, why it
-            failed), promoted strategies (strategies/S0NN-*.lua), holdout openings and LLM calls.
-            Reading works while a research loop writes.
+        discussion: reflow("""
+            One SQLite file (default data/knowledge.sqlite; --kb or knowledge.path to change) records hypotheses (H001, H002, ... with their exact scripts in hypotheses/), every evaluated configuration as a trial (parameters, data span and hash, stage reached, metrics, why it failed), promoted strategies (strategies/S0NN-*.lua), holdout openings and LLM calls. Reading works while a research loop writes.
 
             Examples:
               llmalpha kb init
@@ -22,9 +18,8 @@ struct KnowledgeCommand: ParsableCommand {
               llmalpha kb export --format csv --output trials.csv
               llmalpha kb check --repair
 
-            Exit status: 0 ok, 2 usage or an unknown id, 6 knowledge base error (missing, not SQLite,
-            another program's, newer schema, read-only, disk full, damaged, or kb check found problems).
-            """,
+            Exit status: 0 ok, 2 usage or an unknown id, 6 knowledge base error (missing, not SQLite, another program's, newer schema, read-only, disk full, damaged, or kb check found problems).
+            """),
         subcommands: [KnowledgeInit.self, KnowledgeSearch.self, KnowledgeShow.self, KnowledgeStats.self,
                       KnowledgeExport.self, KnowledgeImport.self, KnowledgeCheck.self])
 }
@@ -88,13 +83,13 @@ struct KnowledgeInit: ParsableCommand {
 struct KnowledgeSearch: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search", abstract: "Find hypotheses by words in their names, rationales, tags or failures.",
-        discussion: """
-            Words match by English stem and as prefixes, all of them must occur; an id (H003) also matches.
-            Without TEXT, lists the newest hypotheses through the filters.
+        discussion: reflow("""
+            Words match by English stem and as prefixes, all of them must occur; an id (H003) also matches. Without TEXT, lists the newest hypotheses through the filters.
+
               llmalpha kb search "mean reversion" --limit 5
               llmalpha kb search --status validated
               llmalpha kb search win rate --tag funding
-            """)
+            """))
 
     @Argument(help: "Words to look for.") var text: [String] = []
     @Option(help: ArgumentHelp("Only this status: proposed, running, validated, rejected, abandoned.", valueName: "status"))
@@ -133,12 +128,12 @@ struct KnowledgeSearch: ParsableCommand {
 struct KnowledgeShow: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show", abstract: "One hypothesis (H003) or strategy (S001): lineage, trials, file.",
-        discussion: """
-              llmalpha kb show H003              the hypothesis, its last 20 trials, its lineage and file
-              llmalpha kb show H003 --trials 0   every trial
-              llmalpha kb show H003 --script     the recorded script too
-              llmalpha kb show S001              a strategy and its holdout openings
-            """)
+        discussion: reflow("""
+              llmalpha kb show H003             its last 20 trials, lineage and file
+              llmalpha kb show H003 --trials 0  every trial
+              llmalpha kb show H003 --script    the recorded script too
+              llmalpha kb show S001             a strategy and its holdout openings
+            """))
 
     @Argument(help: "H003 or S001 (h3 and s1 work too).") var id: String
     @Option(help: "How many trials to list, newest first; 0 lists all.") var trials = 20
@@ -253,12 +248,12 @@ struct KnowledgeStats: ParsableCommand {
 struct KnowledgeExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write the knowledge base as JSON (everything) or CSV (one table).",
-        discussion: """
-            JSON holds every table plus each hypothesis's script, and `kb import` merges it into another
-            knowledge base. CSV writes one table; trials get a column per parameter and per metric.
+        discussion: reflow("""
+            JSON holds every table plus each hypothesis's script, and `kb import` merges it into another knowledge base. CSV writes one table; trials get a column per parameter and per metric.
+
               llmalpha kb export --format json --output kb.json
               llmalpha kb export --format csv --table trials > trials.csv
-            """)
+            """))
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, csv }
 
@@ -307,15 +302,12 @@ struct KnowledgeExport: ParsableCommand {
 struct KnowledgeImport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import", abstract: "Merge another knowledge base's JSON export into this one.",
-        discussion: """
-            Hypotheses are matched by script (the same script is the same hypothesis); new ones get the
-            next free ids here, with their lineage. Trials are matched by uid, so importing twice adds
-            nothing; they are committed in batches, and an interrupted import is finished by running it
-            again. Every imported trial counts towards the deflated Sharpe of later strategies.
-            Strategies, holdout openings and LLM calls are not imported.
-              llmalpha kb export --format json --output colleague.json   (on their machine)
-              llmalpha kb import colleague.json
-            """)
+        discussion: reflow("""
+            Hypotheses are matched by script (the same script is the same hypothesis); new ones get the next free ids here, with their lineage. Trials are matched by uid, so importing twice adds nothing; they are committed in batches, and an interrupted import is finished by running it again. Every imported trial counts towards the deflated Sharpe of later strategies. Strategies, holdout openings and LLM calls are not imported.
+
+              llmalpha kb export --output theirs.json    (on their machine)
+              llmalpha kb import theirs.json
+            """))
 
     @Argument(help: ArgumentHelp("A file written by `kb export --format json`.", valueName: "file.json")) var file: String
     @Option(help: "Trials per transaction.") var batch = 1000
@@ -369,12 +361,9 @@ struct KnowledgeImport: ParsableCommand {
 struct KnowledgeCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Check the database's integrity and that rows and script files agree.",
-        discussion: """
-            Runs SQLite's integrity and foreign-key checks and the search indexes' own check, then
-            compares every hypothesis and strategy row with its file: missing, edited, or a file with no
-            row (what a crash between writing a script and committing its row leaves). --repair rebuilds
-            the search indexes and adopts such files; nothing is ever deleted. Exits 6 on any error left.
-            """)
+        discussion: reflow("""
+            Runs SQLite's integrity and foreign-key checks (and, with --repair, the search indexes' own check), then compares every hypothesis and strategy row with its file: missing, edited, or a file with no row (what a crash between writing a script and committing its row leaves). --repair rebuilds the search indexes and adopts such files; nothing is ever deleted. Exits 6 on any error left.
+            """))
 
     @Flag(help: "Rebuild broken search indexes and adopt scripts that lost their row.") var repair = false
     @OptionGroup var options: KnowledgeOptions

@@ -7,7 +7,7 @@ struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a Lua script in the sandbox and print what it reports.",
-        discussion: """
+        discussion: reflow("""
             A plain script just runs: print() goes to stdout, output{ name = series, ... } exports columns
             for --output. A hypothesis script (hypothesis{}, param.*, function factor(d)) also gets its
             factor report: the rank IC of factor(d) against forward returns at 1, 4 and 24 bars, with
@@ -16,13 +16,13 @@ struct RunCommand: ParsableCommand {
             Examples:
               llmalpha run examples/rsi_reversion.lua
               llmalpha run strategies/funding_fade.lua --symbol ETH --param lookback=96
-              llmalpha run examples/indicators.lua --from 2024-01-01 --output indicators.csv
+              llmalpha run examples/indicators.lua --from 2024-01-01 --output x.csv
               llmalpha run my.lua --data my-bars.csv --timeout 5 --json
               llmalpha run my.lua --record       remember it: kb show, kb search, kb stats
 
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit (time, instructions,
             memory, output), 4 data error, 130 interrupted (Ctrl-C).
-            """)
+            """))
 
     @Argument(help: ArgumentHelp("The Lua script.", valueName: "script.lua"), completion: .file(extensions: ["lua"]))
     var script: String

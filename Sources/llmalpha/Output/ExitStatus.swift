@@ -54,3 +54,21 @@ enum Console {
         ProcessInfo.processInfo.environment["NO_COLOR"] == nil && isatty(STDOUT_FILENO) != 0
     }
 }
+
+/// Help text as written in the source (short lines) reflowed for the argument parser, which
+/// wraps at 80 columns itself: consecutive prose lines become one paragraph; indented lines
+/// (examples, tables) and blank lines are kept as they are.
+func reflow(_ text: String) -> String {
+    var out: [String] = []
+    var paragraph = ""
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        if line.isEmpty || line.hasPrefix(" ") {
+            if !paragraph.isEmpty { out.append(paragraph); paragraph = "" }
+            out.append(String(line))
+        } else {
+            paragraph += paragraph.isEmpty ? String(line) : " " + line
+        }
+    }
+    if !paragraph.isEmpty { out.append(paragraph) }
+    return out.joined(separator: "\n")
+}

@@ -6,17 +6,20 @@ struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "repl",
         abstract: "An interactive Lua prompt over loaded market data, in the same sandbox as run.",
-        discussion: """
+        discussion: reflow("""
             d holds the bars (d.close, d.high, d.funding, ...). Type an expression to see its value, a
             statement to run it; an unfinished one (for ... do) continues on the next line. Tab completes
             globals, primitives, d. columns and s: methods. help() lists primitives, help(rsi) shows one.
-            Commands: .load FILE  .symbol S  .interval I  .range FROM TO  .plot EXPR  .export FILE NAME...
-                      .reset  .limits  .help  .quit
+
+            Commands:
+              .load FILE  .symbol S  .interval I  .range FROM TO  .plot EXPR
+              .export FILE NAME...  .reset  .limits  .help  .quit
+
             Ctrl-C stops a running line (the session survives); Ctrl-D exits. Each line gets the full
             sandbox limits. History: $XDG_DATA_HOME/llmalpha/history (LLMALPHA_HISTORY overrides).
             Without a terminal it reads statements from stdin and prints results, no prompts:
               echo 'print(#d.close)' | llmalpha repl
-            """)
+            """))
 
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sandboxOptions: SandboxOptions
