@@ -35,6 +35,13 @@ package enum AtomicFile {
             throw Failure(reason: "cannot rename the temporary file into place (\(String(cString: strerror(code))))",
                           diskFull: code == ENOSPC)
         }
+        // The rename lives in the folder's own data: sync it too, or a power cut can lose a file
+        // whose row was committed after this returned.
+        let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY)
+        if descriptor >= 0 {
+            fsync(descriptor)
+            close(descriptor)
+        }
     }
 
     /// A temporary file a killed writer left behind (safe to delete).

@@ -5,54 +5,84 @@ extension KnowledgeBase {
     /// Records a hypothesis and saves its script as `hypotheses/H0NN-<slug>.lua`.
     ///
     /// A script already recorded (same sha256) returns the existing hypothesis: running the same
-    /// file twice adds trials, not hypotheses. The file is written first, under the write lock,
-    /// then the row; a crash between the two leaves a file `kb check --repair` adopts, and its
-    /// number is never handed out again.
+    /// file twice adds trials, not hypotheses. The number is reserved, the file written, then the
+    /// row committed (see ``reserve(_:slug:record:in:text:)``), so a crash leaves nothing that
+    /// `kb check --repair` cannot finish, and no number is handed out twice.
     public func recordHypothesis(_ draft: HypothesisDraft) throws(KnowledgeError) -> Hypothesis {
         let name = draft.name.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !name.isEmpty else { throw .invalid("a hypothesis needs a name") }
         let hash = ScriptFiles.sha256(draft.script)
         let tags = Self.normalizedTags(draft.tags)
-        let files = self.files
         let stamp = Timestamp.iso(now())
-        var written: String? = nil
-        do {
-            return try write { db in
-                if let existing = try Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE script_sha256 = ? ORDER BY number LIMIT 1",
-                                                   arguments: [hash]) {
-                    return try Self.hypothesis(existing, db)
-                }
-                var family: String? = nil
-                if let parent = draft.parent {
-                    family = try String.fetchOne(db, sql: "SELECT family FROM hypothesis WHERE id = ?", arguments: [parent])
-                    guard family != nil else { throw KnowledgeError.invalid("parent \(parent) is not in the knowledge base") }
-                }
-                let inDatabase = try Int.fetchOne(db, sql: "SELECT max(number) FROM hypothesis") ?? 0
-                let onDisk = files.numberedFiles(prefix: "H", in: files.hypothesesDirectory).keys.max() ?? 0
-                let number = max(inDatabase, onDisk) + 1
-                let id = ScriptFiles.identifier("H", number)
-                let slug = ScriptFiles.slug(name)
-                let path = (files.hypothesesDirectory as NSString).appendingPathComponent("\(id)-\(slug).lua")
-                try ScriptFiles.writeAtomically(draft.script, to: path)
-                written = path
-                try db.execute(sql: """
-                    INSERT INTO hypothesis (number, id, name, slug, rationale, tags, parent, family, status, origin,
-                                            script_path, script_sha256, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?)
-                    """, arguments: [number, id, name, slug, draft.rationale, tags.joined(separator: ","), draft.parent,
-                                     family ?? id, draft.origin, files.stored(path), hash, stamp, stamp])
-                for tag in tags {
-                    try db.execute(sql: "INSERT INTO hypothesis_tag (hypothesis, tag) VALUES (?, ?)", arguments: [id, tag])
-                }
-                try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, ?, ?)",
-                               arguments: [number, name, draft.rationale, tags.joined(separator: " ")])
-                return try Self.hypothesis(Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE id = ?", arguments: [id])!, db)
+
+        enum Step { case existing(Hypothesis), reserved(Reservation, [String: Any]) }
+        let step: Step = try write { db in
+            if let existing = try Self.hypothesis(scriptSHA256: hash, db) { return .existing(existing) }
+            var family: String? = nil
+            if let parent = draft.parent {
+                family = try String.fetchOne(db, sql: "SELECT family FROM hypothesis WHERE id = ?", arguments: [parent])
+                guard family != nil else { throw KnowledgeError.invalid("parent \(parent) is not in the knowledge base") }
             }
+            var record: [String: Any] = ["name": name, "slug": ScriptFiles.slug(name), "rationale": draft.rationale,
+                                         "tags": tags, "origin": draft.origin, "created_at": stamp]
+            if let parent = draft.parent { record["parent"] = parent }
+            if let family { record["family"] = family }
+            let (reservation, _) = try reserve(.hypothesis, slug: ScriptFiles.slug(name), record: record, in: db) { _ in draft.script }
+            return .reserved(reservation, record)
+        }
+        guard case .reserved(let reservation, let record) = step else {
+            if case .existing(let h) = step { return h }
+            fatalError("unreachable")
+        }
+        try writeReserved(reservation, text: draft.script)
+        let files = self.files
+        do {
+            let (hypothesis, duplicate) = try write { db -> (Hypothesis, Bool) in
+                // Another process may have recorded the same script meanwhile: one id per script.
+                if let existing = try Self.hypothesis(scriptSHA256: hash, db) {
+                    try Self.fulfil(reservation, in: db)
+                    return (existing, true)
+                }
+                try Self.insertHypothesisRow(number: reservation.number, record: record, path: files.stored(reservation.path),
+                                             sha256: hash, in: db)
+                try Self.fulfil(reservation, in: db)
+                return (try Self.hypothesis(Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE number = ?",
+                                                         arguments: [reservation.number])!, db), false)
+            }
+            if duplicate { try? FileManager.default.removeItem(atPath: reservation.path) }
+            return hypothesis
         } catch {
-            // The row did not commit: the file must not outlive it as an orphan.
-            if let written { try? FileManager.default.removeItem(atPath: written) }
+            // The row did not commit: neither the file nor the reservation may outlive it.
+            try? FileManager.default.removeItem(atPath: reservation.path)
+            release(reservation)
             throw error
         }
+    }
+
+    /// The row, tags and search entry of a hypothesis, from the fields reserved for it.
+    static func insertHypothesisRow(number: Int, record: [String: Any], path: String, sha256: String, in db: Database) throws {
+        let id = ScriptFiles.identifier("H", number)
+        let name = record["name"] as? String ?? "untitled"
+        let rationale = record["rationale"] as? String ?? ""
+        let tags = record["tags"] as? [String] ?? []
+        let stamp = record["created_at"] as? String ?? ""
+        try db.execute(sql: """
+            INSERT INTO hypothesis (number, id, name, slug, rationale, tags, parent, family, status, origin,
+                                    script_path, script_sha256, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'proposed', ?, ?, ?, ?, ?)
+            """, arguments: [number, id, name, record["slug"] as? String ?? ScriptFiles.slug(name), rationale,
+                             tags.joined(separator: ","), record["parent"] as? String, record["family"] as? String ?? id,
+                             record["origin"] as? String ?? "user", path, sha256, stamp, stamp])
+        for tag in tags {
+            try db.execute(sql: "INSERT INTO hypothesis_tag (hypothesis, tag) VALUES (?, ?)", arguments: [id, tag])
+        }
+        try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, ?, ?)",
+                       arguments: [number, name, rationale, tags.joined(separator: " ")])
+    }
+
+    static func hypothesis(scriptSHA256 hash: String, _ db: Database) throws -> Hypothesis? {
+        try Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE script_sha256 = ? ORDER BY number LIMIT 1", arguments: [hash])
+            .map { try Self.hypothesis($0, db) }
     }
 
     /// Moves a hypothesis to `status`.
@@ -79,10 +109,7 @@ extension KnowledgeBase {
     /// The hypothesis recorded for exactly this script text, if any.
     public func hypothesis(forScript script: String) throws(KnowledgeError) -> Hypothesis? {
         let hash = ScriptFiles.sha256(script)
-        return try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE script_sha256 = ? ORDER BY number LIMIT 1", arguments: [hash])
-                .map { try Self.hypothesis($0, db) }
-        }
+        return try read { db in try Self.hypothesis(scriptSHA256: hash, db) }
     }
 
     /// Everything `kb show` prints about one hypothesis.

@@ -14,35 +14,42 @@ extension KnowledgeBase {
         let familyTrials = try trialCount(family: hypothesis.family)
         let files = self.files
         let date = now()
-        var written: String? = nil
+        let record: [String: Any] = ["hypothesis": hypothesis.id, "name": hypothesis.name,
+                                     "validation": JSONNumbers.encode(validation.metrics), "data_hash": validation.data.hash,
+                                     "lifetime_trials": lifetime, "created_at": Timestamp.iso(date)]
+        let (reservation, text) = try write { db in
+            try reserve(.strategy, slug: ScriptFiles.slug(hypothesis.name), record: record, in: db) { reservation in
+                Self.strategyHeader(id: reservation.id, hypothesis: hypothesis, validation: validation, lifetimeTrials: lifetime,
+                                    familyTrials: familyTrials, date: date, fileName: files.stored(reservation.path))
+                    + Self.withoutStrategyHeader(script)
+            }
+        }
+        try writeReserved(reservation, text: text)
         do {
             return try write { db in
-                let inDatabase = try Int.fetchOne(db, sql: "SELECT max(number) FROM strategy") ?? 0
-                let onDisk = files.numberedFiles(prefix: "S", in: files.strategiesDirectory).keys.max() ?? 0
-                let number = max(inDatabase, onDisk) + 1
-                let id = ScriptFiles.identifier("S", number)
-                let path = (files.strategiesDirectory as NSString)
-                    .appendingPathComponent("\(id)-\(ScriptFiles.slug(hypothesis.name)).lua")
-                let text = Self.strategyHeader(id: id, hypothesis: hypothesis, validation: validation, lifetimeTrials: lifetime,
-                                               familyTrials: familyTrials, date: date, fileName: files.stored(path))
-                    + Self.withoutStrategyHeader(script)
-                try ScriptFiles.writeAtomically(text, to: path)
-                written = path
-                let stamp = Timestamp.iso(date)
-                try db.execute(sql: """
-                    INSERT INTO strategy (number, id, hypothesis, name, file_path, file_sha256, validation, data_hash,
-                                          lifetime_trials, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [number, id, hypothesis.id, hypothesis.name, files.stored(path), ScriptFiles.sha256(text),
-                                     JSONNumbers.encode(validation.metrics), validation.data.hash, lifetime, stamp])
-                try db.execute(sql: "UPDATE hypothesis SET status = 'validated', updated_at = ? WHERE id = ?",
-                               arguments: [stamp, hypothesis.id])
-                return try Self.strategy(Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE id = ?", arguments: [id])!)
+                try Self.insertStrategyRow(number: reservation.number, record: record, path: files.stored(reservation.path),
+                                           sha256: ScriptFiles.sha256(text), in: db)
+                try Self.fulfil(reservation, in: db)
+                return Self.strategy(try Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE number = ?", arguments: [reservation.number])!)
             }
         } catch {
-            if let written { try? FileManager.default.removeItem(atPath: written) }
+            try? FileManager.default.removeItem(atPath: reservation.path)
+            release(reservation)
             throw error
         }
+    }
+
+    /// The strategy's row, and its hypothesis marked validated, from the fields reserved for it.
+    static func insertStrategyRow(number: Int, record: [String: Any], path: String, sha256: String, in db: Database) throws {
+        let hypothesis = record["hypothesis"] as? String ?? ""
+        let stamp = record["created_at"] as? String ?? ""
+        try db.execute(sql: """
+            INSERT INTO strategy (number, id, hypothesis, name, file_path, file_sha256, validation, data_hash, lifetime_trials, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [number, ScriptFiles.identifier("S", number), hypothesis, record["name"] as? String ?? "",
+                             path, sha256, record["validation"] as? String ?? "{}", record["data_hash"] as? String ?? "",
+                             record["lifetime_trials"] as? Int ?? 0, stamp])
+        try db.execute(sql: "UPDATE hypothesis SET status = 'validated', updated_at = ? WHERE id = ?", arguments: [stamp, hypothesis])
     }
 
     /// The strategy with this id (S001; s1 and 1 work too).
@@ -135,7 +142,10 @@ extension KnowledgeBase {
                 .map { "\($0)=\(JSONNumbers.format(validation.parameters[$0]!))" }.joined(separator: " "))
         }
         lines.append("-- trials: \(lifetimeTrials) in the knowledge base, \(familyTrials) in this family (the deflated Sharpe counts them)")
-        lines.append("-- rerun: llmalpha run \(fileName)")
+        var rerun = "llmalpha run \(fileName) --symbol \(span.symbols.first ?? "BTCUSDT") --interval \(span.interval) --from \(from) --to \(to)"
+        for name in validation.parameters.keys.sorted() { rerun += " --param \(name)=\(JSONNumbers.format(validation.parameters[name]!))" }
+        lines.append("-- rerun: \(rerun)")
+        if span.symbols.count > 1 { lines.append("--   (validated on \(span.symbols.joined(separator: ", ")): repeat --symbol for each)") }
         return lines.joined(separator: "\n") + "\n\n"
     }
 

@@ -144,7 +144,12 @@ public final class KnowledgeBase: Sendable {
     /// Moves the database and its WAL files aside, keeping them as a backup.
     private static func moveAside(_ path: String, now: Date) throws(KnowledgeError) -> String {
         let stamp = Timestamp.compact(now)
-        let backup = "\(path).\(stamp).bak"
+        var backup = "\(path).\(stamp).bak"
+        var attempt = 1
+        while FileManager.default.fileExists(atPath: backup) {
+            attempt += 1
+            backup = "\(path).\(stamp)-\(attempt).bak"
+        }
         // A checkpoint first, so the backup is one self-contained file.
         if (try? checkHeader(path)) != nil, let queue = try? DatabaseQueue(path: path) {
             _ = try? queue.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
@@ -197,10 +202,20 @@ public final class KnowledgeBase: Sendable {
 
     /// Reads that may also use temporary tables of their connection (GRDB's read access forbids
     /// even those): the read-only queue directly, or the writer outside a transaction.
+    /// One deferred transaction, so every statement sees the same snapshot even while another
+    /// process commits.
     func scratchRead<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
+        func snapshot(_ db: Database) throws -> T {
+            var result: T?
+            try db.inTransaction(.deferred) {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
         do {
-            if let queue = reader as? DatabaseQueue { return try queue.inDatabase(body) }
-            if let writer { return try writer.writeWithoutTransaction(body) }
+            if let queue = reader as? DatabaseQueue { return try queue.inDatabase(snapshot) }
+            if let writer { return try writer.writeWithoutTransaction(snapshot) }
             return try reader.read(body)
         } catch {
             throw Self.translate(error, path: path)
@@ -236,32 +251,5 @@ public final class KnowledgeBase: Sendable {
         case .SQLITE_BUSY, .SQLITE_LOCKED: return .busy(path: path)
         default: return .sqlite(path: path, detail: error.message ?? "\(error)")
         }
-    }
-}
-
-/// Timestamps as stored: ISO 8601 UTC with milliseconds, which sort as text.
-enum Timestamp {
-    static func iso(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        let millis = Int((date.timeIntervalSince1970 - Double(seconds)) * 1000)
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        // Hand-formatted: String(format:) is a measurable part of recording a trial.
-        func digits(_ value: Int32, _ width: Int) -> String {
-            let text = String(value)
-            return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
-        }
-        return digits(parts.tm_year + 1900, 4) + "-" + digits(parts.tm_mon + 1, 2) + "-" + digits(parts.tm_mday, 2) + "T"
-            + digits(parts.tm_hour, 2) + ":" + digits(parts.tm_min, 2) + ":" + digits(parts.tm_sec, 2) + "."
-            + digits(Int32(millis), 3) + "Z"
-    }
-
-    /// `20261201T224500Z`, for file names.
-    static func compact(_ date: Date) -> String {
-        var seconds = time_t(date.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        return String(format: "%04d%02d%02dT%02d%02d%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
-                      parts.tm_hour, parts.tm_min, parts.tm_sec)
     }
 }

@@ -107,12 +107,15 @@ public struct TrialDraft: Sendable, Equatable {
     public var source: String
     /// Stable across databases, so exports can be merged without duplicates.
     public var uid: String
+    /// When it was recorded; nil means now (set when merging another knowledge base's history).
+    public var finishedAt: Date? = nil
 
     public init(hypothesis: String, parameters: [String: Double] = [:], data: DataSpan, stage: TrialStage,
                 passed: Bool?, reasonCode: String? = nil, reasonMessage: String? = nil, metrics: [String: Double] = [:],
                 shortfall: Double? = nil, seed: UInt64? = nil, durationSeconds: Double, startedAt: Date,
-                source: String = "run", uid: String = UUID().uuidString.lowercased()) {
+                source: String = "run", uid: String = UUID().uuidString.lowercased(), finishedAt: Date? = nil) {
         self.hypothesis = hypothesis
+        self.finishedAt = finishedAt
         self.parameters = parameters
         self.data = data
         self.stage = stage

@@ -123,6 +123,20 @@ enum Schema {
                     reason_code, reason_message, content = 'trial', content_rowid = 'id',
                     tokenize = 'porter unicode61 remove_diacritics 2');
                 CREATE TABLE search_progress (name TEXT PRIMARY KEY, indexed_through INTEGER NOT NULL);
+
+                -- A script file about to be written, committed before the file: a crash between the
+                -- file and its row leaves this reservation, so `kb check` can tell this knowledge
+                -- base's interrupted recordings (finished from `record`) from foreign files.
+                CREATE TABLE pending_script (
+                    kind TEXT NOT NULL CHECK (kind IN ('hypothesis', 'strategy')),
+                    number INTEGER NOT NULL,
+                    path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    record TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (kind, number)
+                );
+                CREATE INDEX trial_finished ON trial(finished_at);
                 INSERT INTO search_progress VALUES ('trial_fts', 0);
                 """)
         }

@@ -84,6 +84,7 @@ public struct ScriptFiles: Sendable, Equatable {
         do {
             try AtomicFile.write(Data(text.utf8), to: path)
         } catch {
+            if error.diskFull { throw .diskFull(path: path) }
             throw .file(path: path, detail: error.reason)
         }
     }

@@ -112,7 +112,8 @@ public enum TrialRecording {
         return (stage, metrics.filter { $0.value.isFinite })
     }
 
-    /// The bars a trial ran on, with a sha256 over their times and prices, so two trials can be
+    /// The bars a trial ran on, with a sha256 over every column a script can see (prices,
+    /// volumes, funding, open interest, ...) and the funding settlements, so two trials can be
     /// told to share data without trusting file names.
     public static func dataSpan(_ bars: Bars) -> DataSpan {
         var hasher = SHA256()
@@ -120,6 +121,13 @@ public enum TrialRecording {
         for column in [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume] {
             column.withUnsafeBytes { hasher.update(Array($0)) }
         }
+        for (name, values) in bars.extra {
+            hasher.update(Array("\(name)\n".utf8))
+            values.withUnsafeBytes { hasher.update(Array($0)) }
+        }
+        let settlements = bars.fundingEvents.flatMap { [$0.time, $0.rate] }
+        hasher.update(Array("funding events\n".utf8))
+        settlements.withUnsafeBytes { hasher.update(Array($0)) }
         let digest = hasher.finalize().map { String(format: "%02x", $0) }.joined()
         return DataSpan(symbols: [bars.symbol], interval: bars.interval, from: Int64(bars.time.first ?? 0),
                         to: Int64(bars.time.last ?? 0), bars: bars.count, hash: digest)

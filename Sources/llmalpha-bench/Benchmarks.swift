@@ -287,9 +287,8 @@ let vmOps: [VMOp] = [
 ]
 
 /// A knowledge base of 100,000 trials in a scratch folder, built once for both kb ops.
-final class KnowledgeBench: @unchecked Sendable {
-    // @unchecked Sendable: built once on first use from the single benchmark thread.
-    nonisolated(unsafe) static let shared = KnowledgeBench()
+final class KnowledgeBench: Sendable {
+    static let shared = KnowledgeBench()
     let knowledge: KnowledgeBase
     let insertSeconds: Double
 

@@ -31,7 +31,7 @@ struct KnowledgeBaseTests {
         #expect(first.tags == ["funding", "mean-reversion"])
         #expect(first.family == "H001")
         #expect(try String(contentsOfFile: box.path(first.scriptPath), encoding: .utf8) == text)
-        #expect(first.scriptSHA256 == "\(ScriptFiles.sha256(text))")
+        #expect(first.scriptSHA256 == "a16b9eff1c25bb496d47841a2222bfca9f23eb0e87a097fa527feb5b47e7c961")   // sha256sum
 
         let again = try kb.recordHypothesis(HypothesisDraft(name: "other name", script: text))
         #expect(again.id == "H001")
@@ -163,7 +163,7 @@ struct KnowledgeBaseTests {
             -- metrics: deflated_sharpe=0.97 sharpe=1.421 trades=183
             -- parameters: lookback=96
             -- trials: 1 in the knowledge base, 1 in this family (the deflated Sharpe counts them)
-            -- rerun: llmalpha run strategies/S001-funding-fade.lua
+            -- rerun: llmalpha run strategies/S001-funding-fade.lua --symbol BTCUSDT --interval 1h --from 2024-01-01T00:00 --to 2024-12-31T23:00 --param lookback=96
 
 
             """
@@ -252,36 +252,78 @@ struct KnowledgeBaseTests {
         #expect(lines[1].contains(",H002,shared here,H002,factor,0,factor.ic,m0,BTCUSDT,1h,"))
     }
 
-    @Test("Check adopts a script whose row a crash lost, rebuilds a broken index, reports edits")
+    @Test("Check finishes a recording a crash interrupted, clears an empty reservation, leaves foreign files alone")
     func checkAndRepair() throws {
         let box = KnowledgeSandbox()
         defer { box.remove() }
         let kb = try box.open()
         let h = try kb.recordHypothesis(HypothesisDraft(name: "kept", script: script("kept")))
-        #expect(try kb.check().findings.isEmpty)
+        try kb.recordTrial(TrialDraft(hypothesis: h.id, data: sampleSpan, stage: .holdout, passed: true, metrics: ["sharpe": 1],
+                                      durationSeconds: 1, startedAt: Date(timeIntervalSince1970: 0)))
+        #expect(try kb.check(repair: true).findings.isEmpty)   // a passed trial (no message) is a valid index entry
 
-        // The crash: the file of H002 was renamed into place, its row never committed.
-        try script("lost").write(toFile: box.path("hypotheses/H002-lost-one.lua"), atomically: true, encoding: .utf8)
+        // Crash 1: H002's number was reserved and its file renamed into place; the row never committed.
+        let lost = script("lost")
+        let (reservation, _) = try kb.write { db in
+            try kb.reserve(.hypothesis, slug: "lost-one", record: ["name": "lost one", "slug": "lost-one", "rationale": "r",
+                                                                   "tags": ["t"], "origin": "offline", "created_at": "x"],
+                           in: db) { _ in lost }
+        }
+        try lost.write(toFile: reservation.path, atomically: true, encoding: .utf8)
+        // Crash 2: H003 reserved, killed before its file was written.
+        _ = try kb.write { db in try kb.reserve(.hypothesis, slug: "never", record: ["name": "never"], in: db) { _ in "x" } }
+        // Another knowledge base's script in the same folder.
+        try script("theirs").write(toFile: box.path("hypotheses/H007-theirs.lua"), atomically: true, encoding: .utf8)
+        // A temporary file of a killed write.
+        try "partial".write(toFile: box.path("hypotheses/.H009-x.lua.part-1234abcd"), atomically: true, encoding: .utf8)
+
         let before = try kb.check()
         #expect(!before.ok)
-        #expect(before.findings.map(\.kind) == ["orphan_file"])
-        // Its number is not handed out again.
-        #expect(try kb.recordHypothesis(HypothesisDraft(name: "next", script: script("next"))).id == "H003")
+        #expect(before.findings.map(\.kind) == ["interrupted", "interrupted", "foreign_file", "leftover"])
+        #expect(before.findings.map(\.severity) == [.error, .warning, .warning, .warning])
+        // No number is handed out twice, nor any file overwritten.
+        #expect(try kb.recordHypothesis(HypothesisDraft(name: "next", script: script("next"))).id == "H008")
+
         let repaired = try kb.check(repair: true)
         #expect(repaired.ok)
-        #expect(repaired.findings.first?.message == "no row; adopted as H002")
-        #expect(try kb.hypothesis("H002").name == "lost one")
-        #expect(try kb.hypothesis("H002").origin == "recovered")
+        #expect(repaired.findings.map(\.repaired) == [true, true, false, true])
+        let recovered = try kb.hypothesis("H002")
+        #expect(recovered.name == "lost one" && recovered.tags == ["t"] && recovered.origin == "offline")
+        #expect(recovered.scriptSHA256 == ScriptFiles.sha256(lost))
+        #expect(throws: KnowledgeError.self) { try kb.hypothesis("H007") }
+        #expect(FileManager.default.fileExists(atPath: box.path("hypotheses/H007-theirs.lua")))
+        #expect(try kb.check().findings.map(\.kind) == ["foreign_file"])
 
         try "-- edited\n".write(toFile: box.path(h.scriptPath), atomically: true, encoding: .utf8)
-        try FileManager.default.removeItem(atPath: box.path("hypotheses/H003-next.lua"))
+        try FileManager.default.removeItem(atPath: box.path("hypotheses/H008-next.lua"))
         try kb.write { db in try db.execute(sql: "DELETE FROM hypothesis_fts WHERE rowid = 1") }
         let later = try kb.check()
-        #expect(Set(later.findings.map(\.kind)) == ["modified_file", "missing_file", "search_index"])
+        #expect(Set(later.findings.map(\.kind)) == ["modified_file", "missing_file", "search_index", "foreign_file"])
         #expect(!later.ok)
         let fixed = try kb.check(repair: true)
         #expect(fixed.findings.first { $0.kind == "search_index" }?.repaired == true)
         #expect(try kb.search("kept").map(\.hypothesis.id) == ["H001"])
+    }
+
+    @Test("Failure search is exact on both sides of the batched index")
+    func searchAcrossIndexBatches() throws {
+        let box = KnowledgeSandbox()
+        defer { box.remove() }
+        let kb = try box.open()
+        let a = try kb.recordHypothesis(HypothesisDraft(name: "a", script: script("a")))
+        let b = try kb.recordHypothesis(HypothesisDraft(name: "b", script: script("b")))
+        // 300 single trials: the first 256 are indexed together, the last 44 wait in the tail.
+        for i in 0..<300 {
+            let message = i == 3 ? "zebra crossing" : (i == 290 ? "yak shaving" : "plain failure \(i)")
+            try kb.recordTrial(failedTrial(i == 290 ? b.id : a.id, stage: .factor, code: "factor.ic", message: message))
+        }
+        #expect(try kb.search("zebra").map(\.hypothesis.id) == ["H001"])
+        #expect(try kb.search("yak").map(\.hypothesis.id) == ["H002"])
+        #expect(try kb.search("shave").map(\.hypothesis.id) == ["H002"])   // stemmed in the tail as in the index
+        #expect(try kb.search("plain failure").count == 1)
+        let reader = try box.open(create: false, access: .read)
+        #expect(try reader.search("yak").map(\.hypothesis.id) == ["H002"])
+        #expect(try kb.check(repair: true).findings.isEmpty)
     }
 
     @Test("Small pieces: slugs, ids, timestamps, number JSON")

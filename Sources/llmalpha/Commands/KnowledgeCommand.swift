@@ -26,7 +26,7 @@ struct KnowledgeCommand: ParsableCommand {
 
 /// Which knowledge base a command uses.
 struct KnowledgeOptions: ParsableArguments {
-    @Option(name: .customLong("kb"), help: ArgumentHelp("The knowledge base file. (default: knowledge.path, data/knowledge.sqlite)", valueName: "path"),
+    @Option(name: .customLong("kb"), help: ArgumentHelp("The knowledge base file. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"),
             completion: .file(extensions: ["sqlite"]))
     var path: String?
 

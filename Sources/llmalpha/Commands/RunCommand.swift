@@ -39,7 +39,7 @@ struct RunCommand: ParsableCommand {
     @Flag(help: ArgumentHelp("Record the run in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), the run as a trial with its numbers, or its error."))
     var record = false
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite)", valueName: "path"))
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
     var knowledgePath: String?
 
     @OptionGroup var outputOptions: OutputOptions
@@ -85,9 +85,14 @@ struct RunCommand: ParsableCommand {
             // A failed hypothesis is knowledge too; an interrupted or misused run is not a trial.
             var receipt: TrialRecording.Receipt? = nil
             if let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) {
-                receipt = try? TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
-                                                     parameters: overrides, startedAt: started,
-                                                     seconds: Date().timeIntervalSince(started), into: knowledge)
+                do {
+                    receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
+                                                        parameters: overrides, startedAt: started,
+                                                        seconds: Date().timeIntervalSince(started), into: knowledge)
+                } catch let failure {
+                    // The script's own error is the one to exit with; say why it was not recorded.
+                    Console.note("warning: the failed run was not recorded: \(failure.description)")
+                }
             }
             // The one-line error first, then the script's call chain (all of it under --verbose).
             Console.error(error.description)

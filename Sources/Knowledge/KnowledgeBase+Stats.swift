@@ -80,12 +80,7 @@ extension KnowledgeBase {
                 SELECT count(*) AS n, coalesce(sum(prompt_tokens + completion_tokens), 0) AS tokens,
                        coalesce(sum(cost_usd), 0) AS cost FROM llm_call
                 """)!
-            // Trials are numbered as they are recorded, so the first and last rows say when this
-            // knowledge base was recorded into (merged trials count from their merge).
-            let span = try Row.fetchOne(db, sql: """
-                SELECT (SELECT finished_at FROM trial ORDER BY id LIMIT 1) AS first,
-                       (SELECT finished_at FROM trial ORDER BY id DESC LIMIT 1) AS last
-                """)
+            let span = try Row.fetchOne(db, sql: "SELECT min(finished_at) AS first, max(finished_at) AS last FROM trial")
             return Stats(hypotheses: statusCounts.values.reduce(0, +), hypothesesByStatus: statusCounts,
                          families: try Int.fetchOne(db, sql: "SELECT count(DISTINCT family) FROM hypothesis") ?? 0,
                          trials: passedCount + failedCount + unjudged, passedTrials: passedCount, failedTrials: failedCount,

@@ -42,15 +42,17 @@ extension KnowledgeBase {
                     SELECT DISTINCT t.hypothesis FROM trial_fts f JOIN trial t ON t.id = f.rowid WHERE trial_fts MATCH ?
                     """, arguments: [query]))
                 byFailure.formUnion(try Self.recentFailures(db, matching: query))
-                let ids = byHypothesis.union(byFailure)
                 if let id = text.map({ Self.canonicalID($0.trimmingCharacters(in: .whitespaces), prefix: "H") }),
                    try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [id]) != nil {
                     byHypothesis.insert(id)
                 }
-                guard !ids.isEmpty || !byHypothesis.isEmpty else { return [] }
-                let all = ids.union(byHypothesis).sorted()
-                conditions.append("h.id IN (\(all.map { _ in "?" }.joined(separator: ",")))")
-                arguments += StatementArguments(all)
+                guard !byHypothesis.isEmpty || !byFailure.isEmpty else { return [] }
+                // The matches go through a temporary table: a long ledger can match more ids than
+                // SQLite takes as statement arguments.
+                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS search_hits (id TEXT PRIMARY KEY); DELETE FROM temp.search_hits")
+                let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.search_hits (id) VALUES (?)")
+                for id in byHypothesis.union(byFailure) { try insert.execute(arguments: [id]) }
+                conditions.append("h.id IN (SELECT id FROM temp.search_hits)")
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit]

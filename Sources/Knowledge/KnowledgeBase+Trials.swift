@@ -15,7 +15,12 @@ extension KnowledgeBase {
     /// makes merging an export twice harmless.
     @discardableResult
     public func recordTrials(_ trials: [TrialDraft]) throws(KnowledgeError) -> [Int64] {
-        guard !trials.isEmpty else { return [] }
+        try insertTrials(trials).ids
+    }
+
+    /// The trials' ids, and how many of them were new.
+    func insertTrials(_ trials: [TrialDraft]) throws(KnowledgeError) -> (ids: [Int64], inserted: Int) {
+        guard !trials.isEmpty else { return ([], 0) }
         let finished = Timestamp.iso(now())
         return try write { db in
             var families: [String: String] = [:]
@@ -27,6 +32,7 @@ extension KnowledgeBase {
                 ON CONFLICT(uid) DO NOTHING
                 """)
             var ids: [Int64] = []
+            var inserted = 0
             ids.reserveCapacity(trials.count)
             for t in trials {
                 let family: String
@@ -46,31 +52,33 @@ extension KnowledgeBase {
                     t.data.interval, t.data.from, t.data.to, t.data.bars, t.data.hash, t.stage.rawValue, t.stage.rank,
                     t.passed, t.reasonCode, t.reasonMessage, JSONNumbers.encode(t.metrics), sharpe,
                     t.shortfall.flatMap { $0.isFinite ? $0 : nil }, t.seed.map { Int64(bitPattern: $0) },
-                    t.durationSeconds, Timestamp.iso(t.startedAt), finished, t.source,
+                    t.durationSeconds, Timestamp.iso(t.startedAt), t.finishedAt.map(Timestamp.iso) ?? finished, t.source,
                 ])
                 if db.changesCount == 1 {
                     ids.append(db.lastInsertedRowID)
+                    inserted += 1
                 } else {
                     ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM trial WHERE uid = ?", arguments: [t.uid]) ?? 0)
                 }
             }
             try Self.indexFailures(db, minimumBatch: Self.failureIndexBatch)
-            return ids
+            return (ids, inserted)
         }
     }
 
     /// Trials whose failure messages wait for the search index; searches read them directly.
     static let failureIndexBatch: Int64 = 256
 
-    /// Adds the failure messages of trials recorded since the last batch to `trial_fts`, when
-    /// at least `minimumBatch` are waiting.
+    /// Adds the trials recorded since the last batch to `trial_fts`, when at least `minimumBatch`
+    /// are waiting. Every row goes in, messages or not: SQLite 3.40's FTS5 integrity check
+    /// expects an entry for each row of the content table.
     static func indexFailures(_ db: Database, minimumBatch: Int64) throws {
         let through = try Int64.fetchOne(db.cachedStatement(sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'")) ?? 0
         let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM trial")) ?? 0
         guard last - through >= max(minimumBatch, 1) else { return }
         try db.execute(sql: """
             INSERT INTO trial_fts (rowid, reason_code, reason_message)
-            SELECT id, reason_code, reason_message FROM trial WHERE id > ? AND id <= ? AND reason_message IS NOT NULL
+            SELECT id, reason_code, reason_message FROM trial WHERE id > ? AND id <= ?
             """, arguments: [through, last])
         try db.execute(sql: "UPDATE search_progress SET indexed_through = ? WHERE name = 'trial_fts'", arguments: [last])
     }
@@ -171,51 +179,5 @@ extension KnowledgeBase {
                      metrics: JSONNumbers.decode(row["metrics"]), shortfall: row["shortfall"],
                      seed: seed.map { UInt64(bitPattern: $0) }, durationSeconds: row["duration_s"],
                      startedAt: row["started_at"], finishedAt: row["finished_at"], source: row["source"])
-    }
-}
-
-/// `{"name": number}` objects as stored in `params` and `metrics`: sorted keys, finite values
-/// only, numbers printed so they read back bit for bit. Hand-written because JSONEncoder is
-/// the slowest part of recording 100,000 trials.
-enum JSONNumbers {
-    static func encode(_ values: [String: Double]) -> String {
-        var out = "{"
-        var first = true
-        for key in values.keys.sorted() {
-            guard let value = values[key], value.isFinite else { continue }
-            if !first { out += "," }
-            first = false
-            out += "\"" + escape(key) + "\":" + format(value)
-        }
-        return out + "}"
-    }
-
-    static func format(_ value: Double) -> String {
-        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
-        return "\(value)"
-    }
-
-    static func decode(_ text: String?) -> [String: Double] {
-        guard let text, let data = text.data(using: .utf8),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        var values: [String: Double] = [:]
-        for (key, value) in object {
-            if let number = value as? NSNumber { values[key] = number.doubleValue }
-        }
-        return values
-    }
-
-    private static func escape(_ key: String) -> String {
-        if !key.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) { return key }
-        var out = ""
-        for scalar in key.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 }

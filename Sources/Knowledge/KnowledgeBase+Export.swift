@@ -140,7 +140,6 @@ extension KnowledgeBase {
         guard document.version <= 1 else { throw .invalid("export format version \(document.version) is newer than this llmalpha reads (1)") }
         var summary = MergeSummary()
         var mapping: [String: String] = [:]
-        let before = try trialCount()
         for entry in document.hypotheses {
             let h = entry.hypothesis
             guard let script = entry.script else {
@@ -163,41 +162,17 @@ extension KnowledgeBase {
             return TrialDraft(hypothesis: id, parameters: t.parameters, data: t.data, stage: t.stage, passed: t.passed,
                               reasonCode: t.reasonCode, reasonMessage: t.reasonMessage, metrics: t.metrics, shortfall: t.shortfall,
                               seed: t.seed, durationSeconds: t.durationSeconds, startedAt: Timestamp.parse(t.startedAt) ?? now(),
-                              source: t.source, uid: t.uid)
+                              source: t.source, uid: t.uid, finishedAt: Timestamp.parse(t.finishedAt))
         }
         var done = 0
         progress(0, trials.count)
         while done < trials.count {
             let batch = Array(trials[done..<min(done + batchSize, trials.count)])
-            try recordTrials(batch)
+            summary.trialsAdded += try insertTrials(batch).inserted
             done += batch.count
             progress(done, trials.count)
         }
-        summary.trialsAdded = try trialCount() - before
         summary.trialsAlreadyPresent = trials.count - summary.trialsAdded
         return summary
-    }
-}
-
-/// RFC 4180 lines.
-enum CSV {
-    static func line(_ fields: [String]) -> String {
-        fields.map { field in
-            field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
-                ? "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : field
-        }.joined(separator: ",") + "\n"
-    }
-}
-
-extension Timestamp {
-    /// Reads back ``iso(_:)``.
-    static func parse(_ text: String) -> Date? {
-        let parts = text.split(whereSeparator: { "-T:.Z".contains($0) }).compactMap { Int($0) }
-        guard parts.count >= 6 else { return nil }
-        var t = tm()
-        t.tm_year = Int32(parts[0] - 1900); t.tm_mon = Int32(parts[1] - 1); t.tm_mday = Int32(parts[2])
-        t.tm_hour = Int32(parts[3]); t.tm_min = Int32(parts[4]); t.tm_sec = Int32(parts[5])
-        let seconds = timegm(&t)
-        return Date(timeIntervalSince1970: Double(seconds) + Double(parts.count > 6 ? parts[6] : 0) / 1000)
     }
 }

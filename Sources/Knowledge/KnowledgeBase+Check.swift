@@ -1,12 +1,14 @@
 import Foundation
 internal import GRDB
+import DurableFiles
 
 extension KnowledgeBase {
     /// What `kb check` found.
     public struct CheckReport: Sendable, Codable {
         public struct Finding: Sendable, Codable, Equatable {
             public enum Severity: String, Sendable, Codable { case error, warning }
-            /// `integrity`, `foreign_key`, `search_index`, `orphan_file`, `missing_file`, `modified_file`.
+            /// `integrity`, `foreign_key`, `search_index`, `interrupted`, `foreign_file`, `leftover`,
+            /// `missing_file`, `modified_file`.
             public let kind: String
             public let severity: Severity
             /// The id or path it is about.
@@ -26,9 +28,9 @@ extension KnowledgeBase {
     }
 
     /// Checks the database (SQLite's integrity and foreign-key checks, the search indexes) and
-    /// that rows and files agree. With `repair`, rebuilds the search indexes and adopts
-    /// hypothesis files that lost their row in a crash (as `origin = recovered`); it never
-    /// deletes anything.
+    /// that rows and files agree. With `repair`, rebuilds the search indexes, finishes recordings
+    /// a crash interrupted (see ``reserve(_:slug:record:in:text:)``) and removes temporary files of
+    /// killed writes; it never deletes a script.
     public func check(repair: Bool = false) throws(KnowledgeError) -> CheckReport {
         var findings: [CheckReport.Finding] = []
         func add(_ kind: String, _ severity: CheckReport.Finding.Severity, _ subject: String, _ message: String, repaired: Bool = false) {
@@ -95,55 +97,65 @@ extension KnowledgeBase {
             if hash != s.fileSHA256 { add("modified_file", .warning, s.id, "\(s.filePath) was edited after promotion") }
         }
 
-        // Files without rows: what a crash between writing a file and committing its row leaves.
-        let known = Set(hypotheses.compactMap { ScriptFiles.number(of: $0.id, prefix: "H") })
-        let byHash = Dictionary(hypotheses.map { ($0.scriptSHA256, $0.id) }, uniquingKeysWith: { a, _ in a })
-        for (number, file) in files.numberedFiles(prefix: "H", in: files.hypothesesDirectory).sorted(by: { $0.key < $1.key })
-        where !known.contains(number) {
-            let stored = files.stored(file)
-            guard let text = FileManager.default.contents(atPath: file).flatMap({ String(data: $0, encoding: .utf8) }) else {
-                add("orphan_file", .error, stored, "no row and not readable as text")
-                continue
-            }
-            if let twin = byHash[ScriptFiles.sha256(text)] {
-                add("orphan_file", .warning, stored, "no row; the same script is recorded as \(twin)")
-            } else if repair, writer != nil {
-                let id = try adopt(file: file, number: number, script: text)
-                add("orphan_file", .error, stored, "no row; adopted as \(id)", repaired: true)
-            } else {
-                add("orphan_file", .error, stored, "no row (kb check --repair adopts it)")
+        // Interrupted recordings: a reservation with its file is finished, one without is cleared.
+        let pending = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM pending_script ORDER BY kind, number") }
+        var reserved: Set<String> = []
+        for row in pending {
+            let kind = ScriptKind(rawValue: row["kind"]) ?? .hypothesis
+            let number: Int = row["number"]
+            let stored: String = row["path"]
+            let sha: String = row["sha256"]
+            let id = ScriptFiles.identifier(kind.prefix, number)
+            let reservation = Reservation(kind: kind, number: number, path: files.resolve(stored))
+            reserved.insert(reservation.path)
+            let record = (try? JSONSerialization.jsonObject(with: Data((row["record"] as String).utf8))) as? [String: Any] ?? [:]
+            let complete = ScriptFiles.sha256(ofFile: reservation.path) == sha
+            switch (complete, repair && writer != nil) {
+            case (true, true):
+                try write { db in
+                    if kind == .hypothesis {
+                        try Self.insertHypothesisRow(number: number, record: record, path: stored, sha256: sha, in: db)
+                    } else {
+                        try Self.insertStrategyRow(number: number, record: record, path: stored, sha256: sha, in: db)
+                    }
+                    try Self.fulfil(reservation, in: db)
+                }
+                add("interrupted", .error, id, "\(stored) was written but its row was not; recorded now", repaired: true)
+            case (true, false):
+                add("interrupted", .error, id, "\(stored) was written but its row was not (kb check --repair records it)")
+            case (false, true):
+                try write { db in try Self.fulfil(reservation, in: db) }
+                add("interrupted", .warning, id, "a recording stopped before its script was written; its reservation is cleared",
+                    repaired: true)
+            case (false, false):
+                add("interrupted", .warning, id, "a recording stopped before its script was written (kb check --repair clears it)")
             }
         }
-        let knownStrategies = Set(strategies.compactMap { ScriptFiles.number(of: $0.id, prefix: "S") })
-        for (number, file) in files.numberedFiles(prefix: "S", in: files.strategiesDirectory).sorted(by: { $0.key < $1.key })
-        where !knownStrategies.contains(number) {
-            add("orphan_file", .warning, files.stored(file), "looks like a promoted strategy but has no row (promotion was interrupted?)")
+
+        // Files with neither row nor reservation were never this knowledge base's (another
+        // knowledge base sharing the folder, or added by hand): reported, never adopted.
+        let recordedPaths = Set(hypotheses.map { files.resolve($0.scriptPath) } + strategies.map { files.resolve($0.filePath) })
+        for kind in [ScriptKind.hypothesis, .strategy] {
+            for (_, file) in files.numberedFiles(prefix: kind.prefix, in: kind.directory(files)).sorted(by: { $0.key < $1.key })
+            where !recordedPaths.contains(file) && !reserved.contains(file) {
+                add("foreign_file", .warning, files.stored(file), "not recorded in this knowledge base; left alone")
+            }
+            // Temporary files of a write that was killed before its rename.
+            let directory = kind.directory(files)
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).sorted() where AtomicFile.isLeftover(name) {
+                let path = (directory as NSString).appendingPathComponent(name)
+                if repair, (try? FileManager.default.removeItem(atPath: path)) != nil {
+                    add("leftover", .warning, files.stored(path), "temporary file of an interrupted write; removed", repaired: true)
+                } else {
+                    add("leftover", .warning, files.stored(path), "temporary file of an interrupted write (kb check --repair removes it)")
+                }
+            }
         }
 
         let counts = try read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM hypothesis") ?? 0, try Int.fetchOne(db, sql: "SELECT count(*) FROM trial") ?? 0)
         }
         return CheckReport(path: path, schema: try schemaVersion(), hypotheses: counts.0, trials: counts.1, findings: findings)
-    }
-
-    /// Records a hypothesis file that has no row, under its own number.
-    private func adopt(file: String, number: Int, script: String) throws(KnowledgeError) -> String {
-        let id = ScriptFiles.identifier("H", number)
-        let base = ((file as NSString).lastPathComponent as NSString).deletingPathExtension
-        let slug = base.split(separator: "-", maxSplits: 1).dropFirst().first.map(String.init) ?? "untitled"
-        let name = slug.replacingOccurrences(of: "-", with: " ")
-        let stamp = Timestamp.iso(now())
-        let stored = files.stored(file)
-        try write { db in
-            try db.execute(sql: """
-                INSERT INTO hypothesis (number, id, name, slug, rationale, tags, parent, family, status, origin,
-                                        script_path, script_sha256, created_at, updated_at)
-                VALUES (?, ?, ?, ?, '', '', NULL, ?, 'proposed', 'recovered', ?, ?, ?, ?)
-                """, arguments: [number, id, name, slug, id, stored, ScriptFiles.sha256(script), stamp, stamp])
-            try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, '', '')",
-                           arguments: [number, name])
-        }
-        return id
     }
 
     /// Rebuilds both full-text indexes from the tables.
