@@ -109,6 +109,11 @@ public enum TrialRecording {
             metrics["funding_pnl"] = m.fundingPnL
             metrics["fee_pnl"] = m.feePnL
         }
+        if let config = run.backtest?.config {
+            // The costs assumed are part of what was evaluated.
+            metrics["fee"] = config.fee
+            metrics["slippage"] = config.slippage
+        }
         return (stage, metrics.filter { $0.value.isFinite })
     }
 

@@ -138,6 +138,25 @@ OPTIONS:
         }
     }
 
+    @Test("backtest run --record files one trial per symbol, with the costs it assumed")
+    func backtestRecord() throws {
+        try CLI.withScratch { folder in
+            let kb = folder.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            var r = try CLI.run(["backtest", "run", "-s", "BTC,ETH", "-S", "rsi_mr", "--fees", "0.0002", "--record", "--kb", kb, "--json"],
+                                environment: env)
+            #expect(r.status == 0)
+            let runs = try #require(try Self.json(r.stdout)["runs"] as? [[String: Any]])
+            #expect(runs.compactMap { ($0["recorded"] as? [String: Any])?["trial"] as? Int } == [1, 2])
+            #expect(runs.compactMap { ($0["recorded"] as? [String: Any])?["hypothesis"] as? String } == ["H001", "H001"])
+            r = try CLI.run(["kb", "show", "H001", "--kb", kb, "--json"], environment: env)
+            let trials = try #require(try Self.json(r.stdout)["trials"] as? [[String: Any]])
+            #expect(trials.compactMap { ($0["data"] as? [String: Any])?["symbols"] as? [String] } == [["ETHUSDT"], ["BTCUSDT"]])
+            #expect(trials.allSatisfy { $0["stage"] as? String == "backtest" })
+            #expect(trials.allSatisfy { ($0["metrics"] as? [String: Double])?["fee"] == 0.0002 })
+        }
+    }
+
     @Test("A file that is not a knowledge base is refused, named, and left alone")
     func refusesForeignFiles() throws {
         try CLI.withScratch { folder in

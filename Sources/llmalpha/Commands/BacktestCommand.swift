@@ -68,10 +68,17 @@ struct BacktestRunCommand: ParsableCommand {
     @Flag(name: .customLong("no-download"), help: "Never download missing data (by default 3 months are fetched from Binance).")
     var noDownload = false
 
+    @Flag(help: "Record each symbol's run in the knowledge base as a trial of the strategy's hypothesis (see llmalpha kb).")
+    var record = false
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
+    var knowledgePath: String?
+
     @OptionGroup var sandboxOptions: SandboxOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
         if let fill, BacktestConfig.Fill(rawValue: fill) == nil {
             throw ValidationError("--fill must be next_open or close, got '\(fill)'")
         }
@@ -118,13 +125,18 @@ struct BacktestRunCommand: ParsableCommand {
         let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
         let list = (symbols ?? configuration.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
         let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
+        // Opened first, so a knowledge base that cannot be used stops us before the work.
+        let knowledge = try record ? KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
+            .open(.write, create: true) : nil
         var runs: [ScriptRun] = []
+        var receipts: [String: TrialRecording.Receipt] = [:]
         for symbol in list {
             let bars = try MissingData.load(BarsRequest(symbol: symbol, interval: configuration.interval, from: fromMs, to: toMs),
                                             store: store, allowDownload: !noDownload)
             if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.interval) (\(bars.count) bars)...") }
             let printed = PrintBuffer(capture: true)
             let run: ScriptRun
+            let started = Date()
             do {
                 run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration, parameters: overrides,
                                             adjustBacktest: { c in
@@ -133,6 +145,16 @@ struct BacktestRunCommand: ParsableCommand {
                                                 if let fillMode { c.fill = fillMode }
                                             }, print: { printed.write($0) })
             } catch {
+                if let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) {
+                    do {
+                        let receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
+                                                                parameters: overrides, startedAt: started,
+                                                                seconds: Date().timeIntervalSince(started), into: knowledge)
+                        Console.note(RunCommand.recordedLine(receipt, knowledge))
+                    } catch let failure {
+                        Console.note("warning: the failed run was not recorded: \(failure.description)")
+                    }
+                }
                 throw CommandFailure(status: ExitStatus(rawValue: error.exitCode) ?? .scriptError, description: "\(symbol): \(error)")
             }
             guard run.backtest != nil else {
@@ -140,6 +162,13 @@ struct BacktestRunCommand: ParsableCommand {
                                      description: "\(script): defines no signal(d, f), so there is nothing to backtest (hint: return { long = mask, exit = mask } from signal)")
             }
             runs.append(run)
+            if let knowledge {
+                let receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: run, error: nil,
+                                                        parameters: overrides, startedAt: started,
+                                                        seconds: run.result.usage.seconds, into: knowledge)
+                receipts[symbol] = receipt
+                Console.note(RunCommand.recordedLine(receipt, knowledge) + " (\(symbol))")
+            }
         }
         if let report {
             for run in runs {
@@ -154,7 +183,7 @@ struct BacktestRunCommand: ParsableCommand {
         if outputOptions.json {
             Console.out(JSONValue.object([
                 ("strategy", .string(script)),
-                ("runs", .array(runs.map(Self.json))),
+                ("runs", .array(runs.map { RunCommand.withReceipt(Self.json($0), receipts[$0.bars.symbol]) })),
             ]).rendered + "\n")
             return
         }
