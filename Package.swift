@@ -64,6 +64,16 @@ let package = Package(
         .executableTarget(name: "llmalpha", dependencies: [
             "LLMAlpha", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
+        // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
+        // faults) for the downloader's tests and for trying `data download` by hand.
+        .target(name: "FakeExchange", dependencies: [
+            "MarketData", "DurableFiles",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+        ], swiftSettings: strict),
+        .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
         .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LLMAlpha"],
                           swiftSettings: strict),
@@ -72,10 +82,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: [
-            "MarketData", "DurableFiles",
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
+            "MarketData", "DurableFiles", "FakeExchange",
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),

@@ -1,3 +1,4 @@
+import FakeExchange
 import Foundation
 @testable import MarketData
 import Testing

@@ -1,7 +1,7 @@
-import Foundation
+package import Foundation
 import MarketData
 import DurableFiles
-import NIOCore
+package import NIOCore
 import NIOHTTP1
 import NIOPosix
 import ZIPFoundation
@@ -24,8 +24,8 @@ import ZIPFoundation
 ///     ... BinanceDownloader(baseURL: exchange.baseURL, ...)
 /// }
 /// ```
-final class FakeExchange: Sendable {
-    enum Fault: Sendable, Equatable {
+package final class FakeExchange: Sendable {
+    package enum Fault: Sendable, Equatable {
         /// Answer with this status (and `Retry-After` seconds) and a Binance error payload.
         case status(Int, retryAfter: Int? = nil)
         /// Send the head with the full Content-Length, half the body, then close the connection.
@@ -46,7 +46,7 @@ final class FakeExchange: Sendable {
         case stringTimestamp
     }
 
-    struct Rule: Sendable {
+    package struct Rule: Sendable {
         let pathContains: String
         let fault: Fault
         var remaining: Int
@@ -63,34 +63,34 @@ final class FakeExchange: Sendable {
         var metricsPublishedBefore: Int64
     }
 
-    static let symbol = "BTCUSDT"
-    static let hour: Int64 = 3_600_000
+    package static let symbol = "BTCUSDT"
+    package static let hour: Int64 = 3_600_000
     /// 2025-03-10 05:30:00 UTC.
-    static let defaultNow: Int64 = 1_741_584_600_000
+    package static let defaultNow: Int64 = 1_741_584_600_000
     /// First bar the exchange has: 2024-11-01 00:00 UTC.
-    static let seriesStart: Int64 = 1_730_419_200_000
+    package static let seriesStart: Int64 = 1_730_419_200_000
 
-    let now: Int64
+    package let now: Int64
     /// All bars the exchange has (1h, open time ascending), including the still-open one at `now`.
-    let bars: [(time: Int64, fields: [String])]
+    package let bars: [(time: Int64, fields: [String])]
     /// Funding settlements every 8 h: (time, rate string, mark price string, "" for some).
-    let funding: [(time: Int64, rate: String, mark: String)]
+    package let funding: [(time: Int64, rate: String, mark: String)]
     /// Mark-price klines, one per bar (1h): the bar's prices plus 0.5, zero volume.
-    let markBars: [(time: Int64, fields: [String])]
+    package let markBars: [(time: Int64, fields: [String])]
     /// Open interest every 5 minutes from `seriesStart` to `now`: (time, contracts, value) as strings.
-    let openInterest: [(time: Int64, amount: String, value: String)]
-    static let fiveMinutes: Int64 = 300_000
+    package let openInterest: [(time: Int64, amount: String, value: String)]
+    package static let fiveMinutes: Int64 = 300_000
     private let state: Locked<State>
     private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
     private let connections = Locked<[any Channel]>([])
     private let serverTask: Locked<Task<Void, Never>?> = Locked(nil)
-    let port: Int
+    package let port: Int
 
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Starts a server, runs `body`, and shuts the server down whether `body` returned or threw.
-    static func with<T>(now: Int64 = defaultNow, _ body: (FakeExchange) async throws -> T) async throws -> T {
-        let exchange = try await FakeExchange(now: now)
+    package static func with<T>(now: Int64 = defaultNow, _ body: (FakeExchange) async throws -> T) async throws -> T {
+        let exchange = try await FakeExchange(now: now, dataRoot: bundledData, port: 0)
         do {
             let result = try await body(exchange)
             await exchange.shutdown()
@@ -101,11 +101,23 @@ final class FakeExchange: Sendable {
         }
     }
 
-    private init(now: Int64) async throws {
+    /// Starts a server that runs until ``shutdown()``: the `llmalpha-fake-exchange` tool.
+    /// - Parameters:
+    ///   - dataRoot: a store holding BTCUSDT 1h bars (the bundled `data/`), re-timed to end at `now`.
+    ///   - port: 0 picks a free one (see ``port``).
+    package static func start(now: Int64, dataRoot: String, port: Int) async throws -> FakeExchange {
+        try await FakeExchange(now: now, dataRoot: dataRoot, port: port)
+    }
+
+    /// The repository's bundled store.
+    package static var bundledData: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data").standardized.path
+    }
+
+    private init(now: Int64, dataRoot: String, port: Int) async throws {
         self.now = now
         // Bundled real 1h bars, in order, re-timed onto the exchange's hours.
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../data").standardized.path
-        let source = try MarketStore(root: root).klines(symbol: Self.symbol, interval: "1h")
+        let source = try MarketStore(root: dataRoot).klines(symbol: Self.symbol, interval: "1h")
         let count = Int((now - Self.seriesStart) / Self.hour) + 1
         let offset = max(0, source.count - count - 10)
         precondition(source.count >= count, "the bundled sample is too short for the fake exchange")
@@ -145,7 +157,7 @@ final class FakeExchange: Sendable {
         let connections = self.connections
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { channel in
+            .bind(host: "127.0.0.1", port: port) { channel in
                 connections.withLock { $0.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
@@ -153,7 +165,7 @@ final class FakeExchange: Sendable {
                         wrappingChannelSynchronously: channel)
                 }
             }
-        port = channel.channel.localAddress?.port ?? 0
+        self.port = channel.channel.localAddress?.port ?? 0
         let server = channel
         let task = Task<Void, Never> { [self] in
             _ = try? await withThrowingDiscardingTaskGroup { group in
@@ -167,7 +179,7 @@ final class FakeExchange: Sendable {
         serverTask.withLock { $0 = task }
     }
 
-    func shutdown() async {
+    package func shutdown() async {
         try? await channel.channel.close()
         for connection in connections.withLock({ $0 }) { try? await connection.close() }
         let task = serverTask.withLock { $0 }
@@ -178,29 +190,29 @@ final class FakeExchange: Sendable {
     // MARK: Control
 
     /// The next `times` requests whose path (with query) contains `path` get `fault`.
-    func inject(_ fault: Fault, on path: String, times: Int = 1) {
+    package func inject(_ fault: Fault, on path: String, times: Int = 1) {
         state.withLock { $0.rules.append(Rule(pathContains: path, fault: fault, remaining: times)) }
     }
 
     /// Monthly kline and funding zips exist only for months ending at or before `ms`.
-    func publishMonthlyZips(before ms: Int64) { state.withLock { $0.monthlyPublishedBefore = ms } }
+    package func publishMonthlyZips(before ms: Int64) { state.withLock { $0.monthlyPublishedBefore = ms } }
 
     /// Daily metrics zips exist only for days ending at or before `ms`.
-    func publishDailyMetrics(before ms: Int64) { state.withLock { $0.metricsPublishedBefore = ms } }
+    package func publishDailyMetrics(before ms: Int64) { state.withLock { $0.metricsPublishedBefore = ms } }
 
     /// Every request so far (path and query), in arrival order.
-    var requests: [String] { state.withLock { $0.log } }
+    package var requests: [String] { state.withLock { $0.log } }
 
-    func clearFaults() { state.withLock { $0.rules.removeAll() } }
+    package func clearFaults() { state.withLock { $0.rules.removeAll() } }
 
-    func clearLog() { state.withLock { $0.log.removeAll() } }
+    package func clearLog() { state.withLock { $0.log.removeAll() } }
 
     /// Bars whose open lies in `from..<to` and that are closed at `now`.
-    func closedBars(from: Int64, to: Int64) -> [(time: Int64, fields: [String])] {
+    package func closedBars(from: Int64, to: Int64) -> [(time: Int64, fields: [String])] {
         bars.filter { $0.time >= from && $0.time < to && $0.time + Self.hour - 1 < now }
     }
 
-    static func monthStart(containing ms: Int64) -> Int64 {
+    package static func monthStart(containing ms: Int64) -> Int64 {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let date = Date(timeIntervalSince1970: Double(ms) / 1000)
@@ -208,14 +220,14 @@ final class FakeExchange: Sendable {
         return Int64(start.timeIntervalSince1970 * 1000)
     }
 
-    static func nextMonthStart(after ms: Int64) -> Int64 {
+    package static func nextMonthStart(after ms: Int64) -> Int64 {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let start = Date(timeIntervalSince1970: Double(monthStart(containing: ms)) / 1000)
         return Int64(calendar.date(byAdding: .month, value: 1, to: start)!.timeIntervalSince1970 * 1000)
     }
 
-    static func label(_ ms: Int64, day: Bool) -> String {
+    package static func label(_ ms: Int64, day: Bool) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day], from: Date(timeIntervalSince1970: Double(ms) / 1000))
@@ -406,7 +418,7 @@ final class FakeExchange: Sendable {
     }
 
     /// `2025-03-09 23:55:00`: the metrics archive's `create_time`.
-    static func dateTime(_ ms: Int64) -> String {
+    package static func dateTime(_ ms: Int64) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: Double(ms) / 1000))
@@ -435,18 +447,18 @@ final class FakeExchange: Sendable {
 }
 
 /// Archive CSV text and zips as data.binance.vision publishes them.
-enum ArchiveCSV {
-    static let metricsHeader = "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
+package enum ArchiveCSV {
+    package static let metricsHeader = "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
         + "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
 
-    static func klines(_ rows: [[String]], header: Bool) -> String {
+    package static func klines(_ rows: [[String]], header: Bool) -> String {
         var text = header ? "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,taker_buy_quote_volume,ignore\n" : ""
         for row in rows { text += row.joined(separator: ",") + "\n" }
         return text
     }
 
     /// A zip holding one deflated file, built in memory with a fixed date (same input, same bytes).
-    static func zip(name: String, contents: Data) -> Data {
+    package static func zip(name: String, contents: Data) -> Data {
         let archive = try! Archive(data: Data(), accessMode: .create)
         try! archive.addEntry(with: name, type: .file, uncompressedSize: Int64(contents.count),
                               modificationDate: Date(timeIntervalSince1970: 1_700_000_000), compressionMethod: .deflate) { position, size in
@@ -457,11 +469,11 @@ enum ArchiveCSV {
 }
 
 /// A value behind a lock, shareable between the server's tasks and the test.
-final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+    package init(_ value: Value) { self.value = value }
+    package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         return try body(&value)
