@@ -27,13 +27,19 @@ extension Indicators {
         defer { scratch.deallocate() }
         var pos = 0
         while pos < n {
-            let run = Runs.finite(x, from: pos)
-            let first = run.lo + w
-            writeNaN(out, pos, Swift.min(first, run.hi))
-            pos = run.hi
-            guard first < run.hi else { continue }
+            var lo = pos
+            while lo < n && !x[lo].isFinite { lo += 1 }
+            // The seed needs w + 1 finite values from lo; a shorter run gives only NaN.
+            let first = lo + w
+            let warm = Runs.finiteEnd(x, from: lo, to: Swift.min(first + 1, n))
+            guard warm == first + 1 else {
+                writeNaN(out, pos, warm)
+                pos = warm
+                continue
+            }
+            writeNaN(out, pos, first)
             var gain = 0.0, loss = 0.0
-            for i in (run.lo + 1)...first {
+            for i in (lo + 1)...first {
                 let change = x[i] - x[i - 1]
                 // Selects, not branches: the sign of a price change is a coin flip.
                 let falling = change < 0
@@ -45,12 +51,17 @@ extension Indicators {
             out[first] = rsiValue(gain, loss)
             // Blocks of `rsiBlock` bars in two phases: phase 1 runs the recursions and parks the
             // averages (gain in `out`, loss in `scratch`); phase 2 turns them into RSI two bars at
-            // a time, so the divide is a packed `divpd` off the loop-carried path. Blocks have
-            // even length (except the run's last), so the pairing of bars matches one long loop.
+            // a time, so the divide is a packed `divpd` off the loop-carried path. Each block is
+            // checked for NaN/±infinity just before phase 1 reads it, while it is in L1 (a scan
+            // of the whole run first was a second pass over memory at n = 1M). Blocks have even
+            // length (except the run's last), so the pairing of bars matches one long loop.
             var i = first + 1
-            while i < run.hi {
+            var runEnd = n                      // lowered to the first unusable bar once seen
+            while i < runEnd {
                 let blockStart = i
-                let blockEnd = Swift.min(blockStart + rsiBlock, run.hi)
+                let limit = Swift.min(blockStart + rsiBlock, n)
+                let blockEnd = Runs.finiteEnd(x, from: blockStart, to: limit)
+                if blockEnd < limit { runEnd = blockEnd }
                 // Phase 1, two bars per step (see `Rolling.ema`): one multiply-add per two bars on
                 // each loop-carried path.
                 while i + 1 < blockEnd {
@@ -81,6 +92,7 @@ extension Indicators {
                 }
                 if j < blockEnd { out[j] = rsiValue(out[j], scratch[j &- blockStart]) }
             }
+            pos = runEnd
         }
     }
 

@@ -108,6 +108,16 @@ enum Runs {
         return BarRun(lo: lo, hi: hi)
     }
 
+    /// The first index in `start..<limit` where `a` is not finite, or `limit`. Scanning an
+    /// L1-sized block just before computing it costs no extra pass over memory (see below).
+    @inline(__always)
+    static func finiteEnd(_ a: UnsafeBufferPointer<Double>, from start: Int, to limit: Int) -> Int {
+        var i = start
+        while i + block <= limit && allFinite(a, i) { i += block }
+        while i < limit && a[i].isFinite { i += 1 }
+        return i
+    }
+
     /// The first index in `start..<limit` where any of `a`, `b`, `c` is not finite, or `limit`.
     /// For kernels that check an L1-sized block just before (or just after) computing it, instead
     /// of scanning the whole run first: at n = 1M the inputs do not stay in cache between a full

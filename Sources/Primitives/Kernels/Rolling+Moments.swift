@@ -153,27 +153,42 @@ extension Rolling {
             }
         }
 
+        @inline(__always)
+        func writeNaNs(_ lo: Int, _ hi: Int) {
+            writeNaN(out, lo, hi)
+            if case .bands = output {
+                writeNaN(second, lo, hi)
+                writeNaN(third, lo, hi)
+            }
+        }
+
+        // A run of finite bars is found block by block: each block is checked for NaN/±infinity
+        // just before phase A reads it, while it is in L1 (a scan of the whole run first was a
+        // second pass over memory at n = 1M). The blocks are the same as with the run's end known
+        // in advance, so the outputs are too.
         var pos = 0
         while pos < n {
-            let run = Runs.finite(x, from: pos)
-            let first = run.lo + w - 1
-            writeNaN(out, pos, Swift.min(first, run.hi))
-            if case .bands = output {
-                writeNaN(second, pos, Swift.min(first, run.hi))
-                writeNaN(third, pos, Swift.min(first, run.hi))
+            var lo = pos
+            while lo < n && !x[lo].isFinite { lo += 1 }
+            let first = lo + w - 1
+            // The first window needs w finite values from lo; a shorter run gives only NaN.
+            let warm = Runs.finiteEnd(x, from: lo, to: Swift.min(lo + w, n))
+            guard warm == lo + w else {
+                writeNaNs(pos, warm)
+                pos = warm
+                continue
             }
-            pos = run.hi
-            guard first < run.hi else { continue }
+            writeNaNs(pos, first)
 
-            // Sums of x - k over the window. `lastChange` is the latest bar t > run.lo with
-            // x[t] != x[t-1] (run.lo if none): the window ending at i is constant exactly when
+            // Sums of x - k over the window. `lastChange` is the latest bar t > lo with
+            // x[t] != x[t-1] (lo if none): the window ending at i is constant exactly when
             // lastChange <= i - (w - 1).
-            var k = x[run.lo]
+            var k = x[lo]
             var s1 = 0.0, s2 = 0.0
-            var lastChange = run.lo
+            var lastChange = lo
             var previous = k
             var raw = 0.0                 // plain running sum: the middle band is the SMA's value
-            for i in run.lo...first {
+            for i in lo...first {
                 let v = x[i]
                 let d = v - k
                 s1 += d
@@ -189,8 +204,9 @@ extension Rolling {
 
             var nextAnchor = first + period      // scheduled re-anchor
             var driftCheckFrom = first + driftAfter
+            var runEnd = n                       // lowered to the first unusable bar once seen
             var blockStart = first + 1
-            while blockStart < run.hi {
+            while blockStart < runEnd {
                 // Re-anchor on schedule, or early (at most once per window) when the mean has
                 // moved more than 32 standard deviations from k and the subtraction starts to
                 // cancel.
@@ -206,7 +222,10 @@ extension Rolling {
                     nextAnchor = blockStart + period
                     driftCheckFrom = blockStart + driftAfter
                 }
-                let blockEnd = Swift.min(blockStart + momentBlock, run.hi, nextAnchor)
+                let limit = Swift.min(blockStart + momentBlock, runEnd, nextAnchor)
+                let blockEnd = Runs.finiteEnd(x, from: blockStart, to: limit)
+                if blockEnd < limit { runEnd = blockEnd }
+                guard blockEnd > blockStart else { break }
 
                 // Phase A. Index arithmetic wraps (`&-`): every index is within the run, and the
                 // overflow checks were a tenth of the loop.
@@ -283,6 +302,7 @@ extension Rolling {
                 if stop == blockEnd && i < blockEnd { finish(i, m, variance, k, raw) }  // odd last bar
                 blockStart = stop
             }
+            pos = runEnd
         }
     }
 

@@ -28,16 +28,49 @@ extension Rolling {
         runningSum(x, window: w, into: out, divide: false)
     }
 
+    /// Bars per block of `runningSum`. Each block is checked for NaN/±infinity just before it is
+    /// summed, while it sits in L1: a scan of the whole series first was a second pass over memory
+    /// at n = 1M.
+    private static let sumBlock = 1024
+
+    /// Moving sum (or average) over each finite run, as if the series began at the run's start.
+    ///
+    /// The operations per bar are `movingSum`'s (one running total, the difference of the
+    /// entering and leaving values added to it, times 1/w), so the values are bit for bit those of
+    /// a whole-run `movingSum` and of `Rolling.univariate`'s middle band.
     @inline(__always)
     private static func runningSum(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                    into out: UnsafeMutableBufferPointer<Double>, divide: Bool) {
         let n = x.count
+        let scale = divide ? 1.0 / Double(w) : 1.0
         var pos = 0
         while pos < n {
-            let run = Runs.finite(x, from: pos)
-            writeNaN(out, pos, Swift.min(run.lo + w - 1, run.hi))
-            movingSum(x, run.lo, run.hi, w, into: out, average: divide)
-            pos = run.hi
+            var lo = pos
+            while lo < n && !x[lo].isFinite { lo += 1 }
+            // The first window needs w finite values from lo; a shorter run gives only NaN.
+            let warm = Runs.finiteEnd(x, from: lo, to: Swift.min(lo + w, n))
+            guard warm == lo + w else {
+                writeNaN(out, pos, warm)
+                pos = warm
+                continue
+            }
+            writeNaN(out, pos, lo + w - 1)
+            var total = 0.0
+            for i in lo..<(lo + w) { total += x[i] }
+            out[lo + w - 1] = total * scale
+            var i = lo + w
+            while true {
+                let limit = Swift.min(i + sumBlock, n)
+                let end = Runs.finiteEnd(x, from: i, to: limit)
+                // Index arithmetic wraps (`&-`): i - w >= lo inside a run.
+                while i < end {
+                    total += x[i] - x[i &- w]
+                    out[i] = total * scale
+                    i &+= 1
+                }
+                if end < limit || end == n { break }
+            }
+            pos = i
         }
     }
 
