@@ -15,7 +15,8 @@ struct ReplCommand: ParsableCommand {
               .load FILE  .symbol S  .interval I  .range FROM TO  .plot EXPR
               .export FILE NAME...  .reset  .limits  .help  .quit
 
-            Ctrl-C stops a running line (the session survives); Ctrl-D exits. Each line gets the full
+            Ctrl-C stops a running line (the session survives) or, at the prompt, drops the typed
+            line and an unfinished statement; Ctrl-D exits. Each line gets the full
             sandbox limits. History: $XDG_DATA_HOME/llmalpha/history (LLMALPHA_HISTORY overrides).
             Without a terminal it reads statements from stdin and prints results, no prompts:
               echo 'print(#d.close)' | llmalpha repl
@@ -87,7 +88,14 @@ final class Repl {
         }
         var pending = ""
         while true {
-            guard let line = reader.read(prompt: pending.isEmpty ? "lua> " : "...> ") else {
+            let line: String
+            switch reader.read(prompt: pending.isEmpty ? "lua> " : "...> ") {
+            case .line(let text):
+                line = text
+            case .interrupt:   // Ctrl-C at the prompt drops the typed line and any unfinished statement
+                pending = ""
+                continue
+            case .end:
                 if interactive { Console.out("\n") }
                 if !pending.isEmpty, case .incomplete = evaluate(pending) {   // input ended mid-statement
                     report("stdin: unfinished statement at the end of input")
