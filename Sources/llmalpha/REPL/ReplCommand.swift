@@ -81,6 +81,17 @@ final class Repl {
     }
 
     func loop() {
+        // SIGINT stays blocked on this thread, which runs the Lua lines and libedit: it is never
+        // delivered here but waits, pending for the process, until libdispatch's signalfd reads it
+        // for the InterruptHandler. Otherwise libdispatch's handler would take the first one here and
+        // block every signal on this thread (libedit's Ctrl-Z, resize), and libedit, which swaps
+        // SIGINT's handler in and out around each read, could restore SIG_IGN over libdispatch's
+        // handler if that arrives late (under load), so SIGINT was dropped for the whole session.
+        // Left blocked at the end: the process exits after the loop.
+        var sigint = sigset_t()
+        sigemptyset(&sigint)
+        sigaddset(&sigint, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &sigint, nil)
         let interrupt = InterruptHandler(repeatExits: false, session.interrupter)
         defer { interrupt.cancel(); reader.close() }
         if interactive {
