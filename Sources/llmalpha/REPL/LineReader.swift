@@ -4,15 +4,22 @@ import Foundation
 /// Where the REPL reads its lines: libedit on a terminal (editing, history, completion), plain
 /// stdin otherwise, so `echo 'print(#d.close)' | llmalpha repl` works in scripts and tests.
 protocol LineReader {
-    /// The next line without its newline, or nil at end of input (Ctrl-D).
-    mutating func read(prompt: String) -> String?
+    /// The next line without its newline, Ctrl-C at the prompt, or the end of input (Ctrl-D).
+    mutating func read(prompt: String) -> LineInput
     mutating func remember(_ entry: String)
     func close()
 }
 
+enum LineInput: Equatable {
+    case line(String)
+    /// Ctrl-C while the prompt waited: the typed line is dropped (the reader has shown `^C`).
+    case interrupt
+    case end
+}
+
 /// Non-terminal input: no prompts, no escape codes.
 struct PlainLineReader: LineReader {
-    mutating func read(prompt: String) -> String? { readLine(strippingNewline: true) }
+    mutating func read(prompt: String) -> LineInput { readLine(strippingNewline: true).map { .line($0) } ?? .end }
     mutating func remember(_ entry: String) {}
     func close() {}
 }
@@ -25,15 +32,21 @@ struct EditLineReader: LineReader {
     init(historyFile: String?, completer: Completer) {
         self.historyFile = historyFile
         Completer.current = completer
+        llma_editline_bind_interrupt(interruptKey)
         llma_editline_setup(completionGenerator)
         stifle_history(Self.historyLength)
         if let historyFile { _ = read_history(historyFile) }
     }
 
-    mutating func read(prompt: String) -> String? {
-        guard let raw = readline(prompt) else { return nil }
+    mutating func read(prompt: String) -> LineInput {
+        interruptPressed = false
+        guard let raw = readline(prompt) else {
+            guard interruptPressed else { return .end }
+            Console.out("^C\n")
+            return .interrupt
+        }
         defer { free(raw) }
-        return String(cString: raw)
+        return .line(String(cString: raw))
     }
 
     mutating func remember(_ entry: String) {
@@ -72,6 +85,17 @@ struct EditLineReader: LineReader {
         }
         return path
     }
+}
+
+/// Set by the Ctrl-C key binding while readline() runs, read when it returns; both on the REPL's
+/// thread (the binding is a key, not a signal handler).
+nonisolated(unsafe) private var interruptPressed = false
+
+/// libedit's binding for Ctrl-C at the prompt: note it and end the read.
+private let interruptKey: @convention(c) (Int32, Int32) -> Int32 = { _, _ in
+    interruptPressed = true
+    llma_editline_end_read()
+    return 0
 }
 
 /// libedit's completion callback: a plain C function, so it reaches the REPL's completer through

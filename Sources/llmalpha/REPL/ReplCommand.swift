@@ -15,7 +15,8 @@ struct ReplCommand: ParsableCommand {
               .load FILE  .symbol S  .interval I  .range FROM TO  .plot EXPR
               .export FILE NAME...  .reset  .limits  .help  .quit
 
-            Ctrl-C stops a running line (the session survives); Ctrl-D exits. Each line gets the full
+            Ctrl-C stops a running line (the session survives) or, at the prompt, drops the typed
+            line and an unfinished statement; Ctrl-D exits. Each line gets the full
             sandbox limits. History: $XDG_DATA_HOME/llmalpha/history (LLMALPHA_HISTORY overrides).
             Without a terminal it reads statements from stdin and prints results, no prompts:
               echo 'print(#d.close)' | llmalpha repl
@@ -80,6 +81,17 @@ final class Repl {
     }
 
     func loop() {
+        // SIGINT stays blocked on this thread, which runs the Lua lines and libedit: it is never
+        // delivered here but waits, pending for the process, until libdispatch's signalfd reads it
+        // for the InterruptHandler. Otherwise libdispatch's handler would take the first one here and
+        // block every signal on this thread (libedit's Ctrl-Z, resize), and libedit, which swaps
+        // SIGINT's handler in and out around each read, could restore SIG_IGN over libdispatch's
+        // handler if that arrives late (under load), so SIGINT was dropped for the whole session.
+        // Left blocked at the end: the process exits after the loop.
+        var sigint = sigset_t()
+        sigemptyset(&sigint)
+        sigaddset(&sigint, SIGINT)
+        pthread_sigmask(SIG_BLOCK, &sigint, nil)
         let interrupt = InterruptHandler(repeatExits: false, session.interrupter)
         defer { interrupt.cancel(); reader.close() }
         if interactive {
@@ -87,7 +99,14 @@ final class Repl {
         }
         var pending = ""
         while true {
-            guard let line = reader.read(prompt: pending.isEmpty ? "lua> " : "...> ") else {
+            let line: String
+            switch reader.read(prompt: pending.isEmpty ? "lua> " : "...> ") {
+            case .line(let text):
+                line = text
+            case .interrupt:   // Ctrl-C at the prompt drops the typed line and any unfinished statement
+                pending = ""
+                continue
+            case .end:
                 if interactive { Console.out("\n") }
                 if !pending.isEmpty, case .incomplete = evaluate(pending) {   // input ended mid-statement
                     report("stdin: unfinished statement at the end of input")
