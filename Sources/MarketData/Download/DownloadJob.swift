@@ -114,10 +114,7 @@ final class DownloadJob: Sendable {
         let kind = unit.kind.folder
         let folder = writer.folder(symbol: symbol, kind: kind)
         let name = "\(symbol)-\(interval)-\(unit.month.label).csv"
-        if !unit.isCurrent, let entry = await writer.verified(folder: folder, name: name) {
-            return Outcome(file: .init(symbol: symbol, kind: kind, name: name, source: "skipped", rows: entry.rows,
-                                       first: entry.first, last: entry.last))
-        }
+        if let done = await finished(unit, folder: folder, kind: kind, name: name) { return done }
         let step = Int64(Interval.milliseconds(interval)!)
         if !unit.isCurrent {
             let path = "data/futures/um/monthly/\(feed.archive)/\(symbol)/\(interval)/\(symbol)-\(interval)-\(unit.month.label).zip"
@@ -267,16 +264,20 @@ final class DownloadJob: Sendable {
         return byTime
     }
 
+    /// A past month already stored and verified against the manifest: skipped, not refetched.
+    private func finished(_ unit: Unit, folder: String, kind: String, name: String) async -> Outcome? {
+        guard !unit.isCurrent, let entry = await writer.verified(folder: folder, name: name) else { return nil }
+        return Outcome(file: .init(symbol: unit.symbol, kind: kind, name: name, source: "skipped", rows: entry.rows,
+                                   first: entry.first, last: entry.last))
+    }
+
     // MARK: Funding
 
     private func funding(_ unit: Unit) async throws -> Outcome {
         let symbol = unit.symbol
         let folder = writer.folder(symbol: symbol, kind: "funding")
         let name = "\(symbol)-fundingRate-\(unit.month.label).csv"
-        if !unit.isCurrent, let entry = await writer.verified(folder: folder, name: name) {
-            return Outcome(file: .init(symbol: symbol, kind: "funding", name: name, source: "skipped", rows: entry.rows,
-                                       first: entry.first, last: entry.last))
-        }
+        if let done = await finished(unit, folder: folder, kind: "funding", name: name) { return done }
         var rows: [FundingRow]
         var source = "rest"
         var sha: String?
@@ -321,10 +322,7 @@ final class DownloadJob: Sendable {
         let symbol = unit.symbol
         let folder = writer.folder(symbol: symbol, kind: "oi")
         let name = "\(symbol)-metrics-\(unit.month.label).csv"
-        if !unit.isCurrent, let entry = await writer.verified(folder: folder, name: name) {
-            return Outcome(file: .init(symbol: symbol, kind: "oi", name: name, source: "skipped", rows: entry.rows,
-                                       first: entry.first, last: entry.last))
-        }
+        if let done = await finished(unit, folder: folder, kind: "oi", name: name) { return done }
         let end = min(unit.month.end, now)
         let fetched = try await dailyZipsThenREST(
             symbol: symbol, from: unit.month.start, to: end, restReach: Self.openInterestRestReach,
