@@ -586,26 +586,12 @@ private struct UTC {
         if rest < 0 { rest += 86_400; days -= 1 }
         hour = rest / 3600
         minute = rest % 3600 / 60
-        // Days to civil date (H. Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        day = doy - (153 * mp + 2) / 5 + 1
-        month = mp < 10 ? mp + 3 : mp - 9
-        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        (year, month, day) = CivilCalendar.civil(fromDays: days)
     }
 
     /// Epoch milliseconds of 00:00 UTC on the given day.
     static func ms(year: Int, month: Int, day: Int) -> Double {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let doy = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return Double(era * 146_097 + doe - 719_468) * 86_400_000
+        Double(CivilCalendar.days(year: year, month: month, day: day)) * 86_400_000
     }
 
     var monthIndex: Int { year * 12 + month - 1 }

@@ -94,15 +94,7 @@ extension LuaVM {
     /// Swaps `d` for new data. The old columns stay alive: Series the session holds point into them.
     func replaceData(_ table: DataTable) throws(ScriptError) {
         guard let L = state else { return }
-        try check(L, llma_push_new_table(L), "building d")
-        for column in table.columns {
-            try check(L, llma_set_series_field(L, column.name, column.storage.buffer.baseAddress, Int64(column.storage.count),
-                                               column.storage.isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES), "building d")
-        }
-        for (key, value) in table.text.sorted(by: { $0.key < $1.key }) {
-            try check(L, llma_set_string_field(L, key, value), "building d")
-        }
-        try check(L, llma_set_builtin(L, "d"), "building d")
+        try installData(table, L)
         retiredData.append(data)
         data = table
     }

@@ -87,6 +87,20 @@ package final class LuaVM {
 
     // MARK: - set-up
 
+    /// Builds `d` from `table`: a Series per column (sharing the table's buffers), strings for
+    /// its text fields.
+    func installData(_ table: DataTable, _ L: OpaquePointer) throws(ScriptError) {
+        try check(L, llma_push_new_table(L), "building d")
+        for column in table.columns {
+            try check(L, llma_set_series_field(L, column.name, column.storage.buffer.baseAddress, Int64(column.storage.count),
+                                               column.storage.isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES), "building d")
+        }
+        for (key, value) in table.text.sorted(by: { $0.key < $1.key }) {
+            try check(L, llma_set_string_field(L, key, value), "building d")
+        }
+        try check(L, llma_set_builtin(L, "d"), "building d")
+    }
+
     private func install(_ L: OpaquePointer) throws(ScriptError) {
         let table = InstallTable.shared
         try check(L, llma_install_functions(L, table.names.baseAddress, table.ids.baseAddress, table.wheres.baseAddress,
@@ -96,15 +110,7 @@ package final class LuaVM {
             try check(L, llma_install_function(L, ext.name, LuaVM.firstExtension + Int32(i), 2), "installing \(ext.name)")
         }
 
-        try check(L, llma_push_new_table(L), "building d")
-        for column in data.columns {
-            try check(L, llma_set_series_field(L, column.name, column.storage.buffer.baseAddress, Int64(column.storage.count),
-                                               column.storage.isMask ? LLMA_SERIES_MASK : LLMA_SERIES_VALUES), "building d")
-        }
-        for (key, value) in data.text.sorted(by: { $0.key < $1.key }) {
-            try check(L, llma_set_string_field(L, key, value), "building d")
-        }
-        try check(L, llma_set_builtin(L, "d"), "building d")
+        try installData(data, L)
 
         for file in Prelude.files + (repl ? Prelude.replFiles : []) {
             let status = file.bytecode.withUnsafeBufferPointer {

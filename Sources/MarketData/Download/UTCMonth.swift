@@ -8,7 +8,7 @@ struct UTCMonth: Hashable, Comparable, Sendable {
     /// The month containing `ms` (ms since 1970 UTC).
     init(containing ms: Int64) {
         let days = Int(ms >= 0 ? ms / Self.dayMilliseconds : (ms - Self.dayMilliseconds + 1) / Self.dayMilliseconds)
-        let civil = Self.civil(fromDays: days)
+        let civil = CivilCalendar.civil(fromDays: days)
         year = civil.year
         month = civil.month
     }
@@ -24,13 +24,13 @@ struct UTCMonth: Hashable, Comparable, Sendable {
     var next: UTCMonth { month == 12 ? UTCMonth(year: year + 1, month: 1) : UTCMonth(year: year, month: month + 1) }
     var previous: UTCMonth { month == 1 ? UTCMonth(year: year - 1, month: 12) : UTCMonth(year: year, month: month - 1) }
     /// First millisecond of the month.
-    var start: Int64 { Int64(Self.days(year: year, month: month, day: 1)) * Self.dayMilliseconds }
+    var start: Int64 { Int64(CivilCalendar.days(year: year, month: month, day: 1)) * Self.dayMilliseconds }
     /// First millisecond of the next month.
     var end: Int64 { next.start }
 
     /// `2024-01-31` for the day containing `ms`.
     static func dayLabel(_ ms: Int64) -> String {
-        let c = civil(fromDays: Int(ms / dayMilliseconds))
+        let c = CivilCalendar.civil(fromDays: Int(ms / dayMilliseconds))
         return "\(c.year)-\(c.month < 10 ? "0" : "")\(c.month)-\(c.day < 10 ? "0" : "")\(c.day)"
     }
 
@@ -58,11 +58,15 @@ struct UTCMonth: Hashable, Comparable, Sendable {
                   clock.count == 2 || (0...59).contains(clock[2]) else { return nil }
             seconds = clock[0] * 3600 + clock[1] * 60 + (clock.count == 3 ? clock[2] : 0)
         }
-        return Int64(days(year: date[0], month: date[1], day: date[2])) * dayMilliseconds + Int64(seconds) * 1000
+        return Int64(CivilCalendar.days(year: date[0], month: date[1], day: date[2])) * dayMilliseconds + Int64(seconds) * 1000
     }
+}
 
+/// Day counts since 1970-01-01 to and from proleptic Gregorian dates, without Foundation's
+/// calendar (for file names, archive paths and report axes).
+package enum CivilCalendar {
     /// Days since 1970-01-01 (H. Hinnant's days_from_civil).
-    static func days(year: Int, month: Int, day: Int) -> Int {
+    package static func days(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -71,7 +75,8 @@ struct UTCMonth: Hashable, Comparable, Sendable {
         return era * 146_097 + doe - 719_468
     }
 
-    static func civil(fromDays z0: Int) -> (year: Int, month: Int, day: Int) {
+    /// The civil date of a day count since 1970-01-01 (H. Hinnant's civil_from_days).
+    package static func civil(fromDays z0: Int) -> (year: Int, month: Int, day: Int) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097

@@ -68,17 +68,12 @@ struct BacktestRunCommand: ParsableCommand {
     @Flag(name: .customLong("no-download"), help: "Never download missing data (by default 3 months are fetched from Binance).")
     var noDownload = false
 
-    @Flag(help: "Record each symbol's run in the knowledge base as a trial of the strategy's hypothesis (see llmalpha kb).")
-    var record = false
-
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
-    var knowledgePath: String?
+    @OptionGroup var recording: RecordOptions
 
     @OptionGroup var sandboxOptions: SandboxOptions
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
         if let fill, BacktestConfig.Fill(rawValue: fill) == nil {
             throw ValidationError("--fill must be next_open or close, got '\(fill)'")
         }
@@ -125,9 +120,7 @@ struct BacktestRunCommand: ParsableCommand {
         let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
         let list = (symbols ?? configuration.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
         let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
-        // Opened first, so a knowledge base that cannot be used stops us before the work.
-        let knowledge = try record ? KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
-            .open(.write, create: true) : nil
+        let knowledge = try recording.open(configuration: configuration, paths: paths)
         var runs: [ScriptRun] = []
         var receipts: [String: TrialRecording.Receipt] = [:]
         for symbol in list {
@@ -145,15 +138,9 @@ struct BacktestRunCommand: ParsableCommand {
                                                 if let fillMode { c.fill = fillMode }
                                             }, print: { printed.write($0) })
             } catch {
-                if let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) {
-                    do {
-                        let receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
-                                                                parameters: overrides, startedAt: started,
-                                                                seconds: Date().timeIntervalSince(started), into: knowledge)
-                        Console.note(RunCommand.recordedLine(receipt, knowledge))
-                    } catch let failure {
-                        Console.note("warning: the failed run was not recorded: \(failure.description)")
-                    }
+                if let knowledge, let receipt = RunCommand.recordFailure(error, source: source, path: script, bars: bars,
+                                                                           parameters: overrides, startedAt: started, into: knowledge) {
+                    Console.note(RunCommand.recordedLine(receipt, knowledge))
                 }
                 throw CommandFailure(status: ExitStatus(rawValue: error.exitCode) ?? .scriptError, description: "\(symbol): \(error)")
             }

@@ -128,3 +128,23 @@ enum MissingData {
         return try request.load(from: store)
     }
 }
+
+/// `--record` and `--kb` for the commands that can remember their runs in the knowledge base.
+struct RecordOptions: ParsableArguments {
+    @Flag(help: ArgumentHelp("Record in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), each run as a trial with its numbers, or its error (backtest run: one trial per symbol)."))
+    var record = false
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
+    var knowledgePath: String?
+
+    func validate() throws {
+        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
+    }
+
+    /// The knowledge base to record into (created on first use), nil without --record. Opened
+    /// before any work, so one that cannot be used stops the command first.
+    func open(configuration: Configuration, paths: ProjectPaths) throws -> KnowledgeBase? {
+        guard record else { return nil }
+        return try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: true)
+    }
+}

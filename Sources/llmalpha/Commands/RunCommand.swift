@@ -36,16 +36,11 @@ struct RunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Write the output{} columns as CSV: open_time first, NaN as an empty field.", valueName: "file.csv"))
     var output: String?
 
-    @Flag(help: ArgumentHelp("Record the run in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), the run as a trial with its numbers, or its error."))
-    var record = false
-
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
-    var knowledgePath: String?
+    @OptionGroup var recording: RecordOptions
 
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
-        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
         for p in parameters {
             let parts = p.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
@@ -68,9 +63,7 @@ struct RunCommand: ParsableCommand {
         let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
         let bars = try dataOptions.loadBars(dataOptions.request(configuration), store: store)
 
-        // Opened before the run, so a knowledge base that cannot be used stops us before the work.
-        let knowledge = try record ? KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
-            .open(.write, create: true) : nil
+        let knowledge = try recording.open(configuration: configuration, paths: paths)
         let printed = PrintBuffer(capture: outputOptions.json)
         let runner = ScriptRunner(limits: configuration.sandbox)
         let interrupt = InterruptHandler { runner.interrupt() }
@@ -82,18 +75,8 @@ struct RunCommand: ParsableCommand {
             run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration,
                                         parameters: overrides, runner: runner) { printed.write($0) }
         } catch {
-            // A failed hypothesis is knowledge too; an interrupted or misused run is not a trial.
-            var receipt: TrialRecording.Receipt? = nil
-            if let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) {
-                do {
-                    receipt = try TrialRecording.record(source: source, path: script, bars: bars, run: nil, error: error,
-                                                        parameters: overrides, startedAt: started,
-                                                        seconds: Date().timeIntervalSince(started), into: knowledge)
-                } catch let failure {
-                    // The script's own error is the one to exit with; say why it was not recorded.
-                    Console.note("warning: the failed run was not recorded: \(failure.description)")
-                }
-            }
+            let receipt = Self.recordFailure(error, source: source, path: script, bars: bars, parameters: overrides,
+                                             startedAt: started, into: knowledge)
             // The one-line error first, then the script's call chain (all of it under --verbose).
             Console.error(error.description)
             if let traceback = error.traceback {
@@ -143,6 +126,21 @@ struct RunCommand: ParsableCommand {
 }
 
 extension RunCommand {
+    /// Records a failed run, as `run` and `backtest run` do under --record: a failed hypothesis is
+    /// knowledge too, but an interrupted or misused run is not a trial. Never throws: the script's
+    /// own error is the one to exit with, so a recording failure is only a warning.
+    static func recordFailure(_ error: ScriptError, source: String, path: String, bars: Bars, parameters: [String: String],
+                              startedAt: Date, into knowledge: KnowledgeBase?) -> TrialRecording.Receipt? {
+        guard let knowledge, error.kind != .usage, error.kind != .resourceLimit(.interrupt) else { return nil }
+        do {
+            return try TrialRecording.record(source: source, path: path, bars: bars, run: nil, error: error, parameters: parameters,
+                                             startedAt: startedAt, seconds: Date().timeIntervalSince(startedAt), into: knowledge)
+        } catch {
+            Console.note("warning: the failed run was not recorded: \(error.description)")
+            return nil
+        }
+    }
+
     static func recordedLine(_ receipt: TrialRecording.Receipt, _ kb: KnowledgeBase) -> String {
         "recorded trial \(receipt.trial) of \(receipt.hypothesis.id) (\(receipt.hypothesis.scriptPath)) in \(kb.path)"
     }
