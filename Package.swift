@@ -1,6 +1,7 @@
 // swift-tools-version:6.1
 // llmalpha: autonomous crypto alpha research. Targets and their one job are in DESIGN.md section 2;
-// imports only point down: llmalpha -> LLMAlpha -> Scripting/MarketData/Knowledge -> Primitives.
+// imports only point down: llmalpha -> LLMAlpha -> Validation -> Evaluation
+// -> {Scripting, Backtest, MarketData, Knowledge} -> Primitives.
 import PackageDescription
 
 /// One strictness list for every target (Hummingbird's habit): Swift 6 mode, explicit existentials,
@@ -57,12 +58,16 @@ let package = Package(
         // The knowledge base: hypotheses, the trial ledger, strategies and LLM calls in SQLite (DESIGN.md 7).
         .target(name: "Knowledge", dependencies: ["DurableFiles", .product(name: "GRDB", package: "GRDB.swift")],
                 swiftSettings: strict),
-        // The facade a Swift user imports: ScriptRunner, configuration, data loading.
+        // One script on one slice of data: factor, signal and backtest numbers, the one metric
+        // schema, and the trial it becomes in the ledger.
+        .target(name: "Evaluation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "DurableFiles"],
+                swiftSettings: strict),
+        // The facade a Swift user imports: configuration composed from each target's settings, the public API.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
-                                                 .product(name: "Yams", package: "Yams")],
+                                                 "Evaluation", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
-            "LLMAlpha", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            "LLMAlpha", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
         // faults) for the downloader's tests and for trying `data download` by hand.
@@ -75,7 +80,7 @@ let package = Package(
         ], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
-        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LLMAlpha"],
+        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge", "LLMAlpha"],
                           swiftSettings: strict),
 
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],
@@ -88,6 +93,7 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Evaluation", "Backtest", "MarketData", "Knowledge", "Primitives"],
+                    swiftSettings: strict),
     ]
 )

@@ -28,6 +28,13 @@ public struct BacktestConfig: Sendable, Equatable {
     public var maxHold: Int? = nil
     /// Pay or receive funding at each settlement on the open notional (longs pay positive rates).
     public var funding = true
+    /// Extra bars between a signal and its fill: 0 fills bar t's signal at t+1's open, 1 at t+2's
+    /// (the lag-sensitivity check reruns a strategy with one more bar of delay).
+    public var delay = 0
+    /// A position still open on the last bar pays its exit fee and slippage there, as a real exit
+    /// would. Off only to compare with tools that value an open position at the last close for
+    /// free (vectorbt).
+    public var exitCostsAtEnd = true
     public var initialCash: Double = 10_000
 
     public init() {}
@@ -45,6 +52,7 @@ public struct BacktestConfig: Sendable, Equatable {
         if let t = takeProfit { try check(t.isFinite && t > 0, "take_profit must be a positive fraction, got \(t)") }
         if let t = trailingStop { try check(t.isFinite && t > 0 && t < 1, "trailing_stop must be a fraction in (0, 1), got \(t)") }
         if let m = maxHold { try check(m >= 1, "max_hold must be at least 1 bar, got \(m)") }
+        try check(delay >= 0 && delay <= 10_000, "delay must be a whole number of bars in 0...10000, got \(delay)")
         try check(initialCash.isFinite && initialCash > 0, "initial cash must be positive, got \(initialCash)")
     }
 }

@@ -1,7 +1,7 @@
 /// Why a trade ended.
 public enum ExitReason: String, Sendable, Codable {
     case signal, stopLoss = "stop_loss", takeProfit = "take_profit", trailingStop = "trailing_stop"
-    case maxHold = "max_hold", endOfData = "end_of_data", liquidation
+    case maxHold = "max_hold", endOfData = "end_of_data", endOfWindow = "end_of_window", liquidation
 }
 
 /// One round trip.
@@ -35,6 +35,9 @@ public struct Trade: Sendable, Equatable, Codable {
 /// metrics are computed from.
 public struct BacktestResult: Sendable {
     public let config: BacktestConfig
+    /// The bars traded, as indices into the market columns; `time`, `equity` and `position`
+    /// cover exactly these bars (trade indices stay indices into the market columns).
+    public let bars: Range<Int>
     /// Bar open times (ms UTC).
     public let time: [Double]
     /// Equity marked at each bar's close.

@@ -39,16 +39,25 @@ public struct SignalMasks: Sendable {
 ///    and take profit are both touched in one bar, the stop loss is assumed (the conservative rule).
 ///    The trailing stop trails the best price of earlier bars.
 /// 4. `max_hold` closes a position held that many bars at the next fill.
-/// 5. Bar t's signals are read at its close: with `fill = close` they fill at t's close.
-///    An entry and an exit for the same side on one bar cancel (vectorbt's default); an opposite
-///    entry reverses the position.
+/// 5. Bar t's signals are read at its close (`delay` bars later when set): with `fill = close` they
+///    fill at t's close. An entry and an exit for the same side on one bar cancel (vectorbt's
+///    default); an opposite entry reverses the position.
 /// Equity is marked at each close. Units at entry are `size × equity / (price × (1 + fee))`, so
 /// that entry fee included the position uses `size` of equity (vectorbt's `size = inf` at 1).
+/// A position still open on the last bar closes at its close, paying fee and slippage
+/// (`exitCostsAtEnd`).
+///
+/// A run may trade only a window of the bars: `bars: a..<b` starts flat at `a` with indicators
+/// warmed up on the bars before it, acts only on signals of bars in the window, and closes what
+/// is open at `b − 1`. Walk-forward and rolling validation use it, so no caller slices columns.
 public enum Backtester {
-    /// - Throws: ``BacktestError`` for a bad configuration, masks of the wrong length, or prices
-    ///   that are not finite and positive where the engine must trade or mark.
+    /// - Parameter range: the bars to trade (all by default).
+    /// - Throws: ``BacktestError`` for a bad configuration, masks of the wrong length, an empty or
+    ///   out-of-bounds window, or prices that are not finite and positive where the engine must
+    ///   trade or mark.
     /// - Complexity: O(n) time, no allocation per bar beyond the result arrays and trades.
-    public static func run(_ market: MarketColumns, signals: SignalMasks, config: BacktestConfig) throws(BacktestError) -> BacktestResult {
+    public static func run(_ market: MarketColumns, signals: SignalMasks, config: BacktestConfig,
+                           bars range: Range<Int>? = nil) throws(BacktestError) -> BacktestResult {
         try config.validate()
         let n = market.count
         for (name, column) in [("time", market.time), ("open", market.open), ("high", market.high), ("low", market.low)]
@@ -60,10 +69,15 @@ public enum Backtester {
             if let mask, mask.count != n { throw BacktestError("\(name) has \(mask.count) values, the data has \(n) bars") }
         }
         if let f = market.fundingAtOpen, f.count != n { throw BacktestError("funding has \(f.count) values, the data has \(n) bars") }
-        for i in 0..<n where !(market.close[i] > 0 && market.close[i].isFinite) {
+        let window = range ?? 0..<n
+        guard window.lowerBound >= 0, window.upperBound <= n else {
+            throw BacktestError("window \(window.lowerBound)..<\(window.upperBound) lies outside the \(n) bars")
+        }
+        guard !window.isEmpty else { throw BacktestError("the window to trade is empty") }
+        for i in window where !(market.close[i] > 0 && market.close[i].isFinite) {
             throw BacktestError("close at bar \(i + 1) is \(market.close[i]); prices must be positive numbers")
         }
-        var engine = Engine(market: market, signals: signals, config: config)
+        var engine = Engine(market: market, signals: signals, config: config, window: window)
         engine.run()
         return engine.result()
     }
@@ -73,7 +87,8 @@ public enum Backtester {
 struct Engine {
     let m: MarketColumns
     let c: BacktestConfig
-    let n: Int
+    /// The bars traded; result arrays are indexed from `window.lowerBound`.
+    let window: Range<Int>
 
     var cash: Double
     var direction = 0            // +1 long, -1 short, 0 flat
@@ -88,28 +103,35 @@ struct Engine {
 
     var equity: [Double]
     var position: [Int8]
-    /// Each bar's signals as bits (1 entry, 2 exit, 4 short entry, 8 short exit), built once so
-    /// the bar loop reads one byte instead of four optional arrays.
+    /// Each window bar's signals as bits (1 entry, 2 exit, 4 short entry, 8 short exit), already
+    /// delayed, built once so the bar loop reads one byte instead of four optional arrays.
     let flags: [UInt8]
     var trades: [Trade] = []
     var tradedNotional = 0.0, pricePnL = 0.0, feesPaid = 0.0, fundingPnL = 0.0
 
-    init(market: MarketColumns, signals: SignalMasks, config: BacktestConfig) {
-        m = market; c = config; n = market.count
+    init(market: MarketColumns, signals: SignalMasks, config: BacktestConfig, window: Range<Int>) {
+        m = market; c = config; self.window = window
         cash = config.initialCash
-        equity = [Double](repeating: config.initialCash, count: n)
-        position = [Int8](repeating: 0, count: n)
-        var flags = [UInt8](repeating: 0, count: market.count)
+        equity = [Double](repeating: config.initialCash, count: window.count)
+        position = [Int8](repeating: 0, count: window.count)
+        // flags[k] holds the signals acted on at bar window.lowerBound + k: those of `delay` bars
+        // earlier, never from before the window.
+        var flags = [UInt8](repeating: 0, count: window.count)
+        let delay = config.delay
         for (mask, bit) in [(signals.entries, UInt8(1)), (signals.exits, 2), (signals.shortEntries, 4), (signals.shortExits, 8)] {
             guard let mask else { continue }
-            for i in 0..<flags.count where mask[i] != 0 && !mask[i].isNaN { flags[i] |= bit }
+            for k in delay..<Swift.max(delay, window.count) {
+                let v = mask[window.lowerBound + k - delay]
+                if v != 0 && !v.isNaN { flags[k] |= bit }
+            }
         }
         self.flags = flags
     }
 
     mutating func run() {
-        for i in 0..<n {
-            if liquidated { equity[i] = 0; continue }
+        let first = window.lowerBound, last = window.upperBound - 1
+        for i in window {
+            if liquidated { equity[i - first] = 0; continue }
             settleFunding(i)
             if pending != 0, m.open[i] > 0, m.open[i].isFinite {
                 let order = pending
@@ -122,26 +144,30 @@ struct Engine {
                 if c.fill == .close, i - entryIndex >= maxHold {
                     close(at: m.close[i], bar: i, reason: .maxHold)
                 } else if c.fill == .nextOpen, i - entryIndex + 1 >= maxHold {
-                    if i + 1 < n { pending = 2 }
+                    if i < last { pending = 2 }
                 }
             }
             let order = decide(i)
             if order != 0 {
                 if c.fill == .close {
                     execute(order, at: m.close[i], bar: i, reason: .signal)
-                } else if i + 1 < n, !(pending == 2 && order == direction) {
+                } else if i < last, !(pending == 2 && order == direction) {
                     // a forced max_hold exit stands unless the signal reverses the position
                     pending = order
                 }
             }
             mark(i)
         }
-        if direction != 0 { close(at: m.close[n - 1], bar: n - 1, reason: .endOfData, fee: false) }
+        if direction != 0 {
+            close(at: m.close[last], bar: last, reason: window.upperBound == m.count ? .endOfData : .endOfWindow,
+                  fee: c.exitCostsAtEnd)
+            equity[last - first] = cash
+        }
     }
 
     /// The order bar i's signals ask for, given the position after this bar's fills.
     func decide(_ i: Int) -> Int {
-        let f = flags[i]
+        let f = flags[i - window.lowerBound]
         if f == 0 { return 0 }
         var longEntry = f & 1 != 0, longExit = f & 2 != 0
         var shortEntry = f & 4 != 0, shortExit = f & 8 != 0
@@ -200,7 +226,8 @@ struct Engine {
     }
 
     mutating func close(at price: Double, bar i: Int, reason: ExitReason, fee chargeFee: Bool = true) {
-        let fill = price * (1 - Double(direction) * (reason == .endOfData ? 0 : c.slippage))
+        let atEnd = reason == .endOfData || reason == .endOfWindow
+        let fill = price * (1 - Double(direction) * (atEnd && !chargeFee ? 0 : c.slippage))
         let gross = Double(direction) * units * (fill - entryPrice)
         let exitFee = chargeFee ? units * fill * c.fee : 0
         cash += gross - exitFee
@@ -261,22 +288,23 @@ struct Engine {
     }
 
     mutating func mark(_ i: Int) {
+        let k = i - window.lowerBound
         if direction != 0 {
             let value = cash + Double(direction) * units * (m.close[i] - entryPrice)
             if value <= 0 {
                 close(at: m.close[i], bar: i, reason: .liquidation, fee: false)
-                equity[i] = 0
+                equity[k] = 0
                 return
             }
-            equity[i] = value
-            position[i] = Int8(direction)
+            equity[k] = value
+            position[k] = Int8(direction)
         } else {
-            equity[i] = cash
+            equity[k] = cash
         }
     }
 
     func result() -> BacktestResult {
-        BacktestResult(config: c, time: m.time, equity: equity, position: position, trades: trades, tradedNotional: tradedNotional,
+        BacktestResult(config: c, bars: window, time: Array(m.time[window]), equity: equity, position: position, trades: trades, tradedNotional: tradedNotional,
                        pricePnL: pricePnL, feesPaid: feesPaid, fundingPnL: fundingPnL, liquidated: liquidated)
     }
 }

@@ -1,54 +1,93 @@
+public import Evaluation
 import Foundation
+public import Knowledge
+public import MarketData
 import Primitives
-import Scripting
+public import Scripting
 internal import Yams
 
-/// Settings of every command (DESIGN.md section 9). Precedence: flags > environment >
-/// `--config` file > the project's `configs/default.yaml` > the built-in ``defaults`` (equal to
-/// that file, so an installed binary behaves the same outside a checkout).
+/// Settings of every command (DESIGN.md section 9), composed from each target's own settings type.
+///
+/// Precedence: flags > environment > `--config` file > the project's `configs/default.yaml` > the
+/// built-in ``defaults`` (equal to that file, so an installed binary behaves the same outside a
+/// checkout). Keys are dotted paths into nested YAML sections (`validation.walk_forward.train`);
+/// each is declared once, in ``keys``, with its kind; an unknown key is an error with a suggestion.
 public struct Configuration: Sendable, Equatable {
-    public var sandbox = SandboxLimits(timeout: 60, maxInstructions: 1_000_000_000, maxMemoryBytes: 2048 << 20,
-                                       maxOutputBytes: 16 << 20)
-    public var dataDirectory = "data"
-    public var symbol = "BTCUSDT"
-    public var interval = "1h"
-    public var factorHorizons = [1, 4, 24]
-    /// The knowledge base file and its script folders, relative to the project.
-    public var knowledgePath = "data/knowledge.sqlite"
-    public var hypothesesDirectory = "hypotheses"
-    public var strategiesDirectory = "strategies"
+    /// `data.*`: store root and default symbol and interval (MarketData).
+    public var data = DataSettings()
+    /// `sandbox.*` and `factor.horizons`: how one script is run and reported (Evaluation).
+    public var evaluation = EvaluationSettings()
+    /// `knowledge.*`: the ledger and its script folders (Knowledge).
+    public var knowledge = KnowledgeSettings()
 
     public static let defaults = Configuration()
-
     public init() {}
+
+    /// The sandbox limits of every run (`sandbox.*`).
+    public var sandbox: SandboxLimits {
+        get { evaluation.sandbox }
+        set { evaluation.sandbox = newValue }
+    }
 
     /// One settable key: its dotted name, what it takes, and how it applies.
     struct Key: Sendable {
-        enum Kind: Sendable { case positiveNumber, positiveInteger, text, integerList }
+        enum Kind: Sendable, Equatable {
+            case positiveNumber, nonNegativeNumber, fraction, positiveInteger, nonNegativeInteger, text, integerList, boolean
+            case choice([String])
+        }
         let path: String
         let kind: Kind
         let apply: @Sendable (inout Configuration, Value) -> Void
+
+        /// The environment variable that sets it: `LLMALPHA_` and the path in capitals, dots as `_`.
+        var environmentName: String { "LLMALPHA_" + path.replacingOccurrences(of: ".", with: "_").uppercased() }
     }
 
     enum Value: Sendable {
         case number(Double)
         case text(String)
         case integers([Int])
+        case flag(Bool)
     }
 
+    /// Every key, once. A new setting is a field in its target's settings type and a line here.
     static let keys: [Key] = [
         Key(path: "sandbox.timeout_seconds", kind: .positiveNumber) { c, v in if case .number(let x) = v { c.sandbox.timeout = x } },
         Key(path: "sandbox.max_instructions", kind: .positiveInteger) { c, v in if case .number(let x) = v { c.sandbox.maxInstructions = Int64(x) } },
         Key(path: "sandbox.max_memory_mb", kind: .positiveInteger) { c, v in if case .number(let x) = v { c.sandbox.maxMemoryBytes = Int(x) << 20 } },
         Key(path: "sandbox.max_output_mb", kind: .positiveInteger) { c, v in if case .number(let x) = v { c.sandbox.maxOutputBytes = Int(x) << 20 } },
-        Key(path: "data.dir", kind: .text) { c, v in if case .text(let s) = v { c.dataDirectory = s } },
-        Key(path: "data.symbol", kind: .text) { c, v in if case .text(let s) = v { c.symbol = s } },
-        Key(path: "data.interval", kind: .text) { c, v in if case .text(let s) = v { c.interval = s } },
-        Key(path: "factor.horizons", kind: .integerList) { c, v in if case .integers(let l) = v { c.factorHorizons = l } },
-        Key(path: "knowledge.path", kind: .text) { c, v in if case .text(let s) = v { c.knowledgePath = s } },
-        Key(path: "knowledge.hypotheses_dir", kind: .text) { c, v in if case .text(let s) = v { c.hypothesesDirectory = s } },
-        Key(path: "knowledge.strategies_dir", kind: .text) { c, v in if case .text(let s) = v { c.strategiesDirectory = s } },
+        text("data.dir", \.data.directory),
+        text("data.symbol", \.data.symbol),
+        text("data.interval", \.data.interval),
+        Key(path: "factor.horizons", kind: .integerList) { c, v in if case .integers(let l) = v { c.evaluation.factorHorizons = l } },
+        text("knowledge.path", \.knowledge.path),
+        text("knowledge.hypotheses_dir", \.knowledge.hypothesesDirectory),
+        text("knowledge.strategies_dir", \.knowledge.strategiesDirectory),
     ]
+
+    static func text(_ path: String, _ field: any WritableKeyPath<Configuration, String> & Sendable) -> Key {
+        Key(path: path, kind: .text) { c, v in if case .text(let s) = v { c[keyPath: field] = s } }
+    }
+
+    static func number(_ path: String, _ kind: Key.Kind, _ field: any WritableKeyPath<Configuration, Double> & Sendable) -> Key {
+        Key(path: path, kind: kind) { c, v in if case .number(let x) = v { c[keyPath: field] = x } }
+    }
+
+    static func integer(_ path: String, _ kind: Key.Kind, _ field: any WritableKeyPath<Configuration, Int> & Sendable) -> Key {
+        Key(path: path, kind: kind) { c, v in if case .number(let x) = v { c[keyPath: field] = Int(x) } }
+    }
+
+    static func flag(_ path: String, _ field: any WritableKeyPath<Configuration, Bool> & Sendable) -> Key {
+        Key(path: path, kind: .boolean) { c, v in if case .flag(let b) = v { c[keyPath: field] = b } }
+    }
+
+    static func choice<Option: RawRepresentable & CaseIterable & Sendable>(
+        _ path: String, _ field: any WritableKeyPath<Configuration, Option> & Sendable
+    ) -> Key where Option.RawValue == String {
+        Key(path: path, kind: .choice(Option.allCases.map(\.rawValue))) { c, v in
+            if case .text(let s) = v, let option = Option(rawValue: s) { c[keyPath: field] = option }
+        }
+    }
 
     /// Loads the layered configuration.
     /// - Parameters:
@@ -65,10 +104,9 @@ public struct Configuration: Sendable, Equatable {
             try config.apply(yamlFile: file)
         }
         for key in keys {
-            let name = "LLMALPHA_" + key.path.replacingOccurrences(of: ".", with: "_").uppercased()
-            if let text = environment[name] { try config.apply(key, text: text, source: name) }
+            if let text = environment[key.environmentName] { try config.apply(key, text: text, source: key.environmentName) }
         }
-        if let dir = environment["LLMALPHA_DATA_DIR"] { config.dataDirectory = dir }
+        if let dir = environment["LLMALPHA_DATA_DIR"] { config.data.directory = dir }
         return config
     }
 
@@ -83,22 +121,32 @@ public struct Configuration: Sendable, Equatable {
         }
         guard let tree else { return }   // an empty file changes nothing
         guard let root = tree as? [String: Any] else { throw ConfigurationError(file: path, "expected a mapping of sections at the top") }
+        try apply(section: root, prefix: "", file: path)
+    }
+
+    /// Walks one mapping: a key names a setting (a leaf) or a section holding more (a mapping).
+    private mutating func apply(section: [String: Any], prefix: String, file: String) throws(ConfigurationError) {
         let known = Configuration.keys.map(\.path)
-        for (section, body) in root.sorted(by: { $0.key < $1.key }) {
-            guard let fields = body as? [String: Any] else {
-                let sections = Set(known.map { String($0.split(separator: ".")[0]) }).sorted()
-                if !sections.contains(section) {
-                    throw ConfigurationError(file: path, "unknown key '\(section)'", hint: suggestion(section, sections))
-                }
-                throw ConfigurationError(file: path, "'\(section)' must be a mapping of keys")
+        for (name, raw) in section.sorted(by: { $0.key < $1.key }) {
+            let dotted = prefix + name
+            if let key = Configuration.keys.first(where: { $0.path == dotted }) {
+                if raw is [String: Any] { throw ConfigurationError(file: file, "'\(dotted)' takes \(key.kind.expected), not a section") }
+                try apply(key, any: raw, source: "\(file): \(dotted)")
+                continue
             }
-            for (field, raw) in fields.sorted(by: { $0.key < $1.key }) {
-                let dotted = "\(section).\(field)"
-                guard let key = Configuration.keys.first(where: { $0.path == dotted }) else {
-                    throw ConfigurationError(file: path, "unknown key '\(dotted)'", hint: suggestion(dotted, known))
-                }
-                try apply(key, any: raw, source: "\(path): \(dotted)")
+            let sections = Set(known.flatMap { path in
+                let parts = path.split(separator: ".")
+                return (1..<parts.count).map { parts[0..<$0].joined(separator: ".") }
+            })
+            guard sections.contains(dotted) else {
+                // Suggest among the names at this level (and the full paths, for a misplaced key).
+                let siblings = Set((known + sections).filter { $0.hasPrefix(prefix) && !$0.dropFirst(prefix.count).contains(".") })
+                throw ConfigurationError(file: file, "unknown key '\(dotted)'", hint: suggestion(dotted, Array(siblings).sorted() + known))
             }
+            guard let fields = raw as? [String: Any] else {
+                throw ConfigurationError(file: file, "'\(dotted)' must be a mapping of keys")
+            }
+            try apply(section: fields, prefix: dotted + ".", file: file)
         }
     }
 
@@ -113,35 +161,72 @@ public struct Configuration: Sendable, Equatable {
                 }
                 values.append(n)
             }
+            guard !values.isEmpty else { throw ConfigurationError(file: nil, "\(source): expected at least one integer") }
             key.apply(&self, .integers(values))
+        case .boolean:
+            if let b = raw as? Bool { key.apply(&self, .flag(b)); return }
+            try apply(key, text: "\(raw)", source: source)
         default:
+            if raw is [Any] { throw ConfigurationError(file: nil, "\(source): expected \(key.kind.expected), not a list") }
             try apply(key, text: "\(raw)", source: source)
         }
     }
 
     private mutating func apply(_ key: Key, text: String, source: String) throws(ConfigurationError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        func fail() -> ConfigurationError { ConfigurationError(file: nil, "\(source): expected \(key.kind.expected), got '\(text)'") }
         switch key.kind {
-        case .positiveNumber:
-            guard let x = Double(text), x.isFinite, x > 0 else { throw ConfigurationError(file: nil, "\(source): expected a positive number, got '\(text)'") }
-            key.apply(&self, .number(x))
-        case .positiveInteger:
-            guard let x = Int64(text), x > 0 else { throw ConfigurationError(file: nil, "\(source): expected a positive integer, got '\(text)'") }
+        case .positiveNumber, .nonNegativeNumber, .fraction:
+            guard let x = Double(trimmed), x.isFinite else { throw fail() }
+            switch key.kind {
+            case .positiveNumber where x <= 0, .nonNegativeNumber where x < 0, .fraction where x < 0 || x > 1: throw fail()
+            default: key.apply(&self, .number(x))
+            }
+        case .positiveInteger, .nonNegativeInteger:
+            guard let x = Int64(trimmed), key.kind == .positiveInteger ? x > 0 : x >= 0 else { throw fail() }
             key.apply(&self, .number(Double(x)))
         case .text:
-            guard !text.isEmpty else { throw ConfigurationError(file: nil, "\(source): expected a value") }
-            key.apply(&self, .text(text))
-        case .integerList:
-            let parts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else {
-                throw ConfigurationError(file: nil, "\(source): expected positive integers separated by commas, got '\(text)'")
+            guard !trimmed.isEmpty else { throw fail() }
+            key.apply(&self, .text(trimmed))
+        case .boolean:
+            switch trimmed.lowercased() {
+            case "true", "yes", "on", "1": key.apply(&self, .flag(true))
+            case "false", "no", "off", "0": key.apply(&self, .flag(false))
+            default: throw fail()
             }
+        case .choice(let options):
+            guard options.contains(trimmed) else {
+                let hint = closestName(to: trimmed, in: options).map { "did you mean '\($0)'?" }
+                throw ConfigurationError(file: nil, "\(source): expected \(key.kind.expected), got '\(text)'", hint: hint)
+            }
+            key.apply(&self, .text(trimmed))
+        case .integerList:
+            let parts = trimmed.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? 0) >= 1 }) else { throw fail() }
             key.apply(&self, .integers(parts.map { $0! }))
         }
     }
 
     private func suggestion(_ name: String, _ candidates: [String]) -> String {
         if let best = closestName(to: name, in: candidates) { return "did you mean '\(best)'?" }
-        return "known keys: \(candidates.joined(separator: ", "))"
+        return "see configs/default.yaml for the keys"
+    }
+}
+
+extension Configuration.Key.Kind {
+    /// What a value of this kind looks like, for error messages.
+    var expected: String {
+        switch self {
+        case .positiveNumber: return "a positive number"
+        case .nonNegativeNumber: return "a number ≥ 0"
+        case .fraction: return "a fraction in 0...1"
+        case .positiveInteger: return "a positive integer"
+        case .nonNegativeInteger: return "an integer ≥ 0"
+        case .text: return "a value"
+        case .integerList: return "positive integers separated by commas"
+        case .boolean: return "true or false"
+        case .choice(let options): return "one of " + options.joined(separator: ", ")
+        }
     }
 }
 
@@ -150,13 +235,11 @@ public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     public let file: String?
     public let message: String
     public let hint: String?
-
     init(file: String?, _ message: String, hint: String? = nil) {
         self.file = file
         self.message = message
         self.hint = hint
     }
-
     public var description: String {
         var line = file.map { "\($0): \(message)" } ?? message
         if let hint { line += " (hint: \(hint))" }

@@ -1,7 +1,36 @@
-// The facade re-exports the types its API speaks in, so `import LLMAlpha` is enough for a Swift
-// user: Series primitives, the script runner and market data.
-@_exported public import Primitives
-@_exported public import Scripting
-@_exported public import MarketData
-@_exported public import Backtest
-@_exported public import Knowledge
+// The public API of `import LLMAlpha`: the operations DESIGN.md section 1 promises a Swift user
+// (run a script, backtest, read and write the knowledge base) and the types they speak in. Each is
+// re-exported by name, so the targets below stay free to keep everything else `package`.
+
+@_exported public import class Scripting.ScriptRunner
+@_exported public import struct Scripting.ScriptResult
+@_exported public import struct Scripting.ScriptError
+@_exported public import struct Scripting.SandboxLimits
+@_exported public import struct Scripting.DataTable
+@_exported public import struct Scripting.HypothesisInfo
+@_exported public import struct Scripting.ParameterInfo
+@_exported public import struct Scripting.SignalLayer
+
+@_exported public import enum Backtest.Backtester
+@_exported public import struct Backtest.BacktestConfig
+@_exported public import struct Backtest.BacktestResult
+@_exported public import struct Backtest.BacktestMetrics
+@_exported public import struct Backtest.MarketColumns
+@_exported public import struct Backtest.SignalMasks
+@_exported public import struct Backtest.SignalReport
+@_exported public import struct Backtest.Trade
+
+@_exported public import struct MarketData.Bars
+@_exported public import struct MarketData.BarsRequest
+@_exported public import struct MarketData.MarketStore
+@_exported public import struct MarketData.DataError
+
+@_exported public import class Knowledge.KnowledgeBase
+@_exported public import enum Knowledge.KnowledgeError
+@_exported public import struct Knowledge.Hypothesis
+@_exported public import struct Knowledge.Trial
+@_exported public import struct Knowledge.Strategy
+
+@_exported public import struct Evaluation.ScriptRun
+@_exported public import class Evaluation.PreparedBars
+@_exported public import struct Evaluation.EvaluationSettings

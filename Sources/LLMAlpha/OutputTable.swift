@@ -1,4 +1,5 @@
 import Foundation
+public import Scripting
 
 /// Writes `output{}` columns as CSV: `open_time` first, then the columns in the order given; NaN as
 /// an empty field; numbers in their shortest round-trip form; masks as 1/0.

@@ -3,7 +3,7 @@ internal import LuaSandboxC
 import Primitives
 
 /// What evaluating one REPL entry gave.
-public enum Evaluation: Sendable {
+public enum EntryOutcome: Sendable {
     /// The entry is not a complete statement yet (`for i = 1, 3 do`): read another line.
     case incomplete
     /// It ran; the text of its values, if it was an expression with any.
@@ -23,7 +23,7 @@ extension LuaVM {
 
     /// Runs one entry: as an expression first (`rsi(d.close, 14)` prints its value), else as a
     /// statement. A statement cut off at its end reports `.incomplete`.
-    func evaluate(_ code: String, chunkName: String) -> Evaluation {
+    func evaluate(_ code: String, chunkName: String) -> EntryOutcome {
         guard let L = state else { return .failure(ScriptError(kind: .runtime, message: "the session is closed")) }
         rearm()
         scriptName = chunkName

@@ -558,7 +558,7 @@ package final class LuaVM {
 
     /// `signal_masks(long, short, exit, entries, exits, short_entries, short_exits)` from the prelude.
     private func hostSignalMasks(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
-        let names = ["long", "short", "exit", "entries", "exits", "short_entries", "short_exits"]
+        let names = SignalLayer.fieldNames
         var masks: [[Double]?] = []
         for (i, input) in readArguments(L).enumerated() where i < names.count {
             switch input {
@@ -575,11 +575,7 @@ package final class LuaVM {
                 return refuse(L, "signal(d, f): '\(names[i])' must be a mask, got \(input.typeName)")
             }
         }
-        while masks.count < names.count { masks.append(nil) }
-        var layer = SignalLayer()
-        layer.long = masks[0]; layer.short = masks[1]; layer.exit = masks[2]; layer.entries = masks[3]
-        layer.exits = masks[4]; layer.shortEntries = masks[5]; layer.shortExits = masks[6]
-        signalLayer = layer
+        signalLayer = SignalLayer(masks)
         return .success(0)
     }
 

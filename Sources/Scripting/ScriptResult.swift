@@ -74,9 +74,13 @@ public struct SignalLayer: Sendable, Equatable {
 
     public init() {}
 
-    /// The four masks a backtest needs: the short form's `exit` closes either side.
-    public var resolved: (entries: [Double]?, exits: [Double]?, shortEntries: [Double]?, shortExits: [Double]?) {
-        (entries ?? long, exits ?? exit, shortEntries ?? short, shortExits ?? exit)
+    /// The field names as a script writes them, in the order `signal_masks` and `backtest{}` pass them.
+    public static let fieldNames = ["long", "short", "exit", "entries", "exits", "short_entries", "short_exits"]
+
+    /// A layer from masks in ``fieldNames`` order (nil where a mask is missing).
+    public init(_ masks: [[Double]?]) {
+        func at(_ i: Int) -> [Double]? { i < masks.count ? masks[i] : nil }
+        long = at(0); short = at(1); exit = at(2); entries = at(3); exits = at(4); shortEntries = at(5); shortExits = at(6)
     }
 }
 

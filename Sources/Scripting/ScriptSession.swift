@@ -42,7 +42,7 @@ public final class ScriptSession {
     public var usage: ResourceUsage { vm.usage }
 
     /// Evaluates one entry (possibly several lines joined with newlines).
-    public func evaluate(_ code: String) -> Evaluation {
+    public func evaluate(_ code: String) -> EntryOutcome {
         vm.evaluate(code, chunkName: "stdin")
     }
 

@@ -1,9 +1,11 @@
-import Foundation
-import Primitives
-import Scripting
 import Backtest
+import Evaluation
+import Foundation
+import Knowledge
 import LLMAlpha
 import MarketData
+import Primitives
+import Scripting
 
 /// `scripts/bench`: median time per bar of the operations named in DESIGN.md section 10, at
 /// n = 1,000,000 and 10,000,000, plus the sandbox's per-VM and per-call costs.
@@ -267,7 +269,7 @@ let vmOps: [VMOp] = [
         let configuration = Configuration.defaults
         return medianSeconds(21) {
             do {
-                let run = try ScriptRun.execute(source: source, path: "bench.lua", bars: bars, configuration: configuration) { _ in }
+                let run = try ScriptRun.execute(source: source, path: "bench.lua", bars: bars, settings: configuration.evaluation) { _ in }
                 blackHole(run.metrics)
             } catch {
                 fatalError("hypothesis_eval failed: \(error)")

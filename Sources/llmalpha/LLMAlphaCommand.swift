@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 @main
 struct LLMAlphaCommand: ParsableCommand {

@@ -362,7 +362,7 @@ struct EngineRuleTests {
         // Long entry bar 0: u1 = 10000/100.1 at 100, entry fee 0.1u1.
         // Short entry bar 2 -> at open[3] = 120: close the long (+20u1, fee 0.12u1), cash
         // C = 10000 + 19.78u1; open the short: u2 = C/(120 × 1.001), fee 0.12u2 (= 120u2 × 0.001).
-        // End of data at close[5] = 90 without fee: +30u2. Final C − 0.12u2 + 30u2 = C + 29.88u2.
+        // End of data at close[5] = 90, paying the exit fee 0.09u2: +30u2. Final C − 0.12u2 + 30u2 − 0.09u2 = C + 29.79u2.
         let m = H.bars(open: [100, 100, 100, 120, 120, 100], close: [100, 100, 100, 120, 120, 90])
         let r = try Backtester.run(m, signals: SignalMasks(entries: H.mask(6, 0), shortEntries: H.mask(6, 2)),
                                    config: H.config(fee: 0.001))
@@ -374,7 +374,7 @@ struct EngineRuleTests {
         #expect(r.trades[1].direction == -1 && r.trades[1].entryIndex == 3 && r.trades[1].exitReason == .endOfData)
         H.expectNear(r.trades[1].units, u2, "short units")
         #expect(r.position == [0, 1, 1, -1, -1, -1])
-        H.expectNear(r.equity[5], cash + 29.88 * u2, "final equity")
+        H.expectNear(r.equity[5], cash + 29.79 * u2, "final equity")
     }
 
     @Test func sameSideEntryAndExitOnOneBarCancel() throws {
@@ -394,11 +394,12 @@ struct EngineRuleTests {
 
     // MARK: End of data
 
-    @Test func anOpenPositionIsClosedAtTheLastCloseWithoutExitFee() throws {
+    @Test func anOpenPositionIsClosedAtTheLastClosePayingFeeAndSlippage() throws {
         // fee 0.001, slippage 0.01. open = [100, 100, 102, 104, 106], close = [100, 102, 104, 106, 110].
         // Buy at open[1] × 1.01 = 101, u = 10000/(101 × 1.001), entry fee 0.101u.
-        // The exit signal on the last bar cannot fill; end of data closes at close[4] = 110 with
-        // neither fee nor slippage: P&L 9u. Final 10000 + 8.899u. Traded notional 101u (entry only).
+        // The exit signal on the last bar cannot fill; end of data sells at close[4] × 0.99 = 108.9
+        // with the exit fee 0.1089u: P&L 7.9u. Final 10000 − 0.101u + 7.9u − 0.1089u = 10000 + 7.6901u.
+        // Traded notional 101u + 108.9u.
         let m = H.bars(open: [100, 100, 102, 104, 106], close: [100, 102, 104, 106, 110])
         let r = try Backtester.run(m, signals: SignalMasks(entries: H.mask(5, 0), exits: H.mask(5, 4)),
                                    config: H.config(fee: 0.001, slippage: 0.01))
@@ -407,11 +408,86 @@ struct EngineRuleTests {
         let t = r.trades[0]
         #expect(t.exitReason == .endOfData)
         #expect(t.exitIndex == 4)
-        H.expectNear(t.exitPrice, 110, "exit price")
-        H.expectNear(t.fees, 0.101 * u, "fees (entry only)")
-        H.expectNear(r.equity[4], 10_000 + 8.899 * u, "final equity")
-        H.expectNear(r.tradedNotional, 101 * u, "traded notional")
+        H.expectNear(t.exitPrice, 108.9, "exit price")
+        H.expectNear(t.fees, 0.101 * u + 0.1089 * u, "fees (entry and exit)")
+        H.expectNear(r.equity[4], 10_000 + 7.6901 * u, "final equity")
+        H.expectNear(r.tradedNotional, 209.9 * u, "traded notional")
         #expect(r.position[4] == 1)   // held at the last close, closed after the mark
+
+        // exitCostsAtEnd off (for comparison with vectorbt): closed at 110 with neither fee nor
+        // slippage, P&L 9u, final 10000 + 8.899u, traded notional 101u (entry only).
+        var free = H.config(fee: 0.001, slippage: 0.01)
+        free.exitCostsAtEnd = false
+        let v = try Backtester.run(m, signals: SignalMasks(entries: H.mask(5, 0), exits: H.mask(5, 4)), config: free)
+        H.expectNear(v.trades[0].exitPrice, 110, "exit price without costs")
+        H.expectNear(v.equity[4], 10_000 + 8.899 * u, "final equity without exit costs")
+        H.expectNear(v.tradedNotional, 101 * u, "traded notional without exit")
+    }
+
+    // MARK: Windows and delay
+
+    // open = close = [100, 100, 100, 100, 110, 120, 130, 140]; 10 000 cash, no costs unless set.
+    private static let rising = H.bars(open: [100, 100, 100, 100, 110, 120, 130, 140],
+                                       close: [100, 100, 100, 100, 110, 120, 130, 140])
+
+    @Test func aWindowTradesOnlyItsOwnBarsAndClosesAtItsEnd() throws {
+        // Window 3..<6, fee 0.001, slippage 0.002. The entry signal on bar 1 lies in the warm-up:
+        // ignored. Entry signal on bar 3 -> buy at open[4] × 1.002 = 110.22, u = 10000/(110.22 × 1.001),
+        // entry fee 0.11022u. The window ends at bar 5: sold at close[5] × 0.998 = 119.76 with fee
+        // 0.11976u. Equity: bar 3 10000; bar 4 10000 − 0.11022u + (110 − 110.22)u (marked at 110);
+        // bar 5 after the exit: 10000 − 0.11022u + (119.76 − 110.22)u − 0.11976u.
+        let c = H.config(fee: 0.001, slippage: 0.002)
+        let r = try Backtester.run(Self.rising, signals: SignalMasks(entries: H.mask(8, 1, 3)), config: c, bars: 3..<6)
+        let u = 10_000 / (110.22 * 1.001)
+        try #require(r.trades.count == 1)
+        let t = r.trades[0]
+        #expect(t.entryIndex == 4 && t.exitIndex == 5 && t.exitReason == .endOfWindow)
+        H.expectNear(t.entryPrice, 110.22, "entry price")
+        H.expectNear(t.exitPrice, 119.76, "exit price")
+        #expect(r.bars == 3..<6)
+        #expect(r.time == Array(Self.rising.time[3..<6]))
+        #expect(r.position == [0, 1, 1])   // held at the window's last close, closed after the mark
+        H.expectNear(r.equity[0], 10_000, "equity at the window's first bar")
+        H.expectNear(r.equity[1], 10_000 - 0.11022 * u + (110 - 110.22) * u, "equity at bar 4")
+        H.expectNear(r.equity[2], 10_000 - 0.11022 * u + (119.76 - 110.22) * u - 0.11976 * u, "equity after the exit")
+    }
+
+    @Test func aSignalOnAWindowsLastBarCannotFillOutsideIt() throws {
+        // Window 2..<5: the entry signal on bar 4 would fill at open[5], outside the window.
+        let r = try Backtester.run(Self.rising, signals: SignalMasks(entries: H.mask(8, 4)), config: H.config(), bars: 2..<5)
+        #expect(r.trades.isEmpty)
+        H.expectNear(r.equity, [10_000, 10_000, 10_000], "equity")
+    }
+
+    @Test func oneMoreBarOfDelayFillsOneBarLater() throws {
+        // Entry signal on bar 3, exit on bar 5. delay 0: buy open[4] = 110, sell open[6] = 130:
+        // 10000/110 × 20. delay 1: buy open[5] = 120, sell open[7] = 140: 10000/120 × 20.
+        let signals = SignalMasks(entries: H.mask(8, 3), exits: H.mask(8, 5))
+        let now = try Backtester.run(Self.rising, signals: signals, config: H.config())
+        var late = H.config()
+        late.delay = 1
+        let delayed = try Backtester.run(Self.rising, signals: signals, config: late)
+        #expect(now.trades.map(\.entryIndex) == [4] && delayed.trades.map(\.entryIndex) == [5])
+        #expect(delayed.trades.map(\.exitIndex) == [7])
+        H.expectNear(now.equity[7], 10_000 + 10_000 / 110 * 20, "final equity, no delay")
+        H.expectNear(delayed.equity[7], 10_000 + 10_000 / 120 * 20, "final equity, one bar of delay")
+    }
+
+    @Test func windowsOutsideTheBarsAreRefused() {
+        Self.expectWindowError(0..<9, mentions: ["outside", "8 bars"])
+        Self.expectWindowError(4..<4, mentions: ["empty"])
+    }
+
+    private static func expectWindowError(_ window: Range<Int>, mentions words: [String],
+                                          sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            _ = try Backtester.run(rising, signals: SignalMasks(), config: H.config(), bars: window)
+            Issue.record("expected a BacktestError for \(window)", sourceLocation: sourceLocation)
+        } catch {
+            for w in words {
+                #expect(error.message.contains(w), "\"\(error.message)\" should mention \(w)", sourceLocation: sourceLocation)
+            }
+        }
     }
 
     // MARK: Bad input

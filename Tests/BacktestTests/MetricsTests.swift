@@ -68,13 +68,13 @@ struct MetricsTests {
         H.expectNear(m.averageEdge, 0.1979, "average edge", relative: 1e-9)
         // In the market at every close, the last included (closed after the mark).
         H.expectNear(m.exposure, 1, "exposure")
-        // Traded notional: the entry only, 10000 (the end-of-data close is not a trade).
-        // Mean equity (10000 + 23×11000 + 24×9900 + 24×10890 + 24×11979)/96 = 1049456/96.
-        H.expectNear(m.turnover, 10_000 / (1_049_456.0 / 96) / (4 / 365.25), "turnover", relative: 1e-9)
+        // Traded notional: the entry 10000 and the end-of-data exit 11979 (fee-free here, but a
+        // fill like any other). Mean equity (10000 + 23×11000 + 24×9900 + 24×10890 + 24×11979)/96 = 1049456/96.
+        H.expectNear(m.turnover, 21_979 / (1_049_456.0 / 96) / (4 / 365.25), "turnover", relative: 1e-9)
         H.expectNear(m.pricePnL, 1979, "price P&L", relative: 1e-9)
         #expect(m.feePnL == 0 && m.fundingPnL == 0)
-        // Breakeven fee: (price + funding P&L) / traded notional = 1979/10000.
-        H.expectNear(m.breakevenFee, 0.1979, "breakeven fee", relative: 1e-9)
+        // Breakeven fee: (price + funding P&L) / traded notional = 1979/21979.
+        H.expectNear(m.breakevenFee, 1979.0 / 21_979, "breakeven fee", relative: 1e-9)
     }
 
     /// Two long trades with fees (0.001) and funding, ten hourly bars (close[i] = open[i+1]):
@@ -168,18 +168,19 @@ struct MetricsTests {
 
     @Test func aDrawdownFromTheFirstBarCountsFromTheInitialCash() throws {
         // Five flat hourly bars at 100, long at close[0] with fee 0.001: u = 10000/100.1, entry fee
-        // 0.1u = 1000/100.1, so equity is 10000 − 1000/100.1 at every bar (the end-of-data close
-        // is free). Below the starting 10000 at all 5 bars; depth (1000/100.1)/10000 = 0.1/100.1.
+        // 0.1u = 1000/100.1, so equity is 10000 − 0.1u until the end-of-data close pays the exit
+        // fee 0.1u too: 10000 − 0.2u at the last bar. Below the starting 10000 at all 5 bars;
+        // depth 0.2u/10000 = 0.2/100.1.
         let m0 = H.bars(open: [100, 100, 100, 100, 100], close: [100, 100, 100, 100, 100])
         let r = try Backtester.run(m0, signals: SignalMasks(entries: H.mask(5, 0)), config: H.config(fee: 0.001, fill: .close))
         let m = BacktestMetrics.compute(r)
-        H.expectNear(m.maxDrawdown, 0.1 / 100.1, "max drawdown")
+        H.expectNear(m.maxDrawdown, 0.2 / 100.1, "max drawdown")
         #expect(m.maxDrawdownBars == 5)
         // One trade that lost its entry fee: no win, no profit.
         H.expectNear(m.winRate, 0, "win rate")
         H.expectNear(m.profitFactor, 0, "profit factor")
-        // Net −0.1u over an entry notional of 100u: −0.001.
-        H.expectNear(m.averageEdge, -0.001, "average edge")
+        // Net −0.2u over an entry notional of 100u: −0.002.
+        H.expectNear(m.averageEdge, -0.002, "average edge")
     }
 
     @Test func aStrategyWithoutTradesHasNoTradeRatios() throws {

@@ -11,7 +11,8 @@
 // - A vectorbt closed trade is our trade with exit reason `.signal`; its `pnl` is our `netPnL`
 //   (funding is off), `entry_fees + exit_fees` is our `fees`, `size` is our `units`.
 // - A vectorbt open trade (position still held at the last bar) is valued at the last close with no
-//   exit fee; ours closes it at the last close with exit reason `.endOfData` and no exit fee, so the
+//   exit fee; with `exitCostsAtEnd = false` ours closes it at the last close with exit reason
+//   `.endOfData` and no exit fee (by default it would pay fee and slippage there), so the
 //   same numbers apply.
 // - A reversal is one vectorbt order (size = old position + new position) that its exit-trade
 //   records split into an exit and an entry, fees pro rata by size; ours is a close then an open.
@@ -150,6 +151,7 @@ struct VectorbtParityTests {
         config.fee = 0.0004
         config.size = 1
         config.initialCash = 10_000
+        config.exitCostsAtEnd = false   // vectorbt values a position open at the end at the last close, for free
         let b = fixtures.bars
         let market = MarketColumns(time: b.time, open: b.open, high: b.high, low: b.low, close: b.close, fundingAtOpen: nil)
         let signals = SignalMasks(entries: mask("entries"), exits: mask("exits"),

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Testing
 
@@ -25,10 +26,7 @@ struct BacktestCommandTests {
             let settings = try #require(runs[0]["settings"] as? [String: Any])
             #expect(settings["fee"] as? Double == 0.0002 && settings["fill"] as? String == "close")
             let metrics = try #require(runs[0]["metrics"] as? [String: Any])
-            for key in ["total_return", "cagr", "sharpe", "sortino", "max_drawdown", "calmar", "trades", "win_rate", "profit_factor",
-                        "average_edge", "exposure", "turnover", "price_pnl", "fee_pnl", "funding_pnl", "breakeven_fee"] {
-                #expect(metrics[key] != nil, "missing \(key)")
-            }
+            #expect(Set(metrics.keys) == Set(MetricSchema.backtest.map(\.key)))
             let trades = try #require(runs[0]["trades"] as? [[String: Any]])
             #expect(trades.count == metrics["trades"] as? Int)
             for symbol in ["BTCUSDT", "ETHUSDT"] {
@@ -58,14 +56,30 @@ struct BacktestCommandTests {
             CLI.write("""
                 local fast, slow = sma(d.close, 24), sma(d.close, 168)
                 local r = backtest { long = crossover(fast, slow), exit = crossunder(fast, slow), fees = 0.0004 }
-                print(r.n_trades == #r.trades, #r.equity == #d.close, r.trades[1].side, type(r.sharpe))
+                print(r.trades == #r.trade_list, #r.equity == #d.close, r.trade_list[1].side, type(r.sharpe))
                 local ok, err = pcall(backtest, { long = d.close })
                 print(err)
+                local keys = {}
+                for k, v in pairs(r) do if type(v) == "number" then keys[#keys + 1] = k end end
+                table.sort(keys)
+                print(table.concat(keys, ","))
+                keys = {}
+                for k in pairs(r.trade_list[1]) do keys[#keys + 1] = k end
+                table.sort(keys)
+                print(table.concat(keys, ","))
                 """, to: script)
             let r = try CLI.run(["run", script.path, "--from", "2024-01-01"])
             #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.hasPrefix("true\ttrue\tlong\tnumber\n"))
             #expect(r.stdout.contains("backtest: 'long' must be a mask"))
+            // One metric schema: the table's numbers are exactly the --json metrics, and its trades
+            // have the same fields as `backtest run --json` trades.
+            let lines = r.stdout.split(separator: "\n").map(String.init)
+            #expect(lines.dropLast().last == MetricSchema.backtest.map(\.key).sorted().joined(separator: ","))
+            let json = try CLI.run(["backtest", "run", "-S", "sma_trend", "--from", "2024-01-01", "--json"])
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+            let trade = try #require(((doc["runs"] as? [[String: Any]])?.first?["trades"] as? [[String: Any]])?.first)
+            #expect(lines.last == trade.keys.sorted().joined(separator: ","))
         }
     }
 }

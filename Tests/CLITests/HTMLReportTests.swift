@@ -1,6 +1,9 @@
 import Foundation
 import Testing
+import Backtest
+import Evaluation
 @testable import LLMAlpha
+import MarketData
 
 @Suite("HTML backtest report")
 struct HTMLReportTests {

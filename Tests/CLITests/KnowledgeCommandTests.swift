@@ -1,4 +1,5 @@
 import Foundation
+import Knowledge
 import LLMAlpha
 import Testing
 
@@ -59,7 +60,7 @@ struct KnowledgeCommandTests {
             #expect(shown["trial_count"] as? Int == 2)
             let trials = try #require(shown["trials"] as? [[String: Any]])
             #expect((trials.first?["parameters"] as? [String: Double])?["period"] == 21)
-            #expect((trials.first?["metrics"] as? [String: Double])?["ic_24"] != nil)
+            #expect((trials.first?["metrics"] as? [String: Double])?["factor_ic_24"] != nil)
             #expect((trials.first?["data"] as? [String: Any])?["bars"] as? Int ?? 0 > 50_000)
             r = try CLI.run(["kb", "show", "H009", "--kb", kb], environment: env)
             #expect(r.status == 2)

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
+import Backtest
+import Primitives
+import Evaluation
 @testable import LLMAlpha
+import MarketData
 
 @Suite("llmalpha run")
 struct RunCommandTests {

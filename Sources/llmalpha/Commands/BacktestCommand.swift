@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -105,8 +111,8 @@ struct BacktestRunCommand: ParsableCommand {
         let paths = ProjectPaths()
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
                                                    environment: ProcessInfo.processInfo.environment)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
-        if let interval { configuration.interval = interval }
+        if let dataDirectory { configuration.data.directory = dataDirectory }
+        if let interval { configuration.data.interval = interval }
         sandboxOptions.apply(to: &configuration)
         let script = try Self.resolveStrategy(strategy, paths: paths)
         let source = try ScriptRun.readScript(at: script)
@@ -115,23 +121,23 @@ struct BacktestRunCommand: ParsableCommand {
             let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
             overrides[parts[0]] = parts[1]
         }
-        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let fromMs = try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) }
         let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
-        let list = (symbols ?? configuration.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
+        let list = (symbols ?? configuration.data.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
         let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
         let knowledge = try recording.open(configuration: configuration, paths: paths)
         var runs: [ScriptRun] = []
         var receipts: [String: TrialRecording.Receipt] = [:]
         for symbol in list {
-            let bars = try MissingData.load(BarsRequest(symbol: symbol, interval: configuration.interval, from: fromMs, to: toMs),
+            let bars = try MissingData.load(BarsRequest(symbol: symbol, interval: configuration.data.interval, from: fromMs, to: toMs),
                                             store: store, allowDownload: !noDownload)
-            if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.interval) (\(bars.count) bars)...") }
+            if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.data.interval) (\(bars.count) bars)...") }
             let printed = PrintBuffer(capture: true)
             let run: ScriptRun
             let started = Date()
             do {
-                run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration, parameters: overrides,
+                run = try ScriptRun.execute(source: source, path: script, bars: bars, settings: configuration.evaluation, parameters: overrides,
                                             adjustBacktest: { c in
                                                 if let fee { c.fee = fee }
                                                 if let slip { c.slippage = slip }
@@ -214,31 +220,19 @@ struct BacktestRunCommand: ParsableCommand {
     }
 
     static func json(_ run: ScriptRun) -> JSONValue {
-        let m = run.metrics!, b = run.backtest!
-        let metrics: [(String, JSONValue)] = [
-            ("total_return", .number(m.totalReturn)), ("cagr", .number(m.cagr)), ("sharpe", .number(m.sharpe)),
-            ("sortino", .number(m.sortino)), ("bar_sharpe", .number(m.barSharpe)), ("max_drawdown", .number(m.maxDrawdown)),
-            ("max_drawdown_bars", .number(Double(m.maxDrawdownBars))), ("max_drawdown_days", .number(m.maxDrawdownDays)),
-            ("calmar", .number(m.calmar)), ("trades", .number(Double(m.trades))), ("win_rate", .number(m.winRate)),
-            ("profit_factor", .number(m.profitFactor)), ("average_edge", .number(m.averageEdge)), ("exposure", .number(m.exposure)),
-            ("turnover", .number(m.turnover)), ("price_pnl", .number(m.pricePnL)), ("fee_pnl", .number(m.feePnL)),
-            ("funding_pnl", .number(m.fundingPnL)), ("breakeven_fee", .number(m.breakevenFee)), ("days", .number(m.days)),
-        ]
+        guard case .object(let sections) = RunReport.backtestJSON(run.backtest!, run.metrics!) else { return .null }
         return .object([
             ("symbol", .string(run.bars.symbol)), ("interval", .string(run.bars.interval)), ("bars", .number(Double(run.bars.count))),
             ("first_open_time", .optionalNumber(run.bars.time.first)), ("last_open_time", .optionalNumber(run.bars.time.last)),
-            ("settings", .object([("fill", .string(b.config.fill.rawValue)), ("fee", .number(b.config.fee)),
-                                  ("slippage", .number(b.config.slippage)), ("size", .number(b.config.size)),
-                                  ("stop_loss", .optionalNumber(b.config.stopLoss)), ("take_profit", .optionalNumber(b.config.takeProfit)),
-                                  ("trailing_stop", .optionalNumber(b.config.trailingStop)),
-                                  ("max_hold", .optionalNumber(b.config.maxHold.map(Double.init))), ("funding", .bool(b.config.funding))])),
-            ("metrics", .object(metrics)),
-            ("trades", .array(b.trades.map { t in
-                .object([("side", .string(t.direction > 0 ? "long" : "short")), ("entry_time", .number(t.entryTime)),
-                         ("exit_time", .number(t.exitTime)), ("entry_price", .number(t.entryPrice)), ("exit_price", .number(t.exitPrice)),
-                         ("units", .number(t.units)), ("price_pnl", .number(t.pricePnL)), ("fees", .number(t.fees)),
-                         ("funding", .number(t.funding)), ("net_pnl", .number(t.netPnL)), ("return", .number(t.returnFraction)),
-                         ("bars", .number(Double(t.barsHeld))), ("exit_reason", .string(t.exitReason.rawValue))])
+        ] + sections + [
+            ("signal", run.signalReport.map(RunReport.signalJSON) ?? .null),
+            ("trades", .array(run.backtest!.trades.map { t in
+                .object(MetricSchema.tradeFields(t).map { field in
+                    switch field.value {
+                    case .number(let x): return (field.key, .number(x))
+                    case .text(let s): return (field.key, .string(s))
+                    }
+                })
             })),
         ])
     }

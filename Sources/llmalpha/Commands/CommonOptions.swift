@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 /// Which bars a command runs on; shared by every command that reads market data.
 struct DataOptions: ParsableArguments {
@@ -34,18 +40,18 @@ struct DataOptions: ParsableArguments {
     func loadConfiguration(paths: ProjectPaths) throws -> Configuration {
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
                                                    environment: ProcessInfo.processInfo.environment)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
-        if let symbol { configuration.symbol = BarsRequest.normalizeSymbol(symbol) }
-        if let interval { configuration.interval = interval }
+        if let dataDirectory { configuration.data.directory = dataDirectory }
+        if let symbol { configuration.data.symbol = BarsRequest.normalizeSymbol(symbol) }
+        if let interval { configuration.data.interval = interval }
         return configuration
     }
 
     func request(_ configuration: Configuration) throws -> BarsRequest {
         let fromMs = try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) }
         let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
-        let symbol = BarsRequest.normalizeSymbol(configuration.symbol)
+        let symbol = BarsRequest.normalizeSymbol(configuration.data.symbol)
         return BarsRequest(symbol: data == nil ? symbol : (self.symbol.map(BarsRequest.normalizeSymbol) ?? "CSV"),
-                           interval: configuration.interval, file: data, from: fromMs, to: toMs)
+                           interval: configuration.data.interval, file: data, from: fromMs, to: toMs)
     }
 
     /// Loads the bars, downloading them first when the store lacks them (unless --no-download).

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,8 +35,8 @@ struct StoreOptions: ParsableArguments {
     func store() throws -> MarketStore {
         let paths = ProjectPaths()
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: nil, environment: ProcessInfo.processInfo.environment)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
-        return MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        if let dataDirectory { configuration.data.directory = dataDirectory }
+        return MarketStore(root: paths.dataDirectory(configuration.data.directory))
     }
 
     var symbolList: [String]? { symbols.map { $0.split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) } } }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 /// `llmalpha data download`: Binance USD-M klines, funding, open interest and mark-price klines into
 /// the store (DESIGN.md section 6).
@@ -97,8 +103,8 @@ struct DataDownloadCommand: ParsableCommand {
         let environment = ProcessInfo.processInfo.environment
         let paths = ProjectPaths()
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: nil, environment: environment)
-        if let dataDirectory { configuration.dataDirectory = dataDirectory }
-        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        if let dataDirectory { configuration.data.directory = dataDirectory }
+        let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let base = baseURL ?? environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
         let request = DownloadRequest(
             symbols: symbolList, intervals: intervalList, months: months, funding: funding, openInterest: openInterest,

@@ -1,5 +1,11 @@
 import ArgumentParser
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 struct DocsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,7 +1,13 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,7 +66,7 @@ struct RunCommand: ParsableCommand {
             overrides[parts[0]] = parts[1]
         }
         let source = try ScriptRun.readScript(at: script)
-        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let bars = try dataOptions.loadBars(dataOptions.request(configuration), store: store)
 
         let knowledge = try recording.open(configuration: configuration, paths: paths)
@@ -72,7 +78,7 @@ struct RunCommand: ParsableCommand {
         let started = Date()
         let run: ScriptRun
         do {
-            run = try ScriptRun.execute(source: source, path: script, bars: bars, configuration: configuration,
+            run = try ScriptRun.execute(source: source, path: script, bars: bars, settings: configuration.evaluation,
                                         parameters: overrides, runner: runner) { printed.write($0) }
         } catch {
             let receipt = Self.recordFailure(error, source: source, path: script, bars: bars, parameters: overrides,
@@ -251,7 +257,8 @@ enum RunReport {
     static func signalLines(_ r: SignalReport) -> [String] {
         var lines = ["signal      \(r.signals) signals (\(number(r.perThousandBars, digits: 1)) per 1000 bars; \(r.longSignals) long, \(r.shortSignals) short)"]
         guard r.signals > 0 else { return lines + ["            no entries: the masks are never true"] }
-        lines.append("            over \(r.horizon) bars after costs: win rate \(percent(r.winRate, sign: false)), profit factor \(number(r.profitFactor)), edge \(percent(r.averageEdge, digits: 3)) per signal")
+        lines.append("            held to the exit signal or max_hold (\(number(r.averageBarsHeld, digits: 1)) bars on average), after costs and funding:")
+        lines.append("            win rate \(percent(r.winRate, sign: false)), profit factor \(number(r.profitFactor)), edge \(percent(r.averageEdge, digits: 3)) per signal")
         let marks = [1, 4, 12, 24, 48].filter { $0 <= r.decay.count }
         let decay = marks.map { "\($0): \(percent(r.decay[$0 - 1], digits: 3))" }.joined(separator: "  ")
         lines.append("            decay (edge before costs, bars after): \(decay)" + (r.halfLife.map { "; half-life \($0) bars" } ?? ""))
@@ -276,6 +283,25 @@ enum RunReport {
             "            \(m.trades) trades, win rate \(percent(m.winRate, sign: false)), profit factor \(number(m.profitFactor)), edge \(percent(m.averageEdge, digits: 3)) per trade, exposure \(percent(m.exposure, digits: 0, sign: false)), turnover \(number(m.turnover, digits: 0))× a year",
             "            P&L: price \(String(format: "%+.2f", m.pricePnL)), fees \(String(format: "%+.2f", m.feePnL)), funding \(String(format: "%+.2f", m.fundingPnL)); breakeven fee \(number(m.breakevenFee * 10_000, digits: 1)) bps/side",
         ]
+    }
+
+    /// The signal section of `--json`: the schema's signal metrics and the decay curve.
+    static func signalJSON(_ report: SignalReport) -> JSONValue {
+        .object(MetricSchema.values(MetricSchema.signal, of: report).map { ($0.key, .number($0.value)) }
+                + [("decay", .array(report.decay.map { .number($0) }))])
+    }
+
+    /// The backtest section of `run --json` and of each `backtest run --json` run: the settings
+    /// it assumed and the schema's metrics.
+    static func backtestJSON(_ b: BacktestResult, _ m: BacktestMetrics) -> JSONValue {
+        let c = b.config
+        return .object([
+            ("settings", .object([("fill", .string(c.fill.rawValue)), ("fee", .number(c.fee)), ("slippage", .number(c.slippage)),
+                                  ("size", .number(c.size)), ("stop_loss", .optionalNumber(c.stopLoss)),
+                                  ("take_profit", .optionalNumber(c.takeProfit)), ("trailing_stop", .optionalNumber(c.trailingStop)),
+                                  ("max_hold", .optionalNumber(c.maxHold.map(Double.init))), ("funding", .bool(c.funding))])),
+            ("metrics", .object(MetricSchema.values(MetricSchema.backtest, of: m).map { ($0.key, .number($0.value)) })),
+        ])
     }
 
     /// The traceback's frames inside the script itself, when there is more than the failing line
@@ -343,32 +369,13 @@ enum RunReport {
             })))
             fields.append(("factor", r.factor == nil ? .null : .object([
                 ("ic", .array(run.factorIC.map { ic in
-                    .object([("horizon", .number(Double(ic.horizon))), ("ic", .number(ic.ic)), ("t", .number(ic.tStatistic)),
-                             ("n", .number(Double(ic.observations)))])
+                    .object([("horizon", .number(Double(ic.horizon)))]
+                            + MetricSchema.values(MetricSchema.factor, of: ic).map { ($0.key, .number($0.value)) })
                 })),
             ])))
-            if let report = run.signalReport {
-                fields.append(("signal", .object([
-                    ("signals", .number(Double(report.signals))), ("long", .number(Double(report.longSignals))),
-                    ("short", .number(Double(report.shortSignals))), ("per_1000_bars", .number(report.perThousandBars)),
-                    ("horizon", .number(Double(report.horizon))), ("win_rate", .number(report.winRate)),
-                    ("profit_factor", .number(report.profitFactor)), ("average_edge", .number(report.averageEdge)),
-                    ("decay", .array(report.decay.map { .number($0) })), ("half_life", .optionalNumber(report.halfLife.map(Double.init))),
-                ])))
-            } else {
-                fields.append(("signal", .null))
-            }
+            fields.append(("signal", run.signalReport.map(signalJSON) ?? .null))
             if let m = run.metrics, let b = run.backtest {
-                fields.append(("backtest", .object([
-                    ("fill", .string(b.config.fill.rawValue)), ("fee", .number(b.config.fee)), ("slippage", .number(b.config.slippage)),
-                    ("funding", .bool(b.config.funding)),
-                    ("total_return", .number(m.totalReturn)), ("cagr", .number(m.cagr)), ("sharpe", .number(m.sharpe)),
-                    ("sortino", .number(m.sortino)), ("bar_sharpe", .number(m.barSharpe)), ("max_drawdown", .number(m.maxDrawdown)),
-                    ("max_drawdown_days", .number(m.maxDrawdownDays)), ("calmar", .number(m.calmar)), ("trades", .number(Double(m.trades))),
-                    ("win_rate", .number(m.winRate)), ("profit_factor", .number(m.profitFactor)), ("average_edge", .number(m.averageEdge)),
-                    ("exposure", .number(m.exposure)), ("turnover", .number(m.turnover)), ("price_pnl", .number(m.pricePnL)),
-                    ("fee_pnl", .number(m.feePnL)), ("funding_pnl", .number(m.fundingPnL)), ("breakeven_fee", .number(m.breakevenFee)),
-                ])))
+                fields.append(("backtest", backtestJSON(b, m)))
             } else {
                 fields.append(("backtest", .null))
             }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 /// The exit statuses of every command (DESIGN.md section 3.4), in one place.
 enum ExitStatus: Int32 {

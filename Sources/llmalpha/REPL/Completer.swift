@@ -1,4 +1,10 @@
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 /// Tab completion for the REPL: globals and primitives, `d.` columns and table fields, Series
 /// methods after `:`, Lua keywords and the hypothesis contract's words.

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
+import Backtest
+import Evaluation
+import Knowledge
 import LLMAlpha
+import MarketData
+import Primitives
+import Scripting
 
 struct ReplCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +35,7 @@ struct ReplCommand: ParsableCommand {
         let paths = ProjectPaths()
         var configuration = try dataOptions.loadConfiguration(paths: paths)
         sandboxOptions.apply(to: &configuration)
-        let store = MarketStore(root: paths.dataDirectory(configuration.dataDirectory))
+        let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let request = try dataOptions.request(configuration)
         let bars = try dataOptions.loadBars(request, store: store)
         let repl = try Repl(configuration: configuration, store: store, request: request, bars: bars)
@@ -128,7 +134,7 @@ final class Repl {
     }
 
     @discardableResult
-    func evaluate(_ code: String) -> Evaluation {
+    func evaluate(_ code: String) -> EntryOutcome {
         let outcome = session.evaluate(code)
         switch outcome {
         case .incomplete: break
@@ -255,7 +261,7 @@ final class Repl {
             report(error.description)
         case .success(let result):
             do {
-                let run = try ScriptRun.analyze(result, path: path, bars: current.bars, configuration: configuration)
+                let run = try ScriptRun.analyze(result, path: path, data: PreparedBars(current.bars), settings: configuration.evaluation)
                 let text = RunReport.text(run: run, outputFile: nil)
                 Console.out(text.isEmpty ? "loaded \(path)\n" : text)
             } catch {

@@ -180,7 +180,7 @@ function backtest(t)
       fail(string.format("backtest: unknown field '%s' (fields: %s)", tostring(k), field_list(names)), 2)
     end
   end
-  local result, err = host.backtest(t.entries, t.exits, t.short_entries, t.short_exits, t.long, t.short, t.exit,
+  local result, err = host.backtest(t.long, t.short, t.exit, t.entries, t.exits, t.short_entries, t.short_exits,
                                     table.unpack(options))
   if err then fail(err, 2) end
   return result

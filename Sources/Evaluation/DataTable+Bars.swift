@@ -1,5 +1,5 @@
-import MarketData
-import Scripting
+public import MarketData
+public import Scripting
 
 extension DataTable {
     /// The `d` a script sees for these bars: time, OHLCV, then extra columns (funding, trades, ...),

@@ -1,5 +1,6 @@
-import Backtest
-import Scripting
+public import Backtest
+public import MarketData
+public import Scripting
 
 extension BacktestConfig {
     /// The backtest settings a script's `strategy{}` asks for, over the defaults.
