@@ -36,6 +36,13 @@ package final class LuaVM {
     private var signalLayer: SignalLayer?
     /// Set when a `--param` value was refused: that error is the caller's, not the script's.
     private var usageFailure = false
+    /// Set when the script broke the contract in a way Lua reports as a plain error (a `param.*`
+    /// declared inside a layer).
+    private var contractFailure = false
+    /// True while `factor(d)` and `signal(d, f)` run: `param.*` is refused there.
+    private var inLayers = false
+    /// Looks-ahead primitives called so far (``ScriptResult/lookaheadPrimitives``).
+    var lookaheadCalls: Set<String> = []
 
     static let hostMeta: Int32 = 100_000
     static let hostParam: Int32 = 100_001
@@ -175,6 +182,7 @@ package final class LuaVM {
             result.factor = evaluated.factor
             result.signal = evaluated.signal
         }
+        result.lookaheadPrimitives = lookaheadCalls.sorted()
         result.usage = usage
         return result
     }
@@ -184,7 +192,11 @@ package final class LuaVM {
     func evaluateLayers() throws(ScriptError) -> (factor: [Double]?, signal: SignalLayer?) {
         guard let L = state else { return (nil, nil) }
         let base = lua_gettop(L)
-        defer { lua_settop(L, base) }
+        inLayers = true
+        defer {
+            inLayers = false
+            lua_settop(L, base)
+        }
         var factor: [Double]? = nil
         guard llma_get_user_global(L, "factor") == LUA_OK else { throw takeError(L, kind: .runtime, status: LUA_ERRRUN) }
         if lua_type(L, -1) == LUA_TFUNCTION {
@@ -264,6 +276,9 @@ package final class LuaVM {
         if usageFailure {
             return ScriptError(kind: .usage, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
         }
+        if contractFailure {
+            return ScriptError(kind: .contract, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
+        }
         return error
     }
 
@@ -312,6 +327,7 @@ package final class LuaVM {
         default: break
         }
         let spec = PrimitiveRegistry.all[Int(id)]
+        if spec.looksAhead { lookaheadCalls.insert(spec.name) }
         let inputs = readArguments(L)
         let bound: BoundArguments
         do {
@@ -438,12 +454,20 @@ package final class LuaVM {
         return .success(0)
     }
 
+    /// `param(kind, name, min, max, default, log, choices...)` from the prelude: checks the
+    /// declaration, applies a `--param` override, records it, and pushes the value.
     private func hostParam(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {
         let args = readArguments(L)
-        guard args.count >= 5, case .string(let kindText) = args[0], case .string(let name) = args[1],
+        guard args.count >= 6, case .string(let kindText) = args[0], case .string(let name) = args[1],
               let kind = ParameterInfo.Kind(rawValue: kindText) else {
             return refuse(L, "param: bad call")
         }
+        if inLayers {
+            contractFailure = true
+            return refuse(L, "param '\(name)' is declared inside factor(d) or signal(d, f); declare every param.* at the top level "
+                             + "of the script, where the optimizer reads them")
+        }
+        if kind == .choice { return declareChoice(L, name: name, default: args[4], values: Array(args.dropFirst(6))) }
         func number(_ input: ArgumentInput) -> Double? {
             switch input {
             case .number(let x): return x
@@ -455,12 +479,18 @@ package final class LuaVM {
         guard let lo = number(args[2]), let hi = number(args[3]), let def = number(args[4]) else {
             return refuse(L, "param '\(name)': expected \(usage) with numbers")
         }
+        guard lo.isFinite, hi.isFinite else { return refuse(L, "param '\(name)': min and max must be finite numbers") }
         if kind == .int, [lo, hi, def].contains(where: { $0 != $0.rounded() }) {
             return refuse(L, "param '\(name)': param.int needs integer min, max and default, got \(format(lo)), \(format(hi)), \(format(def))")
         }
         guard lo <= hi else { return refuse(L, "param '\(name)': min \(format(lo)) is above max \(format(hi))") }
         guard def >= lo && def <= hi else {
             return refuse(L, "param '\(name)': default \(format(def)) is outside \(format(lo))...\(format(hi))")
+        }
+        var scale = ParameterInfo.Scale.linear
+        if case .boolean(true) = args[5] {
+            guard lo > 0 else { return refuse(L, "param '\(name)': a log scale needs min > 0, got \(format(lo))") }
+            scale = .log
         }
         var value = def
         var overridden = false
@@ -472,6 +502,7 @@ package final class LuaVM {
             case .bool: parsed = ["true": 1, "1": 1, "yes": 1, "false": 0, "0": 0, "no": 0][text.lowercased()]
             case .int: parsed = Int(text).map(Double.init)
             case .float: parsed = Double(text).flatMap { $0.isFinite ? $0 : nil }
+            case .choice: parsed = nil
             }
             guard let parsed else {
                 usageFailure = true
@@ -485,13 +516,60 @@ package final class LuaVM {
             value = parsed
         }
         parameters.append(ParameterInfo(name: name, kind: kind, minimum: lo, maximum: hi, defaultValue: def, value: value,
-                                        overridden: overridden))
+                                        overridden: overridden, scale: scale))
         switch kind {
         case .int: lua_pushinteger(L, lua_Integer(value))
         case .float: lua_pushnumber(L, value)
-        case .bool: lua_pushboolean(L, value != 0 ? 1 : 0)
+        default: lua_pushboolean(L, value != 0 ? 1 : 0)
         }
         return .success(1)
+    }
+
+    /// `param.choice(name, { values... }, default)`: strings or numbers, no repeats; the default
+    /// must be one of them; `--param name=value` picks one by its text.
+    private func declareChoice(_ L: OpaquePointer, name: String, default input: ArgumentInput,
+                               values: [ArgumentInput]) -> Result<Int32, PrimitiveError> {
+        var choices: [ParameterChoice] = []
+        for (i, v) in values.enumerated() {
+            switch v {
+            case .string(let s): choices.append(.text(s))
+            case .number(let x) where x.isFinite: choices.append(.number(x))
+            default: return refuse(L, "param '\(name)': choice \(i + 1) must be a string or a finite number, got \(v.typeName)")
+            }
+        }
+        guard Set(choices.map(\.text)).count == choices.count else {
+            return refuse(L, "param '\(name)': the choices repeat a value")
+        }
+        let wanted: ParameterChoice
+        switch input {
+        case .string(let s): wanted = .text(s)
+        case .number(let x): wanted = .number(x)
+        default: return refuse(L, "param '\(name)': the default must be one of the choices, got \(input.typeName)")
+        }
+        guard let defaultIndex = choices.firstIndex(of: wanted) else {
+            return refuse(L, "param '\(name)': the default \(wanted.text) is not one of the choices (\(choices.map(\.text).joined(separator: ", ")))")
+        }
+        var index = defaultIndex
+        var overridden = false
+        if let text = overrides[name] {
+            consumedOverrides.insert(name)
+            overridden = true
+            guard let chosen = choices.firstIndex(where: { $0.text == text }) else {
+                usageFailure = true
+                return refuse(L, "--param \(name)=\(text) is not one of the choices (\(choices.map(\.text).joined(separator: ", ")))")
+            }
+            index = chosen
+        }
+        parameters.append(ParameterInfo(name: name, kind: .choice, minimum: 0, maximum: Double(choices.count - 1),
+                                        defaultValue: Double(defaultIndex), value: Double(index), overridden: overridden,
+                                        choices: choices))
+        switch choices[index] {
+        case .number(let x):
+            if x == x.rounded(), abs(x) < 9e15 { lua_pushinteger(L, lua_Integer(x)) } else { lua_pushnumber(L, x) }
+            return .success(1)
+        case .text(let s):
+            return withLuaBytes(s) { llma_push_string(L, $0, $1) } == LUA_OK ? .success(1) : .failure(PrimitiveError("not enough memory"))
+        }
     }
 
     private func hostOutput(_ L: OpaquePointer) -> Result<Int32, PrimitiveError> {

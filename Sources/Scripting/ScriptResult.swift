@@ -29,8 +29,14 @@ public struct HypothesisInfo: Sendable, Equatable, Codable {
 }
 
 /// One `param.*` declaration and the value the run used.
+///
+/// A `param.choice` is numbered: `minimum` 0, `maximum` the last index, and `defaultValue` and
+/// `value` are indices into ``choices``.
 public struct ParameterInfo: Sendable, Equatable, Codable {
-    public enum Kind: String, Sendable, Codable { case int, float, bool }
+    public enum Kind: String, Sendable, Codable { case int, float, bool, choice }
+    /// How an optimizer spreads its tries over the range: evenly, or evenly in log space
+    /// (`{ log = true }`, for a range spanning orders of magnitude).
+    public enum Scale: String, Sendable, Codable { case linear, log }
     public let name: String
     public let kind: Kind
     public let minimum: Double
@@ -39,6 +45,41 @@ public struct ParameterInfo: Sendable, Equatable, Codable {
     public let value: Double
     /// True when `--param` (or an optimizer) set the value.
     public let overridden: Bool
+    public var scale: Scale = .linear
+    /// The values of a `param.choice`, in the order declared.
+    public var choices: [ParameterChoice] = []
+
+    /// The value as `--param name=value` spells it: an integer, a number, true/false, or the
+    /// chosen value's text.
+    public func text(for value: Double) -> String {
+        switch kind {
+        case .bool: return value != 0 ? "true" : "false"
+        case .choice:
+            let i = Int(value)
+            return choices.indices.contains(i) ? choices[i].text : "\(i)"
+        case .int: return String(Int64(value.rounded()))
+        case .float: return ParameterChoice.number(value).text
+        }
+    }
+
+    /// The value this run used, as `--param` would set it.
+    public var valueText: String { text(for: value) }
+}
+
+/// One value a `param.choice` may take: a string or a number, as written in the script.
+public enum ParameterChoice: Sendable, Equatable, Codable {
+    case number(Double)
+    case text(String)
+
+    /// The value's text: a string as it is, a number in its shortest form ("3", "0.5").
+    public var text: String {
+        switch self {
+        case .text(let s): return s
+        case .number(let x):
+            if x == x.rounded(), abs(x) < 1e15 { return String(Int64(x)) }
+            return "\(x)"
+        }
+    }
 }
 
 /// A value of `strategy{}`.
@@ -101,5 +142,8 @@ public struct ScriptResult: Sendable {
     public var factor: [Double]?
     /// The masks of `signal(d, f)` when the script defines it.
     public var signal: SignalLayer?
+    /// Registry primitives that read future bars (`forward_return`) the run called anywhere: a
+    /// factor or signal built on them looks ahead, and validation refuses it.
+    public var lookaheadPrimitives: [String] = []
     public var usage = ResourceUsage()
 }

@@ -158,4 +158,68 @@ struct RegistryTests {
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
         #expect(outcome.printed == "1.0\t2.0\t0.0\t0.0\n0.0\t1.0\t1.0\n0\ttrue\ttrue\ttrue\ntrue\n")
     }
+
+    @Test("param.choice returns the chosen value; a log-scaled float keeps its scale; --param picks a choice by its text")
+    func choicesAndLogScale() throws {
+        let source = """
+            local average = param.choice("average", { "sma", "ema", 3 }, "ema")
+            local band = param.float("band", 0.001, 0.1, 0.01, { log = true })
+            local window = param.int("window", 2, 500, 20, { log = true })
+            print(average, band, math.type(window))
+            """
+        let plain = ScriptHarness.run(source)
+        let result = try plain.result.get()
+        #expect(plain.printed == "ema\t0.01\tinteger\n")
+        let choice = result.parameters[0]
+        #expect(choice.kind == .choice && choice.choices == [.text("sma"), .text("ema"), .number(3)])
+        #expect(choice.value == 1 && choice.defaultValue == 1 && choice.minimum == 0 && choice.maximum == 2)
+        #expect(choice.valueText == "ema")
+        #expect(result.parameters[1].scale == .log && result.parameters[2].scale == .log && result.parameters[2].kind == .int)
+        let picked = ScriptHarness.run(source, parameters: ["average": "3"])
+        #expect(picked.printed.hasPrefix("3\t"), "\(picked.printed) \(String(describing: picked.error))")
+        let bad = ScriptHarness.run(source, parameters: ["average": "wma"]).error
+        #expect(bad?.kind == .usage && bad?.description.contains("--param average=wma is not one of the choices (sma, ema, 3)") == true)
+    }
+
+    @Test("Declarations an optimizer cannot use are contract errors at the script's line", arguments: [
+        ("local x = param.float('x', 0, 1, 0.5, { log = true })", "attack.lua:1: param 'x': a log scale needs min > 0, got 0"),
+        ("local x = param.choice('x', {}, 1)", "attack.lua:1: param 'x': param.choice needs a non-empty list of values"),
+        ("local x = param.choice('x', { 'a', 'b' }, 'c')", "attack.lua:1: param 'x': the default c is not one of the choices (a, b)"),
+        ("local x = param.choice('x', { 'a', 'a' }, 'a')", "attack.lua:1: param 'x': the choices repeat a value"),
+        ("local x = param.int('x', 1, 9, 2, { scale = 'log' })", "attack.lua:1: param 'x': unknown option 'scale' (options: log)"),
+        ("local x = param.float('x', -1/0, 1, 0)", "attack.lua:1: param 'x': min and max must be finite numbers"),
+    ])
+    func badDeclarations(source: String, message: String) {
+        let error = ScriptHarness.run(source).error
+        #expect(error?.description.hasPrefix(message) == true, "\(String(describing: error))")
+    }
+
+    @Test("A param declared inside factor(d) is a contract error that says where params belong")
+    func paramInsideFactor() {
+        let error = ScriptHarness.run("""
+            function factor(d)
+              local n = param.int("n", 2, 50, 10)
+              return sma(d.close, n)
+            end
+            """).error
+        #expect(error?.kind == .contract)
+        #expect(error?.description.contains("attack.lua:2: param 'n' is declared inside factor(d) or signal(d, f); declare every param.* at the top level") == true,
+                "\(String(describing: error))")
+    }
+
+    @Test("Calls of primitives that read future bars are reported, wherever they happen")
+    func lookaheadCallsAreReported() throws {
+        let clean = try ScriptHarness.run("function factor(d) return rsi(d.close, 14) end").result.get()
+        #expect(clean.lookaheadPrimitives.isEmpty)
+        let peeking = try ScriptHarness.run("""
+            local future = forward_return(d, 1)
+            function factor(d) return future end
+            """).result.get()
+        #expect(peeking.lookaheadPrimitives == ["forward_return"])
+        let aliased = try ScriptHarness.run("""
+            local f = forward_return
+            function factor(d) return d.close * (1 + f(d.close, 1)) end
+            """).result.get()
+        #expect(aliased.lookaheadPrimitives == ["forward_return"])
+    }
 }

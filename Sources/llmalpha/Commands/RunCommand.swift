@@ -217,9 +217,14 @@ enum RunReport {
         }
         if !result.parameters.isEmpty {
             let items = result.parameters.map { p -> String in
-                let value = p.kind == .bool ? (p.value != 0 ? "true" : "false") : OutputTable.shortest(p.value)
-                let range = p.kind == .bool ? "" : " (\(OutputTable.shortest(p.minimum))..\(OutputTable.shortest(p.maximum)))"
-                return "\(p.name)=\(value)\(p.overridden ? "*" : "")\(range)"
+                let range: String
+                switch p.kind {
+                case .bool: range = ""
+                case .choice: range = " {\(p.choices.map(\.text).joined(separator: "|"))}"
+                case .int, .float:
+                    range = " (\(OutputTable.shortest(p.minimum))..\(OutputTable.shortest(p.maximum))\(p.scale == .log ? ", log" : ""))"
+                }
+                return "\(p.name)=\(p.valueText)\(p.overridden ? "*" : "")\(range)"
             }
             lines.append("params      \(items.joined(separator: ", "))" + (result.parameters.contains { $0.overridden } ? "   (* set by --param)" : ""))
         }
@@ -356,9 +361,15 @@ enum RunReport {
                 fields.append(("hypothesis", .null))
             }
             fields.append(("parameters", .array(r.parameters.map { p in
-                .object([("name", .string(p.name)), ("kind", .string(p.kind.rawValue)), ("value", .number(p.value)),
-                         ("default", .number(p.defaultValue)), ("min", .number(p.minimum)), ("max", .number(p.maximum)),
-                         ("overridden", .bool(p.overridden))])
+                var fields: [(String, JSONValue)] = [("name", .string(p.name)), ("kind", .string(p.kind.rawValue))]
+                if p.kind == .choice {
+                    fields += [("value", .string(p.valueText)), ("default", .string(p.text(for: p.defaultValue))),
+                               ("choices", .array(p.choices.map { .string($0.text) }))]
+                } else {
+                    fields += [("value", .number(p.value)), ("default", .number(p.defaultValue)), ("min", .number(p.minimum)),
+                               ("max", .number(p.maximum)), ("scale", .string(p.scale.rawValue))]
+                }
+                return .object(fields + [("overridden", .bool(p.overridden))])
             })))
             fields.append(("strategy", .object(r.strategy.map { key, value in
                 switch value {

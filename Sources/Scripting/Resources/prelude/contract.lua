@@ -55,26 +55,56 @@ function hypothesis(t)
   end
 end
 
--- param.int / param.float / param.bool: the script's tunable values. Each returns its default
--- unless `--param name=value` or an optimizer sets it; the declared range is the search space.
+-- param.int / param.float / param.bool / param.choice: the script's tunable values. Each returns
+-- its default unless `--param name=value` or an optimizer sets it; the declared range (or list)
+-- is the optimizer's search space. Declare them at the top level of the script, never inside
+-- factor or signal: the optimizer reads them from the main chunk.
+--   param.int("lookback", 24, 336, 72)                   name, min, max, default
+--   param.float("entry_z", 1.0, 3.0, 2.0)
+--   param.float("band", 0.001, 0.1, 0.01, { log = true })  searched on a log scale (min > 0)
+--   param.bool("use_funding", true)
+--   param.choice("average", { "sma", "ema" }, "ema")        a value from a list (strings or numbers)
 param = {}
 local declared = {}
+local max_choices = 64
 
-local function declare(kind, name, lo, hi, default)
+local function declare(kind, name, lo, hi, default, options)
   if type(name) ~= "string" or not name:match("^[%a_][%w_]*$") then
     fail(string.format("param.%s: the name must be an identifier string, got %s", kind, tostring(name)), 3)
   end
   if declared[name] then fail(string.format("param '%s' is declared twice", name), 3) end
+  local log = false
+  if options ~= nil then
+    if type(options) ~= "table" then
+      fail(string.format("param '%s': options must be a table, as in { log = true }, got %s", name, type(options)), 3)
+    end
+    for k, v in pairs(options) do
+      if k ~= "log" then fail(string.format("param '%s': unknown option '%s' (options: log)", name, tostring(k)), 3) end
+      if type(v) ~= "boolean" then fail(string.format("param '%s': log must be true or false, got %s", name, type(v)), 3) end
+      log = v
+    end
+  end
   declared[name] = true
-  local value, err = host.param(kind, name, lo, hi, default)
+  local value, err
+  if kind == "choice" then
+    if type(lo) ~= "table" or #lo == 0 then
+      fail(string.format("param '%s': param.choice needs a non-empty list of values, as in param.choice(\"%s\", { \"sma\", \"ema\" }, \"sma\")",
+                         name, name), 3)
+    end
+    if #lo > max_choices then fail(string.format("param '%s': at most %d choices, got %d", name, max_choices, #lo), 3) end
+    value, err = host.param(kind, name, nil, nil, default, false, table.unpack(lo))
+  else
+    value, err = host.param(kind, name, lo, hi, default, log)
+  end
   if err then fail(err, 3) end
   return value
 end
 
 -- Not tail calls: error levels count on param.* keeping its own frame.
-function param.int(name, lo, hi, default) local v = declare("int", name, lo, hi, default) return v end
-function param.float(name, lo, hi, default) local v = declare("float", name, lo, hi, default) return v end
+function param.int(name, lo, hi, default, options) local v = declare("int", name, lo, hi, default, options) return v end
+function param.float(name, lo, hi, default, options) local v = declare("float", name, lo, hi, default, options) return v end
 function param.bool(name, default) local v = declare("bool", name, 0, 1, default) return v end
+function param.choice(name, choices, default) local v = declare("choice", name, choices, nil, default) return v end
 
 -- strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, ... }: the backtest layer's settings.
 local strategy_fields = {
