@@ -61,6 +61,8 @@ let package = Package(
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
                                                  .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
+        // Parameter search for validation: the TPE optimizer, random search and a seeded RNG.
+        .target(name: "Validation", swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
             "LLMAlpha", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
@@ -88,6 +90,7 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
+        .testTarget(name: "ValidationTests", dependencies: ["Validation"], swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha"], swiftSettings: strict),
     ]
 )
