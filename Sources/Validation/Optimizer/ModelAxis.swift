@@ -53,7 +53,7 @@ enum ModelAxis: Sendable, Equatable {
         switch self {
         case .numeric(_, _, let log, let integer, let externalLow, let externalHigh):
             var v = log ? PortableMath.exp(value) : value
-            if integer { v = v.rounded(.toNearestOrEven) }
+            if integer { v = v.rounded(.toNearestOrEven) + 0 }  // + 0 turns −0.0 into 0.0
             return Swift.min(Swift.max(v, externalLow), externalHigh)
         case .categorical, .fixed:
             return value
