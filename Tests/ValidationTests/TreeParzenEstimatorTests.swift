@@ -164,7 +164,7 @@ struct TreeParzenEstimatorTests {
          0x3ff0_0000_0000_0000, 0, 0x3fd0_0000_0000_0000, 0x401c_0000_0000_0000],
     ]
 
-    @Test func startupProposalsAreRandomSearchs() {
+    @Test func startupProposalsMatchRandomSearch() {
         var tpe = TreeParzenEstimator(space: Self.mixedSpace, seed: 5, startupTrials: 6)
         var random = RandomSearch(space: Self.mixedSpace, seed: 5)
         for _ in 0..<3 {

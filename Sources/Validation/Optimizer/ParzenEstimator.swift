@@ -40,6 +40,11 @@ struct ParzenEstimator: Sendable {
         let sigma: [Double]
         /// log of each kernel's mass inside [low, high] (the truncation's normaliser).
         let logMass: [Double]
+        /// Kernel k's slot among the distinct (mu, sigma) pairs, which share their cell masses
+        /// (integer observations repeat, so many kernels coincide).
+        let distinctSlot: [Int]
+        /// For each slot, one kernel that has it.
+        let slotKernel: [Int]
     }
 
     private struct CategoricalKernels: Sendable {
@@ -97,7 +102,8 @@ struct ParzenEstimator: Sendable {
         weights.reserveCapacity(n)
         let start = 1 / Double(n)
         let step = rampCount > 1 ? (1 - start) / Double(rampCount - 1) : 0
-        for i in 0..<rampCount { weights.append(i == rampCount - 1 && rampCount > 1 ? 1 : start + Double(i) * step) }
+        for i in 0..<rampCount { weights.append(start + Double(i) * step) }
+        if rampCount > 1 { weights[rampCount - 1] = 1 }  // numpy.linspace ends exactly at stop
         weights.append(contentsOf: repeatElement(1.0, count: 25))
         return weights
     }
@@ -132,8 +138,20 @@ struct ParzenEstimator: Sendable {
         for k in 0...n {
             logMass.append(PortableMath.logGaussianMass((low - mu[k]) / sigma[k], (high - mu[k]) / sigma[k]))
         }
+        var distinctSlot = [Int](repeating: 0, count: n + 1), slotKernel = [Int]()
+        let byPair = (0...n).sorted { (a: Int, b: Int) -> Bool in
+            if mu[a] != mu[b] { return mu[a] < mu[b] }
+            if sigma[a] != sigma[b] { return sigma[a] < sigma[b] }
+            return a < b
+        }
+        for (position, k) in byPair.enumerated() {
+            if position == 0 || mu[k] != mu[byPair[position - 1]] || sigma[k] != sigma[byPair[position - 1]] {
+                slotKernel.append(k)
+            }
+            distinctSlot[k] = slotKernel.count - 1
+        }
         return NumericKernels(axis: axis, low: low, high: high, integer: integer, log: log,
-                              mu: mu, sigma: sigma, logMass: logMass)
+                              mu: mu, sigma: sigma, logMass: logMass, distinctSlot: distinctSlot, slotKernel: slotKernel)
     }
 
     private static func categoricalKernels(count: Int, observed: [Double], priorWeight: Double) -> CategoricalKernels {
@@ -180,9 +198,9 @@ struct ParzenEstimator: Sendable {
 
     /// The log density (log mass for integers and categories) of the mixture at each point.
     ///
-    /// Works on all points at once so an integer dimension computes each kernel's cell mass once
-    /// per distinct value.
-    /// - Complexity: O(m · n · d) for m points, plus O(distinct integers · n) `erfc` calls.
+    /// Works on all points at once so an integer dimension computes a cell's mass once per distinct
+    /// value and distinct kernel (Optuna's unique trick).
+    /// - Complexity: O(m · n · d) for m points, plus O(distinct values · distinct kernels) `erfc`.
     func logDensities(of points: [SearchPoint]) -> [Double] {
         let m = points.count, kernelCount = logWeights.count
         // acc[i * kernelCount + k]: log weight of kernel k plus its log density at point i.
@@ -202,13 +220,13 @@ struct ParzenEstimator: Sendable {
                         distinct.append(v)
                         var lower = v - 0.5, upper = v + 0.5
                         if kernels.log { lower = PortableMath.log(lower); upper = PortableMath.log(upper) }
-                        for k in 0..<kernelCount {
+                        for k in kernels.slotKernel {
                             let s = kernels.sigma[k], mu = kernels.mu[k]
                             distinctMass.append(PortableMath.logGaussianMass((lower - mu) / s, (upper - mu) / s) - kernels.logMass[k])
                         }
                     }
-                    let base = found! * kernelCount
-                    for k in 0..<kernelCount { acc[i * kernelCount + k] += distinctMass[base + k] }
+                    let base = found! * kernels.slotKernel.count
+                    for k in 0..<kernelCount { acc[i * kernelCount + k] += distinctMass[base + kernels.distinctSlot[k]] }
                 }
             case .numeric(let kernels):
                 var offset = [Double]()

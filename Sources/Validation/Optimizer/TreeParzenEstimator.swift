@@ -40,8 +40,8 @@
 ///
 /// - Complexity: ``suggest(count:)`` is O(count · candidates · n · d) for n observations and d
 ///   dimensions, plus O(d · n log n) to build the model. Release build, n = 200, d = 6, one
-///   2-core x86_64: 0.26 ms with six reals, 0.8 ms with two of them integers (each integer
-///   costs two `erfc` per distinct candidate value and kernel), 1.7 ms univariate.
+///   2-core x86_64: 0.28 ms with six reals, 0.43 ms with two of them integers (an integer costs
+///   two `erfc` per distinct candidate value and distinct kernel), 1.4 ms univariate.
 package struct TreeParzenEstimator: Sampler {
     package let space: SearchSpace
     /// Proposals that are uniform before the model is used.
