@@ -62,12 +62,17 @@ let package = Package(
         // schema, and the trial it becomes in the ledger.
         .target(name: "Evaluation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "DurableFiles"],
                 swiftSettings: strict),
+        // The judge (DESIGN.md section 5): gates, walk-forward and rolling windows, the TPE optimizer,
+        // deflated Sharpe, PBO, the locked holdout, the lookahead check, promotion.
+        .target(name: "Validation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "Evaluation",
+                                                   "DurableFiles"],
+                swiftSettings: strict),
         // The facade a Swift user imports: configuration composed from each target's settings, the public API.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
-                                                 "Evaluation", .product(name: "Yams", package: "Yams")],
+                                                 "Evaluation", "Validation", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
-            "LLMAlpha", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            "LLMAlpha", "Validation", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
         // faults) for the downloader's tests and for trying `data download` by hand.
@@ -93,7 +98,11 @@ let package = Package(
         .testTarget(name: "BacktestTests", dependencies: ["Backtest"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Evaluation", "Backtest", "MarketData", "Knowledge", "Primitives"],
+        .testTarget(name: "ValidationTests", dependencies: ["Validation", "Evaluation", "Scripting", "Backtest", "MarketData", "Knowledge",
+                                                       "Primitives"],
+                    swiftSettings: strict),
+        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Validation", "Evaluation", "Backtest", "MarketData",
+                                                 "Knowledge", "Primitives"],
                     swiftSettings: strict),
     ]
 )
