@@ -52,7 +52,16 @@ struct ScalarGroup: Sendable, CustomTestStringConvertible {
 
 @Suite("Research statistics match pandas, scipy and statsmodels")
 struct ResearchStatisticsTests {
-    static let groups: [ScalarGroup] = [
+    static let factors = ["zrev_48", "zrev_48_round1"]
+    static let horizons = [1, 4, 24]
+    static let periodBars = 240
+
+    static let groups: [ScalarGroup] = factors.map { factor in
+        ScalarGroup(name: factor) { try factorStatistics(factor) }
+    } + [
+        ScalarGroup(name: "FactorIC t") { try factorICStatistics() },
+        ScalarGroup(name: "non-default parameters") { try variantStatistics() },
+        ScalarGroup(name: "small case") { try smallCaseStatistics() },
         ScalarGroup(name: "moments") { try momentStatistics() },
         ScalarGroup(name: "deflated Sharpe") { try deflatedSharpeStatistics() },
     ]
@@ -69,6 +78,91 @@ struct ResearchStatisticsTests {
             }
             expectClose(value, reference, name)
         }
+    }
+
+    // MARK: FactorStatistics on BTCUSDT 1h
+
+    static func factorStatistics(_ factor: String) throws -> [String: Double] {
+        let t = try ResearchFixtures.bars.get()
+        let f = try t[factor], close = try t["close"]
+        var out: [String: Double] = [:]
+        for s in FactorStatistics.compute(factor: f, close: close, horizons: horizons,
+                                          periodBars: periodBars) {
+            let p = "\(factor)_h\(s.horizon)_"
+            out[p + "observations"] = Double(s.observations)
+            out[p + "ic"] = s.ic
+            out[p + "hac_lags"] = Double(s.hacLags)
+            out[p + "hac_t"] = s.hacT
+            out[p + "hac_p"] = s.pValue
+            out[p + "period_ic_count"] = Double(s.periodICs.count)
+            for (k, ic) in s.periodICs.enumerated() { out[p + "period_ic_\(k)"] = ic }
+            out[p + "ir"] = s.informationRatio
+            for (i, mean) in s.quantileMeans.enumerated() { out[p + "quantile_mean_\(i)"] = mean }
+            out[p + "monotonicity"] = s.monotonicity
+            // The same factor-only number at every horizon.
+            out["\(factor)_rank_autocorrelation_lag1"] = s.rankAutocorrelation
+        }
+        return out
+    }
+
+    /// FactorIC (the factor layer's report) had no reference before: its IC is scipy's
+    /// spearmanr and its t is `ic * sqrt((n/h - 2) / (1 - ic²))` on scipy's ρ.
+    static func factorICStatistics() throws -> [String: Double] {
+        let t = try ResearchFixtures.bars.get()
+        let expected = try ResearchFixtures.scalars.get()
+        var out: [String: Double] = [:]
+        for factor in factors {
+            for report in FactorIC.compute(factor: try t[factor], close: try t["close"], horizons: horizons) {
+                let p = "\(factor)_h\(report.horizon)_"
+                out["factor_ic_\(p)t"] = report.tStatistic
+                // The IC and n are FactorStatistics' references too; checked here without
+                // claiming the names a second time.
+                expectClose(report.ic, try #require(expected[p + "ic"]), "FactorIC \(p)ic")
+                #expect(Double(report.observations) == expected[p + "observations"],
+                        "FactorIC \(p)observations")
+            }
+        }
+        return out
+    }
+
+    static func variantStatistics() throws -> [String: Double] {
+        let t = try ResearchFixtures.bars.get()
+        let f = try t["zrev_48"], close = try t["close"]
+        let forward24 = FactorStatistics.forwardReturns(close: close, horizon: 24)
+        var out: [String: Double] = [:]
+        for lags in [0, 10, 50] {
+            let s = FactorStatistics.compute(factor: f, forward: forward24, horizon: 24,
+                                             periodBars: periodBars, hacLags: lags)
+            #expect(s.hacLags == lags)
+            out["zrev_48_h24_lags\(lags)_hac_t"] = s.hacT
+            out["zrev_48_h24_lags\(lags)_hac_p"] = s.pValue
+        }
+        let q10 = FactorStatistics.compute(factor: f, forward: FactorStatistics.forwardReturns(close: close, horizon: 4),
+                                           horizon: 4, periodBars: periodBars, quantiles: 10)
+        #expect(q10.quantileMeans.count == 10)
+        for (i, mean) in q10.quantileMeans.enumerated() { out["zrev_48_h4_q10_quantile_mean_\(i)"] = mean }
+        out["zrev_48_h4_q10_monotonicity"] = q10.monotonicity
+        let lag24 = FactorStatistics.compute(factor: f, forward: forward24, horizon: 24,
+                                             periodBars: periodBars, turnoverLag: 24)
+        out["zrev_48_rank_autocorrelation_lag24"] = lag24.rankAutocorrelation
+        return out
+    }
+
+    static func smallCaseStatistics() throws -> [String: Double] {
+        let t = try ResearchFixtures.smallCase.get()
+        let f = try t["factor"], r = try t["forward"]
+        var out: [String: Double] = [:]
+        let s5 = FactorStatistics.compute(factor: f, forward: r, horizon: 1, periodBars: 100, hacLags: 2)
+        out["small_observations"] = Double(s5.observations)
+        out["small_ic"] = s5.ic
+        out["small_lags2_hac_t"] = s5.hacT
+        out["small_lags2_hac_p"] = s5.pValue
+        for (i, mean) in s5.quantileMeans.enumerated() { out["small_q5_quantile_mean_\(i)"] = mean }
+        out["small_q5_monotonicity"] = s5.monotonicity
+        let s2 = FactorStatistics.compute(factor: f, forward: r, horizon: 1, periodBars: 100, quantiles: 2)
+        for (i, mean) in s2.quantileMeans.enumerated() { out["small_q2_quantile_mean_\(i)"] = mean }
+        out["small_q2_monotonicity"] = s2.monotonicity
+        return out
     }
 
     // MARK: Moments and the deflated Sharpe ratio
@@ -107,7 +201,15 @@ struct ResearchStatisticsTests {
         return out
     }
 
-    // MARK: The normal distribution
+    // MARK: Inputs and the normal distribution
+
+    @Test func forwardReturnsMatchPandas() throws {
+        let t = try ResearchFixtures.bars.get()
+        for h in Self.horizons {
+            expectMatches(FactorStatistics.forwardReturns(close: try t["close"], horizon: h),
+                          try t["forward_return_\(h)"], column: "forward_return_\(h)", tolerance: .nearZero)
+        }
+    }
 
     @Test func normalCDFMatchesSciPy() throws {
         let t = try ResearchFixtures.normal.get()
