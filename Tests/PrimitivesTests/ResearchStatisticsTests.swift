@@ -64,6 +64,7 @@ struct ResearchStatisticsTests {
         ScalarGroup(name: "small case") { try smallCaseStatistics() },
         ScalarGroup(name: "moments") { try momentStatistics() },
         ScalarGroup(name: "deflated Sharpe") { try deflatedSharpeStatistics() },
+        ScalarGroup(name: "CSCV summary") { try cscvStatistics() },
     ]
 
     @Test("scalar reference group", arguments: groups)
@@ -77,6 +78,18 @@ struct ResearchStatisticsTests {
                 continue
             }
             expectClose(value, reference, name)
+        }
+    }
+
+    /// A reference without a computation would silently go untested.
+    @Test func everyScalarReferenceIsComputedExactlyOnce() throws {
+        let expected = try ResearchFixtures.scalars.get()
+        var seen: [String: Int] = [:]
+        for group in Self.groups {
+            for name in try group.compute().keys { seen[name, default: 0] += 1 }
+        }
+        for name in expected.keys.sorted() where seen[name] != 1 {
+            Issue.record("research scalar \(name) is computed \(seen[name] ?? 0) times")
         }
     }
 
@@ -199,6 +212,36 @@ struct ResearchStatisticsTests {
             sharpe: m.mean / m.std, benchmark: 0, observations: count, skewness: m.skewness,
             kurtosis: m.kurtosis)
         return out
+    }
+
+    // MARK: CSCV
+
+    static func cscvInput() throws -> [[Double]] {
+        let t = try ResearchFixtures.cscvReturns.get()
+        return try (0..<6).map { try t["trial_\($0)"] }
+    }
+
+    static func cscvStatistics() throws -> [String: Double] {
+        let result = try #require(BacktestOverfitting.cscv(returns: try cscvInput(), splits: 8))
+        return [
+            "cscv_s8_pbo": result.pbo,
+            "cscv_s8_probability_of_loss": result.probabilityOfLoss,
+            "cscv_s8_performance_degradation": result.performanceDegradation,
+            "cscv_s8_combinations": Double(result.combinations),
+        ]
+    }
+
+    @Test func cscvSplitsMatchTheDefinitionRowByRow() throws {
+        let expected = try ResearchFixtures.cscvSplits.get()
+        let result = try #require(BacktestOverfitting.cscv(returns: try Self.cscvInput(), splits: 8))
+        #expect(result.combinations == 70 && expected.rowCount == 70)
+        // Masks ascend with exactly 4 of 8 bits set: the enumeration order we document.
+        let masks = try expected["mask"]
+        #expect(masks == masks.sorted() && masks.allSatisfy { Int($0).nonzeroBitCount == 4 })
+        #expect(result.selectedTrials.map(Double.init) == (try expected["selected"]))
+        expectMatches(result.trainPerformance, try expected["train"], column: "cscv train Sharpe of n*")
+        expectMatches(result.testPerformance, try expected["test"], column: "cscv test Sharpe of n*")
+        expectMatches(result.logits, try expected["logit"], column: "cscv logit")
     }
 
     // MARK: Inputs and the normal distribution
