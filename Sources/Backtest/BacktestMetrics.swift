@@ -59,19 +59,7 @@ public struct BacktestMetrics: Sendable, Equatable, Codable {
         let years = m.days / 365.25
         m.cagr = final <= 0 ? -1 : pow(final / initial, 1 / years) - 1
 
-        // Daily returns from the last equity of each UTC day, the first against the initial cash.
-        var daily: [Double] = []
-        var previous = initial
-        var i = 0
-        while i < n {
-            let day = (r.time[i] / 86_400_000).rounded(.down)
-            var j = i
-            while j + 1 < n, (r.time[j + 1] / 86_400_000).rounded(.down) == day { j += 1 }
-            let value = r.equity[j]
-            daily.append(previous > 0 ? value / previous - 1 : 0)
-            previous = value
-            i = j + 1
-        }
+        let daily = dailyReturns(r).returns
         if daily.count >= 2 {
             let mean = daily.reduce(0, +) / Double(daily.count)
             let variance = daily.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(daily.count - 1)
@@ -123,6 +111,28 @@ public struct BacktestMetrics: Sendable, Equatable, Codable {
         m.fundingPnL = r.fundingPnL
         if r.tradedNotional > 0 { m.breakevenFee = (r.pricePnL + r.fundingPnL) / r.tradedNotional }
         return m
+    }
+
+    /// Returns of each UTC day from its last equity, the first day against the initial cash;
+    /// `days` holds each day's number (ms since 1970 / 86,400,000, floored). Strategies and
+    /// windows are compared on these: two runs' days line up whatever their bars.
+    /// - Complexity: O(bars).
+    public static func dailyReturns(_ r: BacktestResult) -> (days: [Int], returns: [Double]) {
+        var days: [Int] = [], returns: [Double] = []
+        let n = r.equity.count
+        var previous = r.config.initialCash
+        var i = 0
+        while i < n {
+            let day = (r.time[i] / 86_400_000).rounded(.down)
+            var j = i
+            while j + 1 < n, (r.time[j + 1] / 86_400_000).rounded(.down) == day { j += 1 }
+            let value = r.equity[j]
+            days.append(Int(day))
+            returns.append(previous > 0 ? value / previous - 1 : 0)
+            previous = value
+            i = j + 1
+        }
+        return (days, returns)
     }
 
     static func medianSpacing(_ time: [Double]) -> Double {

@@ -6,6 +6,11 @@ extension KnowledgeBase {
     /// comment header recording its validation, so the file alone can be mailed and rerun with
     /// `llmalpha run`), records the strategy and marks the hypothesis validated.
     ///
+    /// With `validation.holdout`, the holdout opening is recorded in the same transaction as the
+    /// strategy, the hypothesis's holdout claim (``openHoldout(of:trial:)``) points at it, and the
+    /// hypothesis is marked rejected instead when the holdout failed: the file stays, its header
+    /// saying so, because an opened holdout is knowledge too.
+    ///
     /// - Parameter script: the final, self-contained script (chosen parameters already set as
     ///   the `param.*` defaults).
     public func promote(_ hypothesisID: String, script: String, validation: StrategyValidation) throws(KnowledgeError) -> Strategy {
@@ -30,6 +35,15 @@ extension KnowledgeBase {
                 try Self.insertStrategyRow(number: reservation.number, record: record, path: files.stored(reservation.path),
                                            sha256: ScriptFiles.sha256(text), in: db)
                 try Self.fulfil(reservation, in: db)
+                let id = ScriptFiles.identifier("S", reservation.number)
+                if let holdout = validation.holdout {
+                    try Self.insertHoldoutOpening(strategy: id, data: holdout.data, metrics: holdout.metrics, passed: holdout.passed,
+                                                  note: holdout.note, stamp: Timestamp.iso(date), in: db)
+                    try db.execute(sql: "UPDATE holdout_lock SET strategy = ? WHERE hypothesis = ?", arguments: [id, hypothesis.id])
+                    if !holdout.passed {
+                        try db.execute(sql: "UPDATE hypothesis SET status = 'rejected' WHERE id = ?", arguments: [hypothesis.id])
+                    }
+                }
                 return Self.strategy(try Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE number = ?", arguments: [reservation.number])!)
             }
         } catch {
@@ -37,6 +51,43 @@ extension KnowledgeBase {
             release(reservation)
             throw error
         }
+    }
+
+    /// Claims a hypothesis's locked holdout, once: the claim is committed before the caller
+    /// evaluates a single holdout bar, so a second promotion (in this process or another) is
+    /// refused even if the first never finishes.
+    /// - Throws: ``KnowledgeError/holdoutOpened(hypothesis:openedAt:strategy:)`` when it was
+    ///   opened before; `.notFound` for an unknown hypothesis.
+    @discardableResult
+    public func openHoldout(of hypothesisID: String, trial: Int64?) throws(KnowledgeError) -> HoldoutLock {
+        let canonical = Self.canonicalID(hypothesisID, prefix: "H")
+        let stamp = Timestamp.iso(now())
+        return try write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [canonical]) != nil else {
+                throw KnowledgeError.notFound("\(hypothesisID): no such hypothesis")
+            }
+            if let row = try Row.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?", arguments: [canonical]) {
+                throw KnowledgeError.holdoutOpened(hypothesis: canonical, openedAt: row["opened_at"], strategy: row["strategy"])
+            }
+            try db.execute(sql: "INSERT INTO holdout_lock (hypothesis, trial, opened_at) VALUES (?, ?, ?)",
+                           arguments: [canonical, trial, stamp])
+            return HoldoutLock(hypothesis: canonical, trial: trial, openedAt: stamp, strategy: nil)
+        }
+    }
+
+    /// The hypothesis's holdout claim, if its holdout has been opened.
+    public func holdoutLock(of hypothesisID: String) throws(KnowledgeError) -> HoldoutLock? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?",
+                             arguments: [Self.canonicalID(hypothesisID, prefix: "H")]).map { row in
+                HoldoutLock(hypothesis: row["hypothesis"], trial: row["trial"], openedAt: row["opened_at"], strategy: row["strategy"])
+            }
+        }
+    }
+
+    /// Every strategy, oldest first.
+    public func strategies() throws(KnowledgeError) -> [Strategy] {
+        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
     }
 
     /// The strategy's row, and its hypothesis marked validated, from the fields reserved for it.
@@ -74,16 +125,25 @@ extension KnowledgeBase {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM strategy WHERE id = ?", arguments: [canonical]) != nil else {
                 throw KnowledgeError.notFound("\(id): no such strategy")
             }
-            let span = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
-            try db.execute(sql: """
-                INSERT INTO holdout_opening (strategy, opened_at, data, metrics, passed, note) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [canonical, stamp, span, JSONNumbers.encode(metrics), passed, note])
-            let rowID = db.lastInsertedRowID
-            var holdout = metrics
-            holdout["passed"] = passed ? 1 : 0
-            try db.execute(sql: "UPDATE strategy SET holdout = ? WHERE id = ?", arguments: [JSONNumbers.encode(holdout), canonical])
+            let rowID = try Self.insertHoldoutOpening(strategy: canonical, data: data, metrics: metrics, passed: passed, note: note,
+                                                      stamp: stamp, in: db)
             return try Self.holdoutOpening(Row.fetchOne(db, sql: "SELECT * FROM holdout_opening WHERE id = ?", arguments: [rowID])!)
         }
+    }
+
+    /// The opening's row, and the strategy's latest holdout result.
+    @discardableResult
+    static func insertHoldoutOpening(strategy: String, data: DataSpan, metrics: [String: Double], passed: Bool, note: String?,
+                                     stamp: String, in db: Database) throws -> Int64 {
+        let span = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
+        try db.execute(sql: """
+            INSERT INTO holdout_opening (strategy, opened_at, data, metrics, passed, note) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [strategy, stamp, span, JSONNumbers.encode(metrics), passed, note])
+        let rowID = db.lastInsertedRowID
+        var holdout = metrics
+        holdout["passed"] = passed ? 1 : 0
+        try db.execute(sql: "UPDATE strategy SET holdout = ? WHERE id = ?", arguments: [JSONNumbers.encode(holdout), strategy])
+        return rowID
     }
 
     /// Every holdout opening of one strategy, or of all, oldest first.
@@ -137,13 +197,23 @@ extension KnowledgeBase {
             chunk.append(m)
         }
         if !chunk.isEmpty { lines.append("-- metrics: " + chunk.joined(separator: " ")) }
-        if !validation.parameters.isEmpty {
-            lines.append("-- parameters: " + validation.parameters.keys.sorted()
-                .map { "\($0)=\(JSONNumbers.format(validation.parameters[$0]!))" }.joined(separator: " "))
+        let texts = validation.parameterTexts.isEmpty
+            ? validation.parameters.mapValues { JSONNumbers.format($0) } : validation.parameterTexts
+        if !texts.isEmpty {
+            lines.append("-- parameters: " + texts.keys.sorted().map { "\($0)=\(texts[$0]!)" }.joined(separator: " "))
+        }
+        if let h = validation.holdout {
+            let hFrom = Timestamp.iso(Date(timeIntervalSince1970: Double(h.data.from) / 1000)).prefix(16)
+            let hTo = Timestamp.iso(Date(timeIntervalSince1970: Double(h.data.to) / 1000)).prefix(16)
+            let numbers = h.metrics.keys.sorted().map { "\($0)=\(Self.short(h.metrics[$0]!))" }.joined(separator: " ")
+            lines.append("-- holdout: opened \(Timestamp.iso(date).prefix(10)), \(hFrom)..\(hTo) UTC, \(h.data.bars) bars, never seen before: "
+                         + (h.passed ? "PASSED" : "FAILED"))
+            lines.append("--   \(numbers)")
+            if let note = h.note { lines.append("--   \(note)") }
         }
         lines.append("-- trials: \(lifetimeTrials) in the knowledge base, \(familyTrials) in this family (the deflated Sharpe counts them)")
         var rerun = "llmalpha run \(fileName) --symbol \(span.symbols.first ?? "BTCUSDT") --interval \(span.interval) --from \(from) --to \(to)"
-        for name in validation.parameters.keys.sorted() { rerun += " --param \(name)=\(JSONNumbers.format(validation.parameters[name]!))" }
+        for name in texts.keys.sorted() { rerun += " --param \(name)=\(texts[name]!)" }
         lines.append("-- rerun: \(rerun)")
         if span.symbols.count > 1 { lines.append("--   (validated on \(span.symbols.joined(separator: ", ")): repeat --symbol for each)") }
         return lines.joined(separator: "\n") + "\n\n"

@@ -94,6 +94,37 @@ extension KnowledgeBase {
         }
     }
 
+    /// The trial with this row id.
+    public func trial(_ id: Int64) throws(KnowledgeError) -> Trial {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trial WHERE id = ?", arguments: [id]) else {
+                throw KnowledgeError.notFound("trial \(id): no such trial")
+            }
+            return Self.trial(row)
+        }
+    }
+
+    /// A hypothesis's trials, newest first, optionally of one source (`validate`, `optimizer`,
+    /// `run`) and outcome.
+    public func trials(of hypothesisID: String, source: String? = nil, passed: Bool? = nil,
+                       limit: Int = 100) throws(KnowledgeError) -> [Trial] {
+        try read { db in
+            var sql = "SELECT * FROM trial WHERE hypothesis = ?"
+            var arguments: StatementArguments = [Self.canonicalID(hypothesisID, prefix: "H")]
+            if let source {
+                sql += " AND source = ?"
+                arguments += [source]
+            }
+            if let passed {
+                sql += " AND passed = ?"
+                arguments += [passed]
+            }
+            sql += " ORDER BY id DESC LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
+        }
+    }
+
     /// Failed trials closest to passing: furthest stage reached first, then the smallest
     /// shortfall on the gate that stopped them. What refinement starts from.
     public func nearMisses(limit: Int = 10, family: String? = nil) throws(KnowledgeError) -> [Trial] {

@@ -27,6 +27,8 @@ public enum KnowledgeError: Error, Sendable, Equatable, CustomStringConvertible 
     case invalid(String)
     /// Reading or writing a hypothesis or strategy file failed.
     case file(path: String, detail: String)
+    /// A hypothesis's locked holdout was opened before: it opens once.
+    case holdoutOpened(hypothesis: String, openedAt: String, strategy: String?)
     /// Any other SQLite failure, with SQLite's own words.
     case sqlite(path: String, detail: String)
 
@@ -56,6 +58,10 @@ public enum KnowledgeError: Error, Sendable, Equatable, CustomStringConvertible 
             return what
         case .file(let path, let detail):
             return "\(path): \(detail)"
+        case .holdoutOpened(let hypothesis, let openedAt, let strategy):
+            return "\(hypothesis): its locked holdout was already opened on \(openedAt)" + (strategy.map { " for \($0)" } ?? "")
+                + "; a holdout opens once, so its numbers cannot steer another try (hint: a refined hypothesis, with its own "
+                + "validation, gets a holdout of its own)"
         case .sqlite(let path, let detail):
             return "\(path): \(detail)"
         }

@@ -181,14 +181,48 @@ public struct StrategyValidation: Sendable, Equatable {
     public var metrics: [String: Double]
     /// Chosen parameter values.
     public var parameters: [String: Double]
+    /// The parameters as `--param` spells them (a choice by its value, a bool as true/false),
+    /// for the rerun line; `parameters` formatted as numbers when empty.
+    public var parameterTexts: [String: String]
     public var version: String
+    /// What the locked holdout showed when it was opened for this promotion.
+    public var holdout: HoldoutResult?
 
-    public init(data: DataSpan, metrics: [String: Double], parameters: [String: Double] = [:], version: String) {
+    public init(data: DataSpan, metrics: [String: Double], parameters: [String: Double] = [:],
+                parameterTexts: [String: String] = [:], version: String, holdout: HoldoutResult? = nil) {
         self.data = data
         self.metrics = metrics
         self.parameters = parameters
+        self.parameterTexts = parameterTexts
         self.version = version
+        self.holdout = holdout
     }
+}
+
+/// The locked holdout's verdict, recorded with the strategy it was opened for.
+public struct HoldoutResult: Sendable, Equatable {
+    public var data: DataSpan
+    public var metrics: [String: Double]
+    public var passed: Bool
+    /// One line: why it failed, or what it showed.
+    public var note: String?
+
+    public init(data: DataSpan, metrics: [String: Double], passed: Bool, note: String? = nil) {
+        self.data = data
+        self.metrics = metrics
+        self.passed = passed
+        self.note = note
+    }
+}
+
+/// A hypothesis's claim on its locked holdout.
+public struct HoldoutLock: Sendable, Equatable, Codable {
+    public let hypothesis: String
+    /// The trial whose parameters were promoted.
+    public let trial: Int64?
+    public let openedAt: String
+    /// The strategy written by that promotion; nil when the promotion stopped after the claim.
+    public let strategy: String?
 }
 
 /// One opening of a strategy's locked holdout; every opening is kept.

@@ -140,6 +140,22 @@ enum Schema {
                 INSERT INTO search_progress VALUES ('trial_fts', 0);
                 """)
         }
+        // The holdout is opened at most once per hypothesis: the claim is committed before any
+        // holdout bar is evaluated, so two promotions cannot both see it, and a crash after the
+        // claim still counts as an opening.
+        migrator.registerMigration("v2-holdout-lock") { db in
+            try db.execute(sql: """
+                CREATE TABLE holdout_lock (
+                    hypothesis TEXT PRIMARY KEY REFERENCES hypothesis(id),
+                    trial INTEGER,
+                    opened_at TEXT NOT NULL,
+                    strategy TEXT
+                );
+                INSERT INTO holdout_lock (hypothesis, trial, opened_at, strategy)
+                    SELECT s.hypothesis, NULL, min(o.opened_at), min(s.id)
+                    FROM strategy s JOIN holdout_opening o ON o.strategy = s.id GROUP BY s.hypothesis;
+                """)
+        }
         return migrator
     }
 }

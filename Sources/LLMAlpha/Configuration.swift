@@ -4,6 +4,7 @@ public import Knowledge
 public import MarketData
 import Primitives
 public import Scripting
+public import Validation
 internal import Yams
 
 /// Settings of every command (DESIGN.md section 9), composed from each target's own settings type.
@@ -19,6 +20,8 @@ public struct Configuration: Sendable, Equatable {
     public var evaluation = EvaluationSettings()
     /// `knowledge.*`: the ledger and its script folders (Knowledge).
     public var knowledge = KnowledgeSettings()
+    /// `validation.*`: the mode, the optimizer's budget and every gate's threshold (Validation).
+    public var validation = ValidationSettings()
 
     public static let defaults = Configuration()
     public init() {}
@@ -32,7 +35,7 @@ public struct Configuration: Sendable, Equatable {
     /// One settable key: its dotted name, what it takes, and how it applies.
     struct Key: Sendable {
         enum Kind: Sendable, Equatable {
-            case positiveNumber, nonNegativeNumber, fraction, positiveInteger, nonNegativeInteger, text, integerList, boolean
+            case number, positiveNumber, nonNegativeNumber, fraction, positiveInteger, nonNegativeInteger, text, integerList, boolean
             case choice([String])
         }
         let path: String
@@ -63,6 +66,46 @@ public struct Configuration: Sendable, Equatable {
         text("knowledge.path", \.knowledge.path),
         text("knowledge.hypotheses_dir", \.knowledge.hypothesesDirectory),
         text("knowledge.strategies_dir", \.knowledge.strategiesDirectory),
+        choice("validation.mode", \.validation.mode),
+        integer("validation.trials", .positiveInteger, \.validation.trials),
+        integer("validation.seed", .nonNegativeInteger, \.validation.seed),
+        integer("validation.warmup_bars", .nonNegativeInteger, \.validation.warmupBars),
+        number("validation.symbols_pass_share", .fraction, \.validation.symbolsPassShare),
+        number("validation.factor.min_ic", .nonNegativeNumber, \.validation.factor.minIC),
+        number("validation.factor.min_ir", .number, \.validation.factor.minIR),
+        number("validation.factor.ir_period_hours", .positiveNumber, \.validation.factor.irPeriodHours),
+        integer("validation.factor.quantiles", .positiveInteger, \.validation.factor.quantiles),
+        number("validation.factor.min_monotonicity", .number, \.validation.factor.minMonotonicity),
+        number("validation.factor.max_rank_turnover", .nonNegativeNumber, \.validation.factor.maxRankTurnover),
+        number("validation.factor.max_p_value", .fraction, \.validation.factor.maxPValue),
+        number("validation.signal.min_win_rate", .fraction, \.validation.signal.minWinRate),
+        number("validation.signal.min_profit_factor", .nonNegativeNumber, \.validation.signal.minProfitFactor),
+        number("validation.signal.min_edge", .number, \.validation.signal.minEdge),
+        number("validation.signal.min_per_1000_bars", .nonNegativeNumber, \.validation.signal.minPerThousandBars),
+        number("validation.signal.max_per_1000_bars", .positiveNumber, \.validation.signal.maxPerThousandBars),
+        integer("validation.backtest.min_trades", .nonNegativeInteger, \.validation.backtest.minTrades),
+        number("validation.backtest.min_sharpe", .number, \.validation.backtest.minSharpe),
+        number("validation.walk_forward.train", .fraction, \.validation.walkForward.train),
+        number("validation.walk_forward.validation", .fraction, \.validation.walkForward.validation),
+        number("validation.walk_forward.test", .fraction, \.validation.walkForward.test),
+        integer("validation.walk_forward.candidates", .positiveInteger, \.validation.walkForward.candidates),
+        number("validation.walk_forward.min_test_sharpe", .number, \.validation.walkForward.minTestSharpe),
+        number("validation.walk_forward.min_test_days", .nonNegativeNumber, \.validation.walkForward.minTestDays),
+        number("validation.rolling.train_hours", .positiveNumber, \.validation.rolling.trainHours),
+        number("validation.rolling.test_hours", .positiveNumber, \.validation.rolling.testHours),
+        number("validation.rolling.step_hours", .positiveNumber, \.validation.rolling.stepHours),
+        integer("validation.rolling.trials", .positiveInteger, \.validation.rolling.trials),
+        integer("validation.rolling.min_windows", .positiveInteger, \.validation.rolling.minWindows),
+        number("validation.rolling.min_positive_share", .fraction, \.validation.rolling.minPositiveShare),
+        number("validation.rolling.min_decay_ratio", .number, \.validation.rolling.minDecayRatio),
+        number("validation.honesty.holdout", .fraction, \.validation.honesty.holdout),
+        number("validation.honesty.min_deflated_sharpe", .fraction, \.validation.honesty.minDeflatedSharpe),
+        number("validation.honesty.max_pbo", .fraction, \.validation.honesty.maxPBO),
+        integer("validation.honesty.pbo_splits", .positiveInteger, \.validation.honesty.pboSplits),
+        integer("validation.honesty.lookahead_points", .positiveInteger, \.validation.honesty.lookaheadPoints),
+        number("validation.honesty.min_lag_retention", .number, \.validation.honesty.minLagRetention),
+        number("validation.honesty.max_self_correlation", .number, \.validation.honesty.maxSelfCorrelation),
+        number("validation.honesty.sharpe_variance_prior", .positiveNumber, \.validation.honesty.sharpeVariancePrior),
     ]
 
     static func text(_ path: String, _ field: any WritableKeyPath<Configuration, String> & Sendable) -> Key {
@@ -107,6 +150,7 @@ public struct Configuration: Sendable, Equatable {
             if let text = environment[key.environmentName] { try config.apply(key, text: text, source: key.environmentName) }
         }
         if let dir = environment["LLMALPHA_DATA_DIR"] { config.data.directory = dir }
+        if let problem = config.validation.inconsistency { throw ConfigurationError(file: file ?? projectFile, problem) }
         return config
     }
 
@@ -176,7 +220,7 @@ public struct Configuration: Sendable, Equatable {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         func fail() -> ConfigurationError { ConfigurationError(file: nil, "\(source): expected \(key.kind.expected), got '\(text)'") }
         switch key.kind {
-        case .positiveNumber, .nonNegativeNumber, .fraction:
+        case .number, .positiveNumber, .nonNegativeNumber, .fraction:
             guard let x = Double(trimmed), x.isFinite else { throw fail() }
             switch key.kind {
             case .positiveNumber where x <= 0, .nonNegativeNumber where x < 0, .fraction where x < 0 || x > 1: throw fail()
@@ -217,6 +261,7 @@ extension Configuration.Key.Kind {
     /// What a value of this kind looks like, for error messages.
     var expected: String {
         switch self {
+        case .number: return "a number"
         case .positiveNumber: return "a positive number"
         case .nonNegativeNumber: return "a number ≥ 0"
         case .fraction: return "a fraction in 0...1"

@@ -27,21 +27,39 @@ public enum HTMLReport {
     /// - Complexity: O(bars + trades).
     public static func render(title: String, bars: Bars, result: BacktestResult, metrics: BacktestMetrics,
                               generated: String) -> String {
-        let data = ReportData(bars: bars, result: result)
         let heading = title.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? "Backtest report" : title
+        return document(title: "\(heading) · \(bars.symbol) \(bars.interval)", generated: generated,
+                        body: backtestBody(heading: heading, eyebrow: "Backtest report", bars: bars, result: result, metrics: metrics,
+                                           generated: generated))
+    }
+
+    /// A whole page around `body`.
+    static func document(title: String, generated: String, body: String) -> String {
         var html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
         html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-        html += "<title>\(escape(heading)) · \(escape(bars.symbol)) \(escape(bars.interval)) · llmalpha</title>\n"
+        html += "<title>\(escape(title)) · llmalpha</title>\n"
         html += "<style>\(stylesheet)</style>\n</head>\n<body>\n<main>\n"
-        html += header(heading: heading, bars: bars, data: data, config: result.config, metrics: metrics, generated: generated)
+        html += body
+        html += "<footer>llmalpha report · generated \(escape(generated)) · all times UTC · "
+        html += "Sharpe and Sortino from daily equity returns × √365</footer>\n</main>\n</body>\n</html>\n"
+        return html
+    }
+
+    /// The tear sheet of one backtest: header, metrics, equity (with shaded `bands`), drawdown,
+    /// `afterDrawdown` (a validation's rolling windows), monthly returns, price and trades.
+    static func backtestBody(heading: String, eyebrow: String, bars: Bars, result: BacktestResult, metrics: BacktestMetrics,
+                             generated: String, before: String = "", bands: [Band] = [], afterDrawdown: String = "") -> String {
+        let data = ReportData(bars: bars, result: result)
+        var html = header(heading: heading, eyebrow: eyebrow, bars: bars, data: data, config: result.config, metrics: metrics,
+                          generated: generated)
+        html += before
         html += metricsSection(metrics, data: data, config: result.config)
-        html += equitySection(data)
+        html += equitySection(data, bands: bands)
         html += drawdownSection(data)
+        html += afterDrawdown
         html += monthlySection(data)
         html += priceSection(data)
         html += tradesSection(data)
-        html += "<footer>llmalpha backtest report · generated \(escape(generated)) · all times UTC · "
-        html += "Sharpe and Sortino from daily equity returns × √365</footer>\n</main>\n</body>\n</html>\n"
         return html
     }
 }
@@ -50,7 +68,7 @@ public enum HTMLReport {
 
 /// Series aligned for charting: equity and buy-and-hold over the same bars, and the time domain
 /// every chart shares so their x axes line up.
-private struct ReportData {
+struct ReportData {
     let result: BacktestResult
     let time: [Double]
     let close: [Double]
@@ -68,8 +86,10 @@ private struct ReportData {
         time = Array(result.time.prefix(n))
         equity = Array(result.equity.prefix(n))
         initialCash = result.config.initialCash
-        let m = min(n, bars.close.count)
-        var close = Array(bars.close.prefix(m))
+        // The bars the backtest traded: all of them, or its window.
+        let traded = result.bars.upperBound <= bars.close.count ? Array(bars.close[result.bars]) : bars.close
+        let m = min(n, traded.count)
+        var close = Array(traded.prefix(m))
         if close.count < n { close += [Double](repeating: .nan, count: n - close.count) }
         self.close = close
         let base = close.first { $0.isFinite && $0 > 0 }
@@ -104,8 +124,8 @@ private struct ReportData {
 // MARK: - Sections
 
 extension HTMLReport {
-    private static func header(heading: String, bars: Bars, data: ReportData, config: BacktestConfig,
-                               metrics: BacktestMetrics, generated: String) -> String {
+    static func header(heading: String, eyebrow: String, bars: Bars, data: ReportData, config: BacktestConfig,
+                       metrics: BacktestMetrics, generated: String) -> String {
         var span = "no bars"
         if let first = data.time.first, let last = data.time.last {
             let barsText = data.time.count == 1 ? "1 bar" : "\(grouped(data.time.count)) bars"
@@ -130,7 +150,7 @@ extension HTMLReport {
             ("initial cash", money(config.initialCash, signed: false)),
         ]
         var html = "<header>\n<div class=\"top\"><div>\n"
-        html += "<div class=\"eyebrow\">Backtest report</div>\n"
+        html += "<div class=\"eyebrow\">\(escape(eyebrow))</div>\n"
         html += "<h1>\(escape(heading))</h1>\n"
         html += "<div class=\"sub\"><span class=\"sym\">\(escape(bars.symbol))</span> <span class=\"iv\">\(escape(bars.interval))</span>"
         html += " <span class=\"span\">\(escape(span))</span></div>\n</div>\n"
@@ -142,7 +162,7 @@ extension HTMLReport {
         return html
     }
 
-    private static func metricsSection(_ m: BacktestMetrics, data: ReportData, config: BacktestConfig) -> String {
+    static func metricsSection(_ m: BacktestMetrics, data: ReportData, config: BacktestConfig) -> String {
         let net = m.pricePnL + m.feePnL + m.fundingPnL
         let ddDays = m.maxDrawdownDays.isFinite && m.maxDrawdown > 0
             ? "\(fixedGrouped(m.maxDrawdownDays, m.maxDrawdownDays < 10 ? 1 : 0)) days underwater" : "never underwater"
@@ -179,12 +199,13 @@ extension HTMLReport {
         return html
     }
 
-    private static func equitySection(_ d: ReportData) -> String {
+    static func equitySection(_ d: ReportData, bands: [Band] = []) -> String {
         let strategyReturn = d.initialCash > 0 ? d.finalEquity / d.initialCash - 1 : .nan
         let holdReturn = d.buyHold.last(where: \.isFinite).map { $0 / d.initialCash - 1 } ?? .nan
         var legend = "<span><i style=\"background:\(Palette.strategy)\"></i>Strategy \(escape(percent(strategyReturn)))</span>"
         legend += "<span><i style=\"background:\(Palette.hold)\"></i>Buy &amp; hold \(escape(percent(holdReturn)))</span>"
         legend += "<span><i class=\"dash\"></i>Initial cash</span>"
+        for band in bands { legend += "<span><i style=\"background:\(band.color);opacity:0.35\"></i>\(escape(band.label))</span>" }
         let equity = Downsample.minMax(time: d.time, values: d.equity, buckets: 800)
         let hold = Downsample.minMax(time: d.time, values: d.buyHold, buckets: 800)
         guard !equity.isEmpty else { return sectionHead("Equity", legend: legend) + emptyChart + "</section>\n" }
@@ -194,6 +215,12 @@ extension HTMLReport {
         var frame = Frame(width: 1100, height: 330, t0: d.t0, t1: d.t1, axis: axis)
         frame.left = 70
         var svg = frame.open(label: "Equity curve with buy and hold")
+        for band in bands {
+            let x0 = max(frame.left, frame.x(band.from)), x1 = min(frame.width - frame.right, frame.x(band.to))
+            guard x0.isFinite, x1.isFinite, x1 > x0 else { continue }
+            svg += "<rect x=\"\(c(x0))\" y=\"\(c(frame.top))\" width=\"\(c(x1 - x0))\" height=\"\(c(frame.height - frame.top - frame.bottom))\" "
+                + "fill=\"\(band.color)\" fill-opacity=\"0.10\"><title>\(escape(band.label))</title></rect>"
+        }
         svg += frame.grid(axis: axis, format: { axis.label($0) }, spacing: d.spacing)
         svg += "<path d=\"M\(c(frame.left)) \(c(frame.y(d.initialCash)))H\(c(frame.width - frame.right))\" class=\"base\"/>"
         svg += "<path d=\"\(frame.line(hold))\" fill=\"none\" stroke=\"\(Palette.hold)\" stroke-width=\"1.2\"/>"
@@ -203,7 +230,7 @@ extension HTMLReport {
         return sectionHead("Equity", legend: legend, log: axis.log) + svg + "</section>\n"
     }
 
-    private static func drawdownSection(_ d: ReportData) -> String {
+    static func drawdownSection(_ d: ReportData) -> String {
         var html = "<section class=\"card\"><div class=\"head\"><h2>Drawdown</h2>"
         let worst = d.drawdown.filter(\.isFinite).min() ?? 0
         html += "<div class=\"legend\"><span>worst \(escape(worst < 0 ? percent(worst) : "0%"))</span></div></div>\n"
@@ -225,7 +252,7 @@ extension HTMLReport {
         return html + svg + "</section>\n"
     }
 
-    private static func monthlySection(_ d: ReportData) -> String {
+    static func monthlySection(_ d: ReportData) -> String {
         let table = MonthlyReturns(time: d.time, equity: d.equity, initialCash: d.initialCash)
         var html = "<section class=\"card\"><div class=\"head\"><h2>Monthly returns</h2>"
         html += "<div class=\"legend\"><span>from equity at month ends; the first month against initial cash</span></div></div>\n"
@@ -251,7 +278,7 @@ extension HTMLReport {
         return html
     }
 
-    private static func priceSection(_ d: ReportData) -> String {
+    static func priceSection(_ d: ReportData) -> String {
         let trades = d.result.trades
         let cap = 2000
         let shown: [Trade]
@@ -317,12 +344,12 @@ extension HTMLReport {
     }
 
     /// A card's opening: the heading and its legend line, with a note when the y axis is logarithmic.
-    private static func sectionHead(_ title: String, legend: String, log: Bool = false) -> String {
+    static func sectionHead(_ title: String, legend: String, log: Bool = false) -> String {
         "<section class=\"card\"><div class=\"head\"><h2>\(escape(title))</h2><div class=\"legend\">\(legend)"
             + (log ? "<span class=\"note\">log scale</span>" : "") + "</div></div>\n"
     }
 
-    private static func tradesSection(_ d: ReportData) -> String {
+    static func tradesSection(_ d: ReportData) -> String {
         let trades = d.result.trades
         var html = "<section class=\"card\"><div class=\"head\"><h2>Trades</h2>"
         if !trades.isEmpty {
@@ -361,10 +388,18 @@ extension HTMLReport {
     private static let emptyChart = "<p class=\"empty\">No data to chart.</p>"
 }
 
+/// A shaded span of the equity chart (the walk-forward's train, validation and test windows).
+struct Band {
+    let from: Double
+    let to: Double
+    let label: String
+    let color: String
+}
+
 // MARK: - Chart geometry
 
 /// Colours shared by the charts, the legends and the stylesheet.
-private enum Palette {
+enum Palette {
     static let strategy = "#2563eb"
     static let hold = "#a3acb9"
     static let price = "#334155"
@@ -374,7 +409,7 @@ private enum Palette {
 }
 
 /// A time-by-value plot area inside an SVG of `width` × `height` user units.
-private struct Frame {
+struct Frame {
     var width: Double
     var height: Double
     var t0: Double
@@ -451,7 +486,7 @@ private struct Frame {
 }
 
 /// SVG coordinate with one decimal, no trailing ".0", no "-0".
-private func c(_ x: Double) -> String {
+func c(_ x: Double) -> String {
     guard x.isFinite else { return "0" }
     let tenths = Int((x * 10).rounded())
     let sign = tenths < 0 ? "-" : ""
@@ -461,7 +496,7 @@ private func c(_ x: Double) -> String {
 
 /// Evenly spaced round values covering `lo...hi`: steps of 1, 2 or 5 × 10^k; the axis extends to
 /// the ticks just outside the data.
-private struct NiceAxis {
+struct NiceAxis {
     let lo: Double
     let hi: Double
     /// The gap between ticks (the smallest gap on a log axis), for choosing label decimals.
@@ -539,13 +574,13 @@ private struct NiceAxis {
     }
 }
 
-private func percentAxis(_ v: Double, step: Double) -> String {
+func percentAxis(_ v: Double, step: Double) -> String {
     let decimals = max(0, min(4, Int((-log10(step * 100) + 0.999).rounded(.down))))
     return HTMLReport.signedFixed(v * 100, decimals, plus: false) + "%"
 }
 
 /// Min and max of each bucket, in time order, so spikes survive the reduction.
-private enum Downsample {
+enum Downsample {
     struct Point { let t: Double; let v: Double }
 
     static func minMax(time: [Double], values: [Double], buckets: Int) -> [Point] {
@@ -575,7 +610,7 @@ private enum Downsample {
 // MARK: - Dates
 
 /// A UTC calendar date and time from epoch milliseconds (proleptic Gregorian, no Foundation).
-private struct UTC {
+struct UTC {
     static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
     let year: Int, month: Int, day: Int, hour: Int, minute: Int
 
@@ -602,7 +637,7 @@ private struct UTC {
 }
 
 /// Calendar-aligned x ticks: hours, days, months or years, about eight across the span.
-private enum TimeTicks {
+enum TimeTicks {
     struct Tick { let t: Double; let label: String }
     enum Step { case hours(Int), days(Int), months(Int) }
 
@@ -651,7 +686,7 @@ private enum TimeTicks {
 
 /// Returns per UTC calendar month from the equity at each month's last bar; the first month is
 /// measured against the initial cash, a year's total against the previous year's end.
-private struct MonthlyReturns {
+struct MonthlyReturns {
     struct Year { let year: Int; var months: [Double?]; var total: Double }
     var years: [Year] = []
 

@@ -43,12 +43,26 @@ public struct Bars: Sendable, Equatable {
         if let from { lo = time.partitioningIndex { $0 >= from } }
         if let to { hi = time.partitioningIndex { $0 > to } }
         if hi < lo { hi = lo }
-        var out = Bars(symbol: symbol, interval: interval)
-        out.time = Array(time[lo..<hi]); out.open = Array(open[lo..<hi]); out.high = Array(high[lo..<hi])
-        out.low = Array(low[lo..<hi]); out.close = Array(close[lo..<hi]); out.volume = Array(volume[lo..<hi])
-        out.extra = extra.map { ($0.name, Array($0.values[lo..<hi])) }
+        var out = slice(lo..<hi)
         out.fundingEvents = fundingEvents
         return out
+    }
+
+    /// The bars at these indices, with the funding settlements up to the last one's open: what
+    /// happens after a slice's bars is not part of it (a validation window, the visible span
+    /// before the locked holdout).
+    public func slice(_ range: Range<Int>) -> Bars {
+        var out = Bars(symbol: symbol, interval: interval)
+        out.time = Array(time[range]); out.open = Array(open[range]); out.high = Array(high[range])
+        out.low = Array(low[range]); out.close = Array(close[range]); out.volume = Array(volume[range])
+        out.extra = extra.map { ($0.name, Array($0.values[range])) }
+        if let last = out.time.last { out.fundingEvents = fundingEvents.filter { $0.time <= last } }
+        return out
+    }
+
+    /// The first index whose open time is at or after `time` (count when none is).
+    public func index(atOrAfter time: Double) -> Int {
+        self.time.partitioningIndex { $0 >= time }
     }
 }
 

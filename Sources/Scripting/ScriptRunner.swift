@@ -94,72 +94,44 @@ enum OutputOrder {
     /// Keys written as `name =` at the top level of every `output{ ... }` / `output({ ... })` call,
     /// in order; strings and comments are skipped.
     static func keysInOutputCalls(_ source: String) -> [String] {
-        let text = Array(source.utf8)
+        let text = LuaText(source)
         var keys: [String] = []
         var i = 0
-        func isIdent(_ c: UInt8) -> Bool { c == 95 || (c >= 48 && c <= 57) || (c | 0x20 >= 97 && c | 0x20 <= 122) }
-        func skipSpace(_ j: inout Int) { while j < text.count, text[j] == 32 || text[j] == 9 || text[j] == 10 || text[j] == 13 { j += 1 } }
-        /// Skips a comment or a string at `j`; true when it was a string (a value, not blank space).
-        func skipStringOrComment(_ j: inout Int) -> Bool? {
-            let c = text[j]
-            if c == 45, j + 1 < text.count, text[j + 1] == 45 {   // -- comment
-                j += 2
-                if j + 1 < text.count, text[j] == 91, text[j + 1] == 91 {
-                    while j + 1 < text.count, !(text[j] == 93 && text[j + 1] == 93) { j += 1 }
-                    j += 2
-                } else { while j < text.count, text[j] != 10 { j += 1 } }
-                return false
-            }
-            if c == 34 || c == 39 {   // quoted string
-                j += 1
-                while j < text.count, text[j] != c { if text[j] == 92 { j += 1 }; j += 1 }
-                j += 1
-                return true
-            }
-            if c == 91, j + 1 < text.count, text[j + 1] == 91 {   // [[long string]]
-                while j + 1 < text.count, !(text[j] == 93 && text[j + 1] == 93) { j += 1 }
-                j += 2
-                return true
-            }
-            return nil
-        }
         let word = Array("output".utf8)
         while i < text.count {
-            if skipStringOrComment(&i) != nil { continue }
-            guard i + word.count <= text.count, Array(text[i..<i + word.count]) == word,
-                  i == 0 || !isIdent(text[i - 1]), i + word.count == text.count || !isIdent(text[i + word.count]) else {
+            if let skipped = text.skipStringOrComment(at: i) { i = skipped.end; continue }
+            guard text.isWord(word, at: i) else {
                 i += 1
                 continue
             }
-            var j = i + word.count
-            skipSpace(&j)
-            if j < text.count, text[j] == 40 { j += 1; skipSpace(&j) }   // output({ ... })
+            var j = text.skipTrivia(from: i + word.count)
+            if j < text.count, text[j] == 40 { j = text.skipTrivia(from: j + 1) }   // output({ ... })
             guard j < text.count, text[j] == 123 else { i = j; continue }
             j += 1
             var depth = 1
             var atItemStart = true
             while j < text.count, depth > 0 {
-                if let wasString = skipStringOrComment(&j) {
-                    if wasString { atItemStart = false }
+                if let skipped = text.skipStringOrComment(at: j) {
+                    if skipped.isString { atItemStart = false }
+                    j = skipped.end
                     continue
                 }
                 let c = text[j]
                 if c == 123 || c == 40 || c == 91 { depth += 1; atItemStart = false; j += 1; continue }
                 if c == 125 || c == 41 || c == 93 { depth -= 1; j += 1; continue }
                 if c == 44 || c == 59 { if depth == 1 { atItemStart = true }; j += 1; continue }
-                if depth == 1, atItemStart, isIdent(c), !(c >= 48 && c <= 57) {
+                if depth == 1, atItemStart, LuaText.isIdentifier(c), !(c >= 48 && c <= 57) {
                     var k = j
-                    while k < text.count, isIdent(text[k]) { k += 1 }
-                    var m = k
-                    skipSpace(&m)
+                    while k < text.count, LuaText.isIdentifier(text[k]) { k += 1 }
+                    let m = text.skipTrivia(from: k)
                     if m < text.count, text[m] == 61, m + 1 >= text.count || text[m + 1] != 61 {
-                        keys.append(String(decoding: text[j..<k], as: UTF8.self))
+                        keys.append(text.text(j..<k))
                     }
                     atItemStart = false
                     j = k
                     continue
                 }
-                if c != 32 && c != 9 && c != 10 && c != 13 { atItemStart = false }
+                if !LuaText.isSpace(c) { atItemStart = false }
                 j += 1
             }
             i = j

@@ -7,6 +7,7 @@ import LLMAlpha
 import MarketData
 import Primitives
 import Scripting
+import Validation
 
 @main
 struct LLMAlphaCommand: ParsableCommand {
@@ -17,16 +18,18 @@ struct LLMAlphaCommand: ParsableCommand {
             Start here:
               llmalpha run examples/rsi_reversion.lua    a hypothesis on bundled BTCUSDT 1h
               llmalpha backtest run -s BTC -S rsi_mr     backtest a strategy script
+              llmalpha validate examples/rsi_reversion.lua   judge it: gates, walk-forward, DSR
+              llmalpha strategy promote H003             open its locked holdout, save it
               llmalpha repl                              a Lua prompt with d loaded
               llmalpha data list                         what the store holds
               llmalpha kb stats                          what the research has tried so far
               llmalpha docs                              every primitive a script can call
             Exit status: 0 ok, 1 script error, 2 usage or config, 3 resource limit,
-            4 data, 5 network, 6 knowledge base, 130 interrupted.
+            4 data, 5 network, 6 knowledge base, 7 rejected by validation, 130 interrupted.
             """),
         version: LLMAlphaVersion.current,
-        subcommands: [RunCommand.self, BacktestCommand.self, ReplCommand.self, DataCommand.self, KnowledgeCommand.self,
-                      DocsCommand.self])
+        subcommands: [RunCommand.self, BacktestCommand.self, ValidateCommand.self, StrategyCommand.self, ReplCommand.self,
+                      DataCommand.self, KnowledgeCommand.self, DocsCommand.self])
 
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.
@@ -55,6 +58,9 @@ struct LLMAlphaCommand: ParsableCommand {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
         } catch let error as OutputFileError {
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
+        } catch let error as Validation.ValidationError {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
         } catch {

@@ -78,7 +78,7 @@ struct KnowledgeCommandTests {
             #expect(r.stdout.hasPrefix("id,uid,hypothesis,name,family,stage,passed,"))
             r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
             #expect(r.status == 0)
-            #expect(r.stdout == "3 hypotheses, 4 trials, schema v1: 0 errors, 0 warnings\n")
+            #expect(r.stdout == "3 hypotheses, 4 trials, schema v2-holdout-lock: 0 errors, 0 warnings\n")
         }
     }
 
@@ -203,7 +203,7 @@ OPTIONS:
             #expect(r.status == 6)
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
-            #expect(r.stdout == "1 hypotheses, 1 trials, schema v1: 0 errors, 0 warnings\n")
+            #expect(r.stdout == "1 hypotheses, 1 trials, schema v2-holdout-lock: 0 errors, 0 warnings\n")
         }
     }
 

@@ -10,7 +10,9 @@ import Scripting
 
 /// Which bars a command runs on; shared by every command that reads market data.
 struct DataOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "Symbol from the store; BTC means BTCUSDT. (default: data.symbol, BTCUSDT)")
+    @Option(name: [.customShort("s"), .customLong("symbol"), .customLong("symbols")],
+            help: ArgumentHelp("Symbol from the store; BTC means BTCUSDT. validate takes several, comma-separated. (default: data.symbol, BTCUSDT)",
+                               valueName: "BTC[,ETH]"))
     var symbol: String?
 
     @Option(name: .shortAndLong, help: "Bar interval in the store, e.g. 1h. (default: data.interval, 1h)")
@@ -44,6 +46,31 @@ struct DataOptions: ParsableArguments {
         if let symbol { configuration.data.symbol = BarsRequest.normalizeSymbol(symbol) }
         if let interval { configuration.data.interval = interval }
         return configuration
+    }
+
+    /// The symbols asked for, normalized: `-s BTC,ETH`, else data.symbol.
+    func symbols(_ configuration: Configuration) -> [String] {
+        guard data == nil else { return [BarsRequest.normalizeSymbol(symbol ?? "CSV")] }
+        return (symbol ?? configuration.data.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
+    }
+
+    /// --from and --to as ms, parsed.
+    func bounds() throws -> (from: Double?, to: Double?) {
+        (try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) },
+         try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) })
+    }
+
+    /// Every stored bar of one symbol, --from/--to not applied: validation cuts its locked
+    /// holdout from the whole series before the span is narrowed.
+    func fullRequest(_ configuration: Configuration, symbol: String) -> BarsRequest {
+        BarsRequest(symbol: symbol, interval: configuration.data.interval, file: data)
+    }
+
+    /// Refuses a list of symbols for the commands that run on one.
+    func requireOneSymbol(_ command: String) throws {
+        if let symbol, symbol.contains(",") {
+            throw ValidationError("\(command) runs on one symbol; validate takes several (-s BTC,ETH), got '\(symbol)'")
+        }
     }
 
     func request(_ configuration: Configuration) throws -> BarsRequest {

@@ -44,9 +44,12 @@ struct KnowledgeOptions: ParsableArguments {
 
     func location() throws -> KnowledgeLocation {
         let paths = ProjectPaths()
-        let configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
-                                                   environment: ProcessInfo.processInfo.environment)
-        return KnowledgeLocation(configuration: configuration, paths: paths, override: path)
+        return KnowledgeLocation(configuration: try configuration(paths: paths), paths: paths, override: path)
+    }
+
+    /// The layered configuration: project defaults, --config, environment.
+    func configuration(paths: ProjectPaths) throws -> Configuration {
+        try Configuration.load(projectFile: paths.defaultConfigFile, file: config, environment: ProcessInfo.processInfo.environment)
     }
 
     func open(_ access: KnowledgeBase.Access) throws -> KnowledgeBase {

@@ -47,6 +47,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        try dataOptions.requireOneSymbol("run")
         for p in parameters {
             let parts = p.split(separator: "=", maxSplits: 1)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

@@ -7,6 +7,7 @@ import LLMAlpha
 import MarketData
 import Primitives
 import Scripting
+import Validation
 
 /// The exit statuses of every command (DESIGN.md section 3.4), in one place.
 enum ExitStatus: Int32 {
@@ -17,6 +18,9 @@ enum ExitStatus: Int32 {
     case dataError = 4
     case networkError = 5
     case knowledgeError = 6
+    /// A hypothesis rejected by a validation gate, or a strategy whose holdout failed: no error,
+    /// a verdict, but one a script must not mistake for success.
+    case rejected = 7
     case interrupted = 130
 
     /// The status for an error any command may throw.
@@ -29,6 +33,7 @@ enum ExitStatus: Int32 {
             return ExitStatus.knowledgeError.rawValue
         case is ConfigurationError, is ScriptFileError: return ExitStatus.usage.rawValue
         case is OutputFileError: return ExitStatus.scriptError.rawValue
+        case let e as Validation.ValidationError: return e.exitCode
         case let e as CommandFailure: return e.status.rawValue
         default: return ExitStatus.scriptError.rawValue
         }

@@ -31,6 +31,10 @@ struct ReplCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sandboxOptions: SandboxOptions
 
+    func validate() throws {
+        try dataOptions.requireOneSymbol("repl")
+    }
+
     func run() throws {
         let paths = ProjectPaths()
         var configuration = try dataOptions.loadConfiguration(paths: paths)

@@ -1,0 +1,296 @@
+public import Backtest
+public import Evaluation
+import Foundation
+public import Knowledge
+public import MarketData
+public import Scripting
+
+/// What validation is doing, for a progress line.
+public struct ValidationProgress: Sendable {
+    public let symbol: String
+    public let stage: ValidationStage
+    /// Units done and in all (trials, windows, truncations); 0 of 0 for a stage starting.
+    public let done: Int
+    public let total: Int
+}
+
+/// The judge (DESIGN.md section 5): runs a hypothesis script through the gates of a mode on the
+/// visible bars of each symbol, optimizes its parameters where a stage asks for it, and records
+/// every trial and the verdict in the knowledge base.
+///
+/// ```swift
+/// let validator = Validator(settings: configuration.validation, evaluation: configuration.evaluation,
+///                           jobs: 2, knowledge: kb, record: true)
+/// let report = try validator.validate(source: text, path: "h.lua", data: [VisibleBars(bars: visible, holdoutFrom: t)])
+/// print(report.passed, report.failure?.check.message ?? "validated")
+/// ```
+///
+/// Stages run in order and a symbol stops at its first failing stage (the funnel of the seed);
+/// the lookahead check runs first in every mode. Walk-forward optimizes one parameter set for
+/// all symbols together (mean Sharpe on each symbol's training window); rolling windows
+/// re-optimize per symbol and window. The locked holdout never reaches this type: callers cut it
+/// off (``LockedHoldout``) before building ``VisibleBars``.
+public final class Validator: Sendable {
+    public let settings: ValidationSettings
+    public let evaluation: EvaluationSettings
+    public let jobs: Int
+    public let knowledge: KnowledgeBase?
+    /// Write trials and the verdict to `knowledge` (false: read its trial count only).
+    public let record: Bool
+    private let state = ValidatorState()
+
+    public init(settings: ValidationSettings, evaluation: EvaluationSettings, jobs: Int, knowledge: KnowledgeBase?, record: Bool) {
+        self.settings = settings
+        self.evaluation = evaluation
+        self.jobs = max(1, jobs)
+        self.knowledge = knowledge
+        self.record = record && knowledge != nil
+    }
+
+    /// Stops a validation in progress; `validate` then throws ``ValidationError/interrupted``.
+    public func interrupt() { state.interrupt() }
+
+    /// Validates one script on the visible bars of one or more symbols.
+    /// - Throws: ``ValidationError`` when it cannot be judged (missing layers, span too short,
+    ///   a script error with its defaults, the knowledge base refusing, Ctrl-C). A hypothesis
+    ///   that fails a gate is no error: it is a report with `passed == false`.
+    public func validate(source: String, path: String, data: [VisibleBars],
+                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidationError) -> ValidationReport {
+        precondition(!data.isEmpty, "validate needs at least one symbol")
+        let startedAt = Date()
+        let mode = settings.mode
+        let stages = ValidationStage.stages(for: mode)
+        let contexts = data.map { SymbolContext(data: $0, evaluator: ScriptEvaluator(source: source, path: path, visible: $0.bars,
+                                                                                      settings: evaluation, jobs: jobs)) }
+        state.attach(contexts.map(\.evaluator))
+        defer { state.detach() }
+
+        // The script with its defaults, on each symbol: its layers, declarations and lookahead calls.
+        var bases: [ScriptRun] = []
+        for context in contexts {
+            do {
+                bases.append(try context.evaluator.run(context.evaluator.visible))
+            } catch {
+                if case .resourceLimit(.interrupt) = error.kind { throw .interrupted }
+                throw .script(error)
+            }
+        }
+        let result = bases[0].result
+        try checkLayers(result, mode: mode, path: path)
+        let space = try ParameterSpace(result.parameters)
+        for context in contexts { try checkSpan(context, mode: mode, stages: stages) }
+
+        var hypothesis: Hypothesis? = nil
+        if record, let kb = knowledge {
+            do {
+                hypothesis = try TrialRecording.recordHypothesis(source: source, path: path, info: result.hypothesis, origin: "user",
+                                                                 into: kb).0
+            } catch {
+                throw .knowledge(error)
+            }
+        }
+        var recorder = TrialRecorder(knowledge: record ? knowledge : nil, counter: knowledge, hypothesis: hypothesis?.id, space: space,
+                                     contexts: contexts)
+
+        var verdicts = contexts.map { c in
+            SymbolVerdict(symbol: c.data.bars.symbol, interval: c.data.bars.interval, bars: c.data.bars.count,
+                          from: c.data.bars.time.first ?? 0, to: c.data.bars.time.last ?? 0, holdoutFrom: c.data.holdoutFrom)
+        }
+        var chosen = space.defaults
+        var walkForwardTrials: [OptimizerTrial] = []
+        var alive = Array(contexts.indices)
+        let needed = max(1, Int((settings.symbolsPassShare * Double(contexts.count)).rounded(.up)))
+
+        for stage in stages {
+            guard alive.count >= needed else { break }
+            if state.cancelled { throw .interrupted }
+            progress(ValidationProgress(symbol: "", stage: stage, done: 0, total: 0))
+            var results: [Int: StageResult] = [:]
+            switch stage {
+            case .lookahead:
+                for i in alive {
+                    results[i] = LookaheadCheck.judge(contexts[i].evaluator, base: bases[i], parameters: [:],
+                                                      points: settings.honesty.lookaheadPoints, warmup: settings.warmupBars) { done, total in
+                        progress(ValidationProgress(symbol: contexts[i].symbol, stage: .lookahead, done: done, total: total))
+                    }
+                }
+            case .factor:
+                for i in alive {
+                    results[i] = QuickGates.factor(bases[i].result.factor ?? [], close: contexts[i].data.bars.close,
+                                                   horizons: evaluation.factorHorizons, barMilliseconds: contexts[i].barMilliseconds,
+                                                   thresholds: settings.factor)
+                }
+            case .signal:
+                for i in alive { results[i] = QuickGates.signal(bases[i].signalReport!, thresholds: settings.signal) }
+            case .backtest:
+                for i in alive {
+                    results[i] = QuickGates.backtest(bases[i].metrics!, thresholds: settings.backtest)
+                    verdicts[i].backtest = bases[i].backtest
+                }
+            case .walkForward:
+                let outcome = WalkForwardStage.run(contexts: alive.map { contexts[$0] }, space: space, settings: settings,
+                                                   seed: UInt64(settings.seed), state: state, progress: progress)
+                if state.cancelled { throw .interrupted }
+                walkForwardTrials = outcome.trials
+                chosen = outcome.chosen
+                for (k, i) in alive.enumerated() {
+                    results[i] = outcome.results[k]
+                    verdicts[i].walkForward = outcome.details[k]
+                }
+                try recorder.recordOptimizerTrials(outcome.trials, stage: .walkForward, symbols: alive, windows: outcome.trainWindows,
+                                                   seed: UInt64(settings.seed))
+            case .rolling:
+                for i in alive {
+                    let outcome = RollingStage.run(contexts[i], space: space, settings: settings, seed: UInt64(settings.seed),
+                                                   state: state) { done, total in
+                        progress(ValidationProgress(symbol: contexts[i].symbol, stage: .rolling, done: done, total: total))
+                    }
+                    if state.cancelled { throw .interrupted }
+                    results[i] = outcome.result
+                    verdicts[i].rolling = outcome.windows
+                    for (w, trials) in outcome.trials.enumerated() {
+                        try recorder.recordOptimizerTrials(trials, stage: .rolling, symbols: [i], windows: [outcome.trainWindows[w]],
+                                                           seed: UInt64(settings.seed) &+ UInt64(w + 1))
+                    }
+                    contexts[i].evaluator.releaseSlices()
+                }
+            case .honesty:
+                let lifetime = try recorder.lifetimeTrials()
+                let strategies = savedStrategies()
+                for (k, i) in alive.enumerated() {
+                    let outcome = HonestyStage.run(contexts[i], chosen: space.overrides(chosen), defaults: chosen == space.defaults,
+                                                   trials: walkForwardTrials, symbolIndex: k, split: verdicts[i].walkForward,
+                                                   lifetimeTrials: lifetime, strategies: strategies, settings: settings) { done, total in
+                        progress(ValidationProgress(symbol: contexts[i].symbol, stage: .honesty, done: done, total: total))
+                    }
+                    if state.cancelled { throw .interrupted }
+                    results[i] = outcome.result
+                    if let backtest = outcome.backtest { verdicts[i].backtest = backtest }
+                }
+            }
+            if state.cancelled { throw .interrupted }
+            for i in alive {
+                guard let r = results[i] else { continue }
+                verdicts[i].stages.append(r)
+            }
+            alive = alive.filter { verdicts[$0].stages.last?.passed ?? false }
+        }
+        for i in verdicts.indices {
+            let ran = Set(verdicts[i].stages.map(\.stage))
+            verdicts[i].notRun = stages.filter { !ran.contains($0) }
+        }
+        var report = ValidationReport(scriptPath: path, mode: mode, hypothesis: result.hypothesis, parameters: result.parameters,
+                                      chosen: space.overrides(chosen), symbols: verdicts, symbolsNeeded: needed,
+                                      runTrials: recorder.runTrials + 1, lifetimeTrials: (try? recorder.lifetimeTrials()) ?? recorder.runTrials + 1)
+        if let hypothesis {
+            let trial = try recorder.recordVerdict(report, parameters: space.values(chosen), startedAt: startedAt)
+            report.recorded = (hypothesis.id, trial)
+        }
+        return report
+    }
+
+    /// The layers the mode needs are there.
+    private func checkLayers(_ result: ScriptResult, mode: ValidationSettings.Mode, path: String) throws(ValidationError) {
+        var missing: [String] = []
+        if [.quick, .full].contains(mode), result.factor == nil { missing.append("factor(d)") }
+        if result.signal == nil { missing.append("signal(d, f)") }
+        guard !missing.isEmpty else { return }
+        let needs = [.quick, .full].contains(mode) ? "factor(d) and signal(d, f)" : "signal(d, f)"
+        throw .missingLayers("\(path): validate --mode \(mode.rawValue) needs \(needs); the script defines no \(missing.joined(separator: " and ")) "
+                             + "(hint: strategies/rsi_mr.lua has every layer; validate --mode wf_only needs only signal)")
+    }
+
+    /// The visible span can hold the mode's windows.
+    private func checkSpan(_ context: SymbolContext, mode: ValidationSettings.Mode, stages: [ValidationStage]) throws(ValidationError) {
+        let n = context.data.bars.count
+        var needs: [(bars: Int, why: String)] = [(200, "the factor and signal reports")]
+        let perDay = 86_400_000 / context.barMilliseconds
+        if stages.contains(.walkForward) {
+            let bars = Int((settings.walkForward.minTestDays * perDay / settings.walkForward.test).rounded(.up))
+            needs.append((bars, "a walk-forward test window of \(plain(settings.walkForward.minTestDays, 0)) days"))
+        }
+        if stages.contains(.rolling) {
+            let r = RollingStage.windowBars(settings.rolling, barMilliseconds: context.barMilliseconds)
+            let bars = r.train + r.test + (settings.rolling.minWindows - 1) * r.step
+            needs.append((bars, "\(settings.rolling.minWindows) rolling windows of \(plain(settings.rolling.trainHours, 0)) h train + "
+                          + "\(plain(settings.rolling.testHours, 0)) h test"))
+        }
+        guard let most = needs.max(by: { $0.bars < $1.bars }), n < most.bars else { return }
+        let bars = context.data.bars
+        let span = bars.time.first.map { "\(TimeBound.format($0)) → \(TimeBound.format(bars.time.last!))" } ?? "no bars"
+        throw .spanTooShort("\(bars.symbol) \(bars.interval): validate --mode \(mode.rawValue) needs at least \(grouped(most.bars)) bars "
+                            + "before the locked holdout (\(most.why)); \(span) has \(grouped(n)) "
+                            + "(hint: widen --from/--to, or use --mode quick)")
+    }
+
+    /// The knowledge base's saved strategies' scripts, for the originality check.
+    private func savedStrategies() -> [(id: String, name: String, source: String)] {
+        guard let kb = knowledge, let list = try? kb.strategies() else { return [] }
+        return list.compactMap { s in
+            guard let text = try? String(contentsOfFile: kb.files.resolve(s.filePath), encoding: .utf8) else { return nil }
+            return (s.id, s.name, text)
+        }
+    }
+}
+
+/// One symbol under validation.
+package struct SymbolContext: Sendable {
+    package let data: VisibleBars
+    package let evaluator: ScriptEvaluator
+    package var symbol: String { data.bars.symbol }
+    package var barMilliseconds: Double { Interval.milliseconds(data.bars.interval) ?? BarSpacing.median(data.bars.time) }
+}
+
+/// Interrupts in flight and the evaluators to stop.
+package final class ValidatorState: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`.
+    private let lock = NSLock()
+    private var evaluators: [ScriptEvaluator] = []
+    private var interrupted = false
+
+    package func attach(_ list: [ScriptEvaluator]) {
+        lock.lock()
+        evaluators = list
+        let stop = interrupted
+        lock.unlock()
+        if stop { list.forEach { $0.interrupt() } }
+    }
+
+    package func detach() {
+        lock.lock()
+        evaluators = []
+        lock.unlock()
+    }
+
+    package func interrupt() {
+        lock.lock()
+        interrupted = true
+        let list = evaluators
+        lock.unlock()
+        list.forEach { $0.interrupt() }
+    }
+
+    package var cancelled: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupted
+    }
+}
+
+/// Median spacing of bar times, for data whose interval name says nothing (`--data file.csv`).
+enum BarSpacing {
+    static func median(_ time: [Double]) -> Double {
+        let gaps = stride(from: 1, to: min(time.count, 1001), by: 1).map { time[$0] - time[$0 - 1] }.sorted()
+        return gaps.isEmpty ? 3_600_000 : gaps[gaps.count / 2]
+    }
+}
+
+func grouped(_ n: Int) -> String {
+    let digits = String(n)
+    var out = ""
+    for (i, c) in digits.reversed().enumerated() {
+        if i > 0, i % 3 == 0, c != "-" { out.append(",") }
+        out.append(c)
+    }
+    return String(out.reversed())
+}
