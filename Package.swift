@@ -83,6 +83,9 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
+        // Deterministic synthetic bars (GARCH volatility, fat tails, an optional planted edge) for
+        // the tests and benchmarks that need a market whose truth is known.
+        .target(name: "SyntheticMarket", dependencies: ["Primitives", "MarketData"], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
         .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge", "LLMAlpha"],
@@ -99,10 +102,10 @@ let package = Package(
         .testTarget(name: "KnowledgeTests", dependencies: ["Knowledge", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Evaluation", "Scripting", "Backtest", "MarketData", "Knowledge",
-                                                       "Primitives"],
+                                                       "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Validation", "Evaluation", "Backtest", "MarketData",
-                                                 "Knowledge", "Primitives"],
+                                                 "Knowledge", "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
     ]
 )

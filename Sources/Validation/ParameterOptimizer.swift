@@ -65,12 +65,12 @@ package enum ParameterOptimizer {
         }
         var sampler = TreeParzenEstimator(space: space.space, seed: seed)
         // The start-up batch: the script's defaults and random points, all at once.
-        var first = [defaults] + sampler.suggest(count: min(sampler.startupTrials, budget) - 1)
+        var first = [defaults] + sampler.suggest(count: min(sampler.startupTrials, budget) - 1).map(space.rounded)
         first = Array(first.prefix(budget))
         record(first, evaluate(first))
         for trial in trials { sampler.observe(trial.point, value: trial.objective) }
         while trials.count < budget, !cancelled() {
-            let batch = sampler.suggest(count: min(batchSize, budget - trials.count))
+            let batch = sampler.suggest(count: min(batchSize, budget - trials.count)).map(space.rounded)
             let before = trials.count
             record(batch, evaluate(batch))
             for trial in trials[before...] { sampler.observe(trial.point, value: trial.objective) }

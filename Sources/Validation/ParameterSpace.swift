@@ -1,3 +1,4 @@
+import Foundation
 public import Scripting
 
 /// A script's `param.*` declarations as the optimizer's search space, and the way back from a
@@ -47,6 +48,24 @@ package struct ParameterSpace: Sendable {
 
     /// The script's own defaults as a point.
     package var defaults: SearchPoint { searched.map(\.defaultValue) }
+
+    /// The point with each real value rounded to four significant digits (of its range, or of
+    /// the value on a log scale), kept inside the bounds: what is run is what is shown, recorded
+    /// and written into a promoted script, without a tail of meaningless digits.
+    package func rounded(_ point: SearchPoint) -> SearchPoint {
+        var out = point
+        for (k, dimension) in space.dimensions.enumerated() where k < out.count {
+            guard case .real(_, let low, let high, let log) = dimension else { continue }
+            let x = out[k]
+            let magnitude = log ? abs(x) : high - low
+            guard magnitude > 0, magnitude.isFinite, x.isFinite else { continue }
+            let step = pow10(Int((Foundation.log10(magnitude)).rounded(.down)) - 3)
+            out[k] = min(high, max(low, (x / step).rounded() * step))
+        }
+        return out
+    }
+
+    private func pow10(_ e: Int) -> Double { Foundation.pow(10, Double(e)) }
 
     /// The overrides that make a run use `point`.
     package func overrides(_ point: SearchPoint) -> [String: String] {

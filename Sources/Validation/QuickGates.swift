@@ -40,7 +40,7 @@ package enum QuickGates {
         result.metrics["factor_monotonicity"] = monotonicity
         result.metrics["factor_rank_turnover"] = best.rankTurnover
         result.metrics["factor_p_adjusted"] = adjustedP
-        result.notes.append("judged at \(bars), where |IC| is largest; IC \(signed(best.ic, 4)), \(best.observations) bars, "
+        result.notes.append("judged at \(bars), where |IC| is largest; IC \(signed(best.ic, 4)), \(grouped(best.observations)) bars, "
                             + "\(best.periodICs.count) IR periods of \(periodBars) bars, Newey–West lags \(best.hacLags)")
         let sense = direction > 0 ? "higher factor, higher returns" : "higher factor, lower returns"
         result.checks.append(Check(.factorIC, "|IC| at \(bars)", value: abs(best.ic), .above, t.minIC,
@@ -81,7 +81,7 @@ package enum QuickGates {
                                    failure: "win rate \(percent(report.winRate)) over \(report.trades) signal trades is not above \(percent(t.minWinRate))"))
         result.checks.append(Check(.signalProfitFactor, "profit factor", value: report.profitFactor, .above, t.minProfitFactor,
                                    failure: "profit factor \(plain(report.profitFactor, 2)) is not above \(plain(t.minProfitFactor)): "
-                                       + "signal trades lose as much as they win after costs"))
+                                       + "after costs, signal trades give back \(report.profitFactor < 1 ? "more than" : "all") they win"))
         result.checks.append(Check(.signalEdge, "edge per trade", value: report.averageEdge, .above, t.minEdge,
                                    failure: "edge \(percent(report.averageEdge, 3)) per signal trade after costs and funding is not above "
                                        + "\(percent(t.minEdge, 2)): too thin to survive real execution"))

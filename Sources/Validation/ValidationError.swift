@@ -30,7 +30,8 @@ public enum ValidationError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The exit status (DESIGN.md section 3.4, plus 7 for a rejection, which is no error):
-    /// 1 script, 2 usage, 3 limit, 4 data, 6 knowledge base, 130 interrupted.
+    /// 1 script, 2 usage (an unknown id, nothing to promote, a holdout already opened), 3 limit,
+    /// 4 data, 6 knowledge base, 130 interrupted.
     public var exitCode: Int32 {
         switch self {
         case .missingLayers, .unsearchableRange: return 1
@@ -38,8 +39,10 @@ public enum ValidationError: Error, Sendable, CustomStringConvertible {
         case .spanTooShort: return 4
         case .script(let e): return e.exitCode
         case .knowledge(let e):
-            if case .notFound = e { return 2 }
-            return 6
+            switch e {
+            case .notFound, .holdoutOpened: return 2
+            default: return 6
+            }
         case .interrupted: return 130
         }
     }

@@ -37,14 +37,19 @@ public final class Validator: Sendable {
     public let knowledge: KnowledgeBase?
     /// Write trials and the verdict to `knowledge` (false: read its trial count only).
     public let record: Bool
+    /// Run every stage of the mode even after one fails (the verdict still names the first
+    /// failure): to see how far a near-miss is from the rest.
+    public let allStages: Bool
     private let state = ValidatorState()
 
-    public init(settings: ValidationSettings, evaluation: EvaluationSettings, jobs: Int, knowledge: KnowledgeBase?, record: Bool) {
+    public init(settings: ValidationSettings, evaluation: EvaluationSettings, jobs: Int, knowledge: KnowledgeBase?, record: Bool,
+                allStages: Bool = false) {
         self.settings = settings
         self.evaluation = evaluation
         self.jobs = max(1, jobs)
         self.knowledge = knowledge
         self.record = record && knowledge != nil
+        self.allStages = allStages
     }
 
     /// Stops a validation in progress; `validate` then throws ``ValidationError/interrupted``.
@@ -102,7 +107,7 @@ public final class Validator: Sendable {
         let needed = max(1, Int((settings.symbolsPassShare * Double(contexts.count)).rounded(.up)))
 
         for stage in stages {
-            guard alive.count >= needed else { break }
+            guard allStages ? !alive.isEmpty : alive.count >= needed else { break }
             if state.cancelled { throw .interrupted }
             progress(ValidationProgress(symbol: "", stage: stage, done: 0, total: 0))
             var results: [Int: StageResult] = [:]
@@ -173,7 +178,8 @@ public final class Validator: Sendable {
                 guard let r = results[i] else { continue }
                 verdicts[i].stages.append(r)
             }
-            alive = alive.filter { verdicts[$0].stages.last?.passed ?? false }
+            // A lookahead leak makes every later number meaningless, whatever --all-stages says.
+            if !allStages || stage == .lookahead { alive = alive.filter { verdicts[$0].stages.last?.passed ?? false } }
         }
         for i in verdicts.indices {
             let ran = Set(verdicts[i].stages.map(\.stage))
@@ -187,6 +193,22 @@ public final class Validator: Sendable {
             report.recorded = (hypothesis.id, trial)
         }
         return report
+    }
+
+    /// The same, for async callers (the research agent): the CPU-bound work runs on a thread of
+    /// its own, never blocking Swift's cooperative pool, and the caller awaits the report.
+    public func validate(source: String, path: String, data: [VisibleBars],
+                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) async throws(ValidationError) -> ValidationReport {
+        let result: Result<ValidationReport, ValidationError> = await withCheckedContinuation { continuation in
+            let thread = Thread { [self] in
+                continuation.resume(returning: Result { () throws(ValidationError) -> ValidationReport in
+                    try validate(source: source, path: path, data: data, progress: progress)
+                })
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        return try result.get()
     }
 
     /// The layers the mode needs are there.

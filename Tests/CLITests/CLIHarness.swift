@@ -20,6 +20,20 @@ enum CLI {
         try runThrough(binary.path, arguments, environment: environment, directory: directory, stdin: stdin)
     }
 
+    /// The same for async tests: the wait happens on a thread of its own, so a long command does
+    /// not hold one of Swift's cooperative threads (which other tests' fake servers need).
+    static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
+                    stdin: URL? = nil) async throws -> Outcome {
+        let result: Result<Outcome, any Error> = await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: Result {
+                    try runThrough(binary.path, arguments, environment: environment, directory: directory, stdin: stdin)
+                })
+            }.start()
+        }
+        return try result.get()
+    }
+
     /// Starts the binary without waiting; its output is discarded.
     static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
         let process = prepared(binary.path, arguments, environment: environment, directory: nil)

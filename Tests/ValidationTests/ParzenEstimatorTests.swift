@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
+import Primitives
 @testable import Validation
 
 /// The Parzen estimator against mixtures written out by hand from Optuna's rules (bandwidth from

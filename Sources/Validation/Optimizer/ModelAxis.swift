@@ -1,3 +1,5 @@
+import Primitives
+
 /// How the optimizers see one ``SearchDimension``: an interval of the real line in *model space*,
 /// a set of categories, or a single value.
 ///

@@ -1,3 +1,5 @@
+import Primitives
+
 /// A Parzen estimator as in Optuna's TPE: a weighted mixture with one kernel per observation plus
 /// a prior kernel, each kernel a product over the modelled dimensions.
 ///

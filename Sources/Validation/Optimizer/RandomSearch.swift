@@ -1,3 +1,5 @@
+import Primitives
+
 /// Uniform random search: every point drawn independently, log-uniformly on log dimensions, each
 /// integer and each category equally likely (Optuna's RandomSampler).
 ///

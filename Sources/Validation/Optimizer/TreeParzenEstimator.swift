@@ -1,3 +1,5 @@
+import Primitives
+
 /// The tree-structured Parzen estimator (Bergstra et al., 2011) with Optuna's `TPESampler`
 /// defaults, as an ask-and-tell optimizer that maximises.
 ///

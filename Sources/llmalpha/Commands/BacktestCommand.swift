@@ -80,6 +80,7 @@ struct BacktestRunCommand: ParsableCommand {
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        if recording.knowledgePath != nil && !recording.record { throw ValidationError("--kb only applies with --record") }
         if let fill, BacktestConfig.Fill(rawValue: fill) == nil {
             throw ValidationError("--fill must be next_open or close, got '\(fill)'")
         }

@@ -50,7 +50,7 @@ struct DataOptions: ParsableArguments {
 
     /// The symbols asked for, normalized: `-s BTC,ETH`, else data.symbol.
     func symbols(_ configuration: Configuration) -> [String] {
-        guard data == nil else { return [BarsRequest.normalizeSymbol(symbol ?? "CSV")] }
+        guard data == nil else { return [symbol.map(BarsRequest.normalizeSymbol) ?? "CSV"] }
         return (symbol ?? configuration.data.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
     }
 
@@ -169,10 +169,6 @@ struct RecordOptions: ParsableArguments {
 
     @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
     var knowledgePath: String?
-
-    func validate() throws {
-        if knowledgePath != nil && !record { throw ValidationError("--kb only applies with --record") }
-    }
 
     /// The knowledge base to record into (created on first use), nil without --record. Opened
     /// before any work, so one that cannot be used stops the command first.

@@ -8,6 +8,7 @@ import LLMAlpha
 import MarketData
 import Primitives
 import Scripting
+import Validation
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -44,9 +45,23 @@ struct RunCommand: ParsableCommand {
 
     @OptionGroup var recording: RecordOptions
 
+    @Flag(name: .customLong("validate"), help: "Judge the script instead: the same as llmalpha validate SCRIPT --mode quick (recorded unless --no-record).")
+    var validateScript = false
+
+    @Flag(name: .customLong("no-record"), help: "With --validate: record nothing.")
+    var noRecord = false
+
     @OptionGroup var outputOptions: OutputOptions
 
     func validate() throws {
+        if validateScript {
+            if !parameters.isEmpty { throw ValidationError("--validate judges the declared ranges; drop --param") }
+            if output != nil { throw ValidationError("--validate writes no --output columns") }
+            if recording.record { throw ValidationError("--validate records by default; drop --record (or add --no-record)") }
+            return
+        }
+        if noRecord { throw ValidationError("--no-record only applies with --validate") }
+        if recording.knowledgePath != nil && !recording.record { throw ValidationError("--kb only applies with --record or --validate") }
         try dataOptions.requireOneSymbol("run")
         for p in parameters {
             let parts = p.split(separator: "=", maxSplits: 1)
@@ -57,6 +72,13 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        if validateScript {
+            let options = try ValidationOptions.parse((noRecord ? ["--no-record"] : [])
+                                                      + (recording.knowledgePath.map { ["--kb", $0] } ?? []))
+            try ValidationRun(script: script, dataOptions: dataOptions, validation: options, sandbox: sandboxOptions,
+                              output: outputOptions, mode: .quick).perform()
+            return
+        }
         let paths = ProjectPaths()
         var configuration = try dataOptions.loadConfiguration(paths: paths)
         sandboxOptions.apply(to: &configuration)

@@ -82,6 +82,9 @@ struct ValidationOptions: ParsableArguments {
     @Flag(help: "When the verdict is validated, promote at once: open the locked holdout and write strategies/S0NN-<name>.lua.")
     var promote = false
 
+    @Flag(name: .customLong("all-stages"), help: "Run every stage of the mode even after one fails (the verdict still names the first failure).")
+    var allStages = false
+
     func validate() throws {
         if let mode, ValidationSettings.Mode(rawValue: mode) == nil {
             throw ValidationError("--mode must be quick, full, wf_only or rolling_only, got '\(mode)'")
@@ -134,7 +137,7 @@ struct ValidationRun {
         }
 
         let validator = Validator(settings: configuration.validation, evaluation: configuration.evaluation, jobs: jobs,
-                                  knowledge: knowledge, record: !validation.noRecord)
+                                  knowledge: knowledge, record: !validation.noRecord, allStages: validation.allStages)
         let interrupt = InterruptHandler { validator.interrupt() }
         defer { interrupt.cancel() }
         let status = StatusLine(enabled: !output.json || isatty(STDERR_FILENO) != 0)

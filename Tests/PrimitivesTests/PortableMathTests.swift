@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Testing
-@testable import Validation
+@testable import Primitives
 
 /// PortableMath against the platform's libm (an independent implementation): the two may differ
 /// in the last bit or two, never more.

@@ -10,24 +10,24 @@
 /// `PortableMathTests`: `exp` and `log` within 1 ulp; `erfc` within 6e-16 relative except
 /// 0.5 ≤ x < 1.5, where `1 − erf` costs up to 2e-14 relative. That is far more than the optimizer
 /// needs: it only compares log densities of candidates.
-enum PortableMath {
+package enum PortableMath {
     /// ln 2 split so that `k * ln2High` is exact for |k| < 2^11 (the low 11 bits are zero).
-    static let ln2High = 0x1.62e42fee00000p-1
-    static let ln2Low = 0x1.a39ef35793c76p-33
-    static let log2e = 0x1.71547652b82fep+0
-    static let squareRootOfTwo = 0x1.6a09e667f3bcdp+0
-    static let reciprocalSquareRootOfTwo = 0x1.6a09e667f3bcdp-1
+    package static let ln2High = 0x1.62e42fee00000p-1
+    package static let ln2Low = 0x1.a39ef35793c76p-33
+    package static let log2e = 0x1.71547652b82fep+0
+    package static let squareRootOfTwo = 0x1.6a09e667f3bcdp+0
+    package static let reciprocalSquareRootOfTwo = 0x1.6a09e667f3bcdp-1
     /// 2 / √π.
-    static let twoOverSquareRootOfPi = 0x1.20dd750429b6dp+0
+    package static let twoOverSquareRootOfPi = 0x1.20dd750429b6dp+0
     /// log √(2π), the constant in the log of the normal density.
-    static let logSquareRootOfTwoPi = 0x1.d67f1c864beb5p-1
+    package static let logSquareRootOfTwoPi = 0x1.d67f1c864beb5p-1
 
     /// e^x.
     ///
     /// Reduces x = k ln 2 + r with |r| ≤ ln2/2 (Cody–Waite), sums the Taylor series of e^r to
     /// degree 13 (truncation below 4e-18) and scales by 2^k exactly.
     /// - Complexity: O(1), no allocation.
-    static func exp(_ x: Double) -> Double {
+    package static func exp(_ x: Double) -> Double {
         if x.isNaN { return x }
         if x > 709.782712893384 { return .infinity }
         if x < -745.1332191019412 { return 0 }
@@ -55,7 +55,7 @@ enum PortableMath {
     /// Writes x = m · 2^e with m in (√½, √2], then log m = 2 atanh(s) with s = f/(2+f), f = m − 1,
     /// arranged as f − (f²/2 − s(f²/2 + R)) so the large part f is exact.
     /// - Complexity: O(1), no allocation.
-    static func log(_ x: Double) -> Double {
+    package static func log(_ x: Double) -> Double {
         if x.isNaN || x < 0 { return .nan }
         if x == 0 { return -.infinity }
         if x == .infinity { return x }
@@ -91,7 +91,7 @@ enum PortableMath {
     /// fraction, evaluated backwards at a depth fixed per interval (48 terms at 1.5, fewer as x
     /// grows, 4 from 12 on); 0 from 27.3, where erfc underflows. Negative x use erfc(−x) = 2 − erfc(x).
     /// - Complexity: O(1): at most 48 divisions.
-    static func erfc(_ x: Double) -> Double {
+    package static func erfc(_ x: Double) -> Double {
         if x.isNaN { return x }
         if x < 0 { return 2 - erfc(-x) }
         if x < 0.5 { return 1 - erfTaylor(x) }
@@ -110,7 +110,7 @@ enum PortableMath {
     /// 1 − 1 = 0. A mass that underflows gives −∞ (the optimizer's prior kernel keeps every mixture
     /// finite).
     /// - Complexity: O(1): two `erfc` and one `log`.
-    static func logGaussianMass(_ a: Double, _ b: Double) -> Double {
+    package static func logGaussianMass(_ a: Double, _ b: Double) -> Double {
         let mass: Double
         if b <= 0 {
             mass = 0.5 * (erfc(-b * reciprocalSquareRootOfTwo) - erfc(-a * reciprocalSquareRootOfTwo))

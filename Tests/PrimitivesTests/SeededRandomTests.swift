@@ -1,5 +1,5 @@
 import Testing
-@testable import Validation
+@testable import Primitives
 
 /// The reference outputs below come from Vigna's public-domain C code (xoshiro256starstar.c and
 /// splitmix64.c at https://prng.di.unimi.it), compiled with gcc 12:

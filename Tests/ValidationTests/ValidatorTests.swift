@@ -1,0 +1,199 @@
+import Foundation
+import Knowledge
+import MarketData
+import Scripting
+import SyntheticMarket
+import Testing
+@testable import Evaluation
+@testable import Validation
+
+/// The validator on markets whose truth is known (SyntheticMarket): noise must be rejected, a
+/// planted edge must pass, and every way of reading the future must be caught.
+@Suite("Validator on synthetic markets")
+struct ValidatorTests {
+    static func script(column: String) -> String {
+        """
+        hypothesis { name = "\(column)_lead", rationale = "d.\(column) leads returns" }
+        local n = param.int("n", 1, 48, 6)
+        local band = param.float("band", 0.2, 2.0, 0.8)
+        function factor(d) return sma(d.\(column), n) end
+        function signal(d, f) return { long = gt(f, band), short = lt(f, -band), exit = lt(abs(f), band / 4) } end
+        strategy { fees = 0.0004, slippage = 0.0001 }
+        """
+    }
+
+    /// Settings that keep a test quick without changing what is judged.
+    static func settings(_ mode: ValidationSettings.Mode) -> ValidationSettings {
+        var s = ValidationSettings()
+        s.mode = mode
+        s.trials = 24
+        s.rolling.trials = 6
+        s.honesty.lookaheadPoints = 6
+        s.warmupBars = 200
+        return s
+    }
+
+    static func validate(_ source: String, bars: Bars, settings: ValidationSettings, knowledge: KnowledgeBase? = nil,
+                         path: String = "synthetic.lua") async throws -> ValidationReport {
+        let visible = try LockedHoldout.visible(bars, fraction: settings.honesty.holdout)
+        let validator = Validator(settings: settings, evaluation: EvaluationSettings(), jobs: 2, knowledge: knowledge,
+                                  record: knowledge != nil)
+        return try await validator.validate(source: source, path: path, data: [visible])
+    }
+
+    @Test("A pure-noise factor fails the gates in at least 95 of 100 seeded markets")
+    func noiseIsRejected() async throws {
+        var s = Self.settings(.quick)
+        s.honesty.lookaheadPoints = 2
+        var passed: [UInt64] = []
+        for seed in UInt64(1)...100 {
+            let bars = SyntheticMarket.bars(count: 3_000, seed: seed)
+            let report = try await Self.validate(Self.script(column: "noise"), bars: bars, settings: s)
+            if report.passed { passed.append(seed) }
+        }
+        #expect(passed.count <= 5, "noise passed on seeds \(passed)")
+    }
+
+    @Test("A planted edge passes every stage of the full mode, and the verdict is recorded")
+    func plantedEdgePasses() async throws {
+        try await KnowledgeScratch.with { kb in
+            let bars = SyntheticMarket.bars(count: 16_000, seed: 11, edge: 0.12)
+            let report = try await Self.validate(Self.script(column: "hint"), bars: bars, settings: Self.settings(.full), knowledge: kb)
+            let summary = report.symbols[0].stages.map { "\($0.stage.rawValue): \($0.failure?.message ?? "pass")" }
+            #expect(report.passed, "\(summary)")
+            #expect(report.symbols[0].stages.map(\.stage) == ValidationStage.allCases)
+            let recorded = try #require(report.recorded)
+            let trial = try kb.trial(recorded.trial)
+            #expect(trial.passed == true && trial.stage == .holdout && trial.source == "validate")
+            #expect(trial.metrics["dsr"] != nil && trial.metrics["pbo"] != nil && trial.metrics["holdout_from"] != nil)
+            // Every optimizer trial counts: walk-forward plus each rolling window's.
+            let optimizer = try kb.trials(of: recorded.hypothesis, source: "optimizer", limit: 10_000)
+            #expect(optimizer.count == report.runTrials - 1)
+            #expect(report.lifetimeTrials == (try kb.trialCount()))
+            #expect(try kb.hypothesis(recorded.hypothesis).status == .validated)
+        }
+    }
+
+    @Test("The same seed gives the same chosen parameters whatever the number of jobs")
+    func deterministicAcrossJobs() async throws {
+        let bars = SyntheticMarket.bars(count: 6_000, seed: 5, edge: 0.12)
+        let visible = try LockedHoldout.visible(bars, fraction: 0.2)
+        var chosen: [[String: String]] = []
+        for jobs in [1, 2, 3] {
+            let validator = Validator(settings: Self.settings(.wfOnly), evaluation: EvaluationSettings(), jobs: jobs, knowledge: nil,
+                                      record: false)
+            chosen.append(try await validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible]).chosen)
+        }
+        #expect(chosen[0] == chosen[1] && chosen[1] == chosen[2], "\(chosen)")
+    }
+
+    @Test("Lookahead is caught: forward_return, a value from the end of the data, a peek in the masks", arguments: [
+        ("local fwd = forward_return(d, 1)\nfunction factor(d) return fwd end", "forward_return"),
+        ("function factor(d) local f = forward_return(d.close, 1) return d.close * (1 + f) end", "forward_return"),
+        ("function factor(d) return d.close / d.close[#d.close] end", "factor at bar"),
+    ])
+    func lookaheadIsCaught(body: String, message: String) async throws {
+        let source = body + "\nfunction signal(d, f) return { long = gt(f, 1), exit = lt(f, 1) } end\n"
+        let report = try await Self.validate(source, bars: SyntheticMarket.bars(count: 2_000, seed: 3), settings: Self.settings(.quick))
+        let failure = try #require(report.failure)
+        #expect(failure.check.code == .lookahead)
+        #expect(failure.stage.stage == .lookahead)
+        #expect(failure.check.message.contains(message), "\(failure.check.message)")
+        #expect(report.symbols[0].notRun == [.factor, .signal, .backtest])
+    }
+
+    @Test("A signal that peeks at the next bar is caught with its column and first bar")
+    func peekInTheMasks() async throws {
+        // The entry mask compares the close with the last close of the data: it changes when the
+        // data is cut short.
+        let source = """
+            function factor(d) return rsi(d.close, 14) end
+            function signal(d, f)
+              local last = d.close[#d.close]
+              return { long = gt(d.close, last), exit = lt(d.close, last) }
+            end
+            """
+        let report = try await Self.validate(source, bars: SyntheticMarket.bars(count: 2_000, seed: 4), settings: Self.settings(.quick))
+        let failure = try #require(report.failure)
+        #expect(failure.check.code == .lookahead)
+        #expect(failure.check.message.hasPrefix("entries at bar ") || failure.check.message.hasPrefix("exits at bar "),
+                "\(failure.check.message)")
+        #expect(failure.check.message.contains("with all bars: the script reads bars after the one it computes"))
+    }
+
+    @Test("A clean script passes the lookahead check at every truncation point")
+    func cleanScriptPassesLookahead() async throws {
+        let report = try await Self.validate(Self.script(column: "hint"), bars: SyntheticMarket.bars(count: 2_000, seed: 6),
+                                       settings: Self.settings(.quick))
+        let stage = try #require(report.symbols[0].stages.first)
+        #expect(stage.stage == .lookahead && stage.passed)
+        #expect(stage.metrics["lookahead_points"] == 6)
+    }
+
+    @Test("Validation never shows a script the locked holdout")
+    func holdoutIsNeverSeen() async throws {
+        let bars = SyntheticMarket.bars(count: 3_000, seed: 8, edge: 0.12)
+        let visible = try LockedHoldout.visible(bars, fraction: 0.2)
+        let cut = try #require(visible.holdoutFrom)
+        #expect(cut == bars.time[2_400] && visible.bars.count == 2_400 && visible.bars.time.last! < cut)
+        // The script fails loudly if any bar it is shown opens at or after the cut.
+        let source = """
+            if d.time[#d.time] >= \(Int64(cut)) then error("saw the holdout") end
+            """ + "\n" + Self.script(column: "hint")
+        for mode in [ValidationSettings.Mode.quick, .wfOnly, .rollingOnly] {
+            var s = Self.settings(mode)
+            s.rolling.trainHours = 600
+            s.rolling.testHours = 200
+            s.rolling.stepHours = 400
+            s.walkForward.minTestDays = 5
+            let report = try await Self.validate(source, bars: bars, settings: s)
+            #expect(report.symbols[0].stages.allSatisfy { $0.failure?.message.contains("saw the holdout") != true })
+        }
+        // A span asked for inside the holdout is refused, not quietly shown.
+        #expect(throws: ValidationError.self) { try LockedHoldout.visible(bars, fraction: 0.2, from: cut) }
+    }
+
+    @Test("Scripts the mode cannot judge are one-line errors, and nothing is recorded", arguments: [
+        ("function factor(d) return rsi(d.close, 14) end", "needs factor(d) and signal(d, f); the script defines no signal(d, f)", Int32(1)),
+        ("local x = param.float('x', 0, 1e308 * 10, 1)\nfunction factor(d) return d.close end\nfunction signal(d, f) return { long = gt(f, 1) } end",
+         "min and max must be finite numbers", Int32(1)),
+    ])
+    func unjudgeableScripts(source: String, message: String, status: Int32) async throws {
+        try await KnowledgeScratch.with { kb in
+            do {
+                _ = try await Self.validate(source, bars: SyntheticMarket.bars(count: 2_000, seed: 1), settings: Self.settings(.quick), knowledge: kb)
+                Issue.record("expected a ValidationError")
+            } catch let error as ValidationError {
+                #expect(error.description.contains(message), "\(error)")
+                #expect(error.exitCode == status)
+            }
+            #expect(try kb.trialCount() == 0)
+        }
+    }
+
+    @Test("A span too short for the mode's windows says how many bars it needs and has")
+    func spanTooShort() async throws {
+        do {
+            _ = try await Self.validate(Self.script(column: "hint"), bars: SyntheticMarket.bars(count: 3_000, seed: 2),
+                                  settings: Self.settings(.full))
+            Issue.record("expected spanTooShort")
+        } catch let error as ValidationError {
+            guard case .spanTooShort(let message) = error else { Issue.record("\(error)"); return }
+            #expect(message.contains("needs at least 4,320 bars before the locked holdout (3 rolling windows"), "\(message)")
+            #expect(message.contains("has 2,400") && error.exitCode == 4)
+        }
+    }
+}
+
+/// A knowledge base in a scratch folder, removed afterwards.
+enum KnowledgeScratch {
+    static func with(_ body: (KnowledgeBase) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("llmalpha-validation-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let files = ScriptFiles(hypothesesDirectory: dir.appendingPathComponent("hypotheses").path,
+                                strategiesDirectory: dir.appendingPathComponent("strategies").path, root: dir.path)
+        let kb = try KnowledgeBase.open(at: dir.appendingPathComponent("kb.sqlite").path, files: files, create: true)
+        try await body(kb)
+    }
+}
