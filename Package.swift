@@ -88,7 +88,8 @@ let package = Package(
         .target(name: "SyntheticMarket", dependencies: ["Primitives", "MarketData"], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
-        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge", "LLMAlpha"],
+        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge",
+                                                                "Validation", "LLMAlpha"],
                           swiftSettings: strict),
 
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],

@@ -1,17 +1,17 @@
-public import Backtest
+package import Backtest
 import MarketData
-public import Scripting
+package import Scripting
 
 /// `backtest{}` inside scripts: runs the engine on the script's own bars and hands back the
 /// metrics (``MetricSchema/backtest`` keys), the equity curve and the trades as Lua values.
-public enum BacktestExtension {
+package enum BacktestExtension {
     /// For a script over fixed bars.
-    public static func make(market: MarketColumns) -> HostExtension {
+    package static func make(market: MarketColumns) -> HostExtension {
         make { market }
     }
 
     /// For a REPL session whose data can change: `market` gives the bars `d` holds now.
-    public static func make(market currentMarket: @escaping @Sendable () -> MarketColumns) -> HostExtension {
+    package static func make(market currentMarket: @escaping @Sendable () -> MarketColumns) -> HostExtension {
         HostExtension(name: "backtest") { arguments in
             // The prelude passes the masks in SignalLayer.fieldNames order, then key/value pairs.
             let names = SignalLayer.fieldNames

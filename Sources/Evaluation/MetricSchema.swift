@@ -1,5 +1,5 @@
-public import Backtest
-public import Primitives
+package import Backtest
+package import Primitives
 
 /// The one list of names for the numbers a run reports: `run --json`, `backtest run --json`, the
 /// table `backtest{}` returns to a script, and the knowledge base's trial metrics all use these
@@ -8,17 +8,17 @@ public import Primitives
 /// Sections keep their keys; the ledger is flat, so there a signal or factor key carries its
 /// section as a prefix (`signal_win_rate`, `factor_ic_24`) while backtest keys stand alone
 /// (`sharpe`, `trades`). Non-finite values are left out of the ledger.
-public enum MetricSchema {
+package enum MetricSchema {
     /// One named number of a report.
-    public struct Metric<Source>: Sendable {
-        public let key: String
+    package struct Metric<Source>: Sendable {
+        package let key: String
         /// What it means, for `--help` texts and docs.
-        public let summary: String
-        public let value: @Sendable (Source) -> Double
+        package let summary: String
+        package let value: @Sendable (Source) -> Double
     }
 
     /// A backtest's metrics, in report order.
-    public static let backtest: [Metric<BacktestMetrics>] = [
+    package static let backtest: [Metric<BacktestMetrics>] = [
         Metric(key: "total_return", summary: "final equity / initial cash − 1") { $0.totalReturn },
         Metric(key: "cagr", summary: "compound annual growth over the span's calendar time") { $0.cagr },
         Metric(key: "sharpe", summary: "daily (UTC) returns, mean / std × √365") { $0.sharpe },
@@ -42,7 +42,7 @@ public enum MetricSchema {
     ]
 
     /// The signal layer's report (signal trades held entry to exit), in report order.
-    public static let signal: [Metric<SignalReport>] = [
+    package static let signal: [Metric<SignalReport>] = [
         Metric(key: "count", summary: "entry signals (rising edges of the entry masks)") { Double($0.signals) },
         Metric(key: "long", summary: "long entry signals") { Double($0.longSignals) },
         Metric(key: "short", summary: "short entry signals") { Double($0.shortSignals) },
@@ -56,7 +56,7 @@ public enum MetricSchema {
     ]
 
     /// A factor's rank IC at one horizon; keys get the horizon as a suffix (`ic_24`).
-    public static let factor: [Metric<FactorIC>] = [
+    package static let factor: [Metric<FactorIC>] = [
         Metric(key: "ic", summary: "Spearman rank IC against the forward return") { $0.ic },
         Metric(key: "t", summary: "t-statistic counting only non-overlapping returns") { $0.tStatistic },
         Metric(key: "n", summary: "bars where the factor and the forward return are both known") { Double($0.observations) },
@@ -64,7 +64,7 @@ public enum MetricSchema {
 
     /// The fields of one trade, as `backtest{}` and `backtest run --json` list them. Bar numbers
     /// are 1-based, as a script indexes `d.close[i]`.
-    public static func tradeFields(_ t: Trade) -> [(key: String, value: TradeField)] {
+    package static func tradeFields(_ t: Trade) -> [(key: String, value: TradeField)] {
         [("side", .text(t.direction > 0 ? "long" : "short")), ("entry_bar", .number(Double(t.entryIndex + 1))),
          ("exit_bar", .number(Double(t.exitIndex + 1))), ("entry_time", .number(t.entryTime)), ("exit_time", .number(t.exitTime)),
          ("entry_price", .number(t.entryPrice)), ("exit_price", .number(t.exitPrice)), ("units", .number(t.units)),
@@ -74,18 +74,18 @@ public enum MetricSchema {
     }
 
     /// A trade field's value.
-    public enum TradeField: Sendable, Equatable {
+    package enum TradeField: Sendable, Equatable {
         case number(Double)
         case text(String)
     }
 
     /// The values of a section's metrics, in order.
-    public static func values<Source>(_ metrics: [Metric<Source>], of source: Source) -> [(key: String, value: Double)] {
+    package static func values<Source>(_ metrics: [Metric<Source>], of source: Source) -> [(key: String, value: Double)] {
         metrics.map { ($0.key, $0.value(source)) }
     }
 
     /// The ledger's flat form of everything a run reported (non-finite values left out).
-    public static func ledger(factor: [FactorIC], signal: SignalReport?, backtest: BacktestMetrics?) -> [String: Double] {
+    package static func ledger(factor: [FactorIC], signal: SignalReport?, backtest: BacktestMetrics?) -> [String: Double] {
         var flat: [String: Double] = [:]
         for ic in factor {
             for (key, value) in values(Self.factor, of: ic) { flat["factor_\(key)_\(ic.horizon)"] = value }

@@ -1,22 +1,22 @@
-public import Foundation
+package import Foundation
 import DurableFiles
-public import Knowledge
-public import MarketData
-public import Scripting
+package import Knowledge
+package import MarketData
+package import Scripting
 
 /// Turns a script run into ledger entries: the script as a hypothesis (recorded once per
 /// distinct text), the run as a trial with every number it produced.
-public enum TrialRecording {
+package enum TrialRecording {
     /// What the run was recorded as.
-    public struct Receipt: Sendable {
-        public let hypothesis: Hypothesis
-        public let trial: Int64
+    package struct Receipt: Sendable {
+        package let hypothesis: Hypothesis
+        package let trial: Int64
         /// A lineage the script named but the knowledge base does not know, left out.
-        public let ignoredParent: String?
+        package let ignoredParent: String?
     }
 
     /// Records a finished run (`run` is nil and `error` set when the script failed).
-    public static func record(source: String, path: String, bars: Bars, run: ScriptRun?, error: ScriptError?,
+    package static func record(source: String, path: String, bars: Bars, run: ScriptRun?, error: ScriptError?,
                               parameters overrides: [String: String], startedAt: Date, seconds: Double,
                               into kb: KnowledgeBase) throws(KnowledgeError) -> Receipt {
         let (hypothesis, ignoredParent) = try recordHypothesis(source: source, path: path,
@@ -40,7 +40,7 @@ public enum TrialRecording {
     /// Records the script as a hypothesis under the name its `hypothesis{}` gives (else the file's
     /// name); the same text is the same hypothesis. A `parent` the knowledge base does not know is
     /// left out and returned, so the caller can say so.
-    public static func recordHypothesis(source: String, path: String, info: HypothesisInfo?, origin: String = "user",
+    package static func recordHypothesis(source: String, path: String, info: HypothesisInfo?, origin: String = "user",
                                         into kb: KnowledgeBase) throws(KnowledgeError) -> (Hypothesis, ignoredParent: String?) {
         let fileName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
         var ignoredParent: String? = nil
@@ -55,7 +55,7 @@ public enum TrialRecording {
     }
 
     /// The ledger's reason code for a script that could not run to the end.
-    public static func reasonCode(_ error: ScriptError) -> String {
+    package static func reasonCode(_ error: ScriptError) -> String {
         switch error.kind {
         case .resourceLimit(let limit): return "sandbox.limit.\(limit)"
         case .syntax: return "sandbox.syntax"
@@ -67,7 +67,7 @@ public enum TrialRecording {
     /// The bars a trial ran on, with a sha256 over every column a script can see (prices,
     /// volumes, funding, open interest, ...) and the funding settlements, so two trials can be
     /// told to share data without trusting file names.
-    public static func dataSpan(_ bars: Bars) -> DataSpan {
+    package static func dataSpan(_ bars: Bars) -> DataSpan {
         var hasher = SHA256()
         hasher.update(Array("\(bars.symbol) \(bars.interval) \(bars.count)\n".utf8))
         for column in [bars.time, bars.open, bars.high, bars.low, bars.close, bars.volume] {

@@ -1,5 +1,5 @@
 // The public API of `import LLMAlpha`: the operations DESIGN.md section 1 promises a Swift user
-// (run a script, backtest, read and write the knowledge base) and the types they speak in. Each is
+// (run a script, backtest, validate and promote, read and write the knowledge base) and the types they speak in. Each is
 // re-exported by name, so the targets below stay free to keep everything else `package`.
 
 @_exported public import class Scripting.ScriptRunner
@@ -34,3 +34,18 @@
 @_exported public import struct Evaluation.ScriptRun
 @_exported public import class Evaluation.PreparedBars
 @_exported public import struct Evaluation.EvaluationSettings
+
+@_exported public import class Validation.Validator
+@_exported public import struct Validation.ValidationSettings
+@_exported public import struct Validation.ValidationReport
+@_exported public import struct Validation.ValidationProgress
+@_exported public import struct Validation.SymbolVerdict
+@_exported public import struct Validation.StageResult
+@_exported public import struct Validation.Check
+@_exported public import enum Validation.ReasonCode
+@_exported public import enum Validation.ValidationStage
+@_exported public import enum Validation.ValidatorError
+@_exported public import struct Validation.VisibleBars
+@_exported public import enum Validation.LockedHoldout
+@_exported public import struct Validation.StrategyPromoter
+@_exported public import struct Validation.PromotionReport

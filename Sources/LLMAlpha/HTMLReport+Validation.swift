@@ -12,7 +12,8 @@ extension HTMLReport {
     ///   - bars: each symbol's visible bars, in the report's order (the locked holdout is not in them).
     public static func render(validation r: ValidationReport, bars: [Bars], generated: String) -> String {
         let name = r.hypothesis?.name ?? (r.scriptPath as NSString).lastPathComponent
-        var body = verdictSection(r, name: name, generated: generated)
+        let verdict = verdictSection(r)
+        var body = ""
         for (k, s) in r.symbols.enumerated() {
             guard let result = s.backtest, k < bars.count else { continue }
             let b = bars[k]
@@ -27,21 +28,22 @@ extension HTMLReport {
                     if let (from, to) = span(range) { bands.append(Band(from: from, to: to, label: label, color: color)) }
                 }
             }
+            // The verdict sits under the first tear sheet's header, where a reader starts.
             body += backtestBody(heading: "\(name) — chosen parameters", eyebrow: "Validation report", bars: b, result: result,
-                                 metrics: BacktestMetrics.compute(result), generated: generated, bands: bands,
-                                 afterDrawdown: rollingSection(s.rolling, bars: b, result: result))
+                                 metrics: BacktestMetrics.compute(result), generated: generated, before: body.isEmpty ? verdict : "",
+                                 bands: bands, afterDrawdown: rollingSection(s.rolling, bars: b, result: result))
+        }
+        if body.isEmpty {
+            // Stopped before any backtest: the page still needs a header of its own.
+            body = "<header>\n<div class=\"top\"><div>\n<div class=\"eyebrow\">Validation report</div>\n<h1>\(escape(name))</h1>\n"
+            body += "<div class=\"sub\"><span class=\"span\">\(escape(r.scriptPath)) · mode \(escape(r.mode.rawValue))</span></div>\n</div>\n"
+            body += "<div class=\"stamp\">Generated<br><b>\(escape(generated))</b></div></div>\n</header>\n" + verdict
         }
         return document(title: "\(name) · validation", generated: generated, body: body)
     }
 
-    private static func verdictSection(_ r: ValidationReport, name: String, generated: String) -> String {
+    private static func verdictSection(_ r: ValidationReport) -> String {
         var html = ""
-        if r.symbols.allSatisfy({ $0.backtest == nil }) {
-            // No tear sheet follows (a failure before any backtest): the page needs its own header.
-            html += "<header>\n<div class=\"top\"><div>\n<div class=\"eyebrow\">Validation report</div>\n<h1>\(escape(name))</h1>\n"
-            html += "<div class=\"sub\"><span class=\"span\">\(escape(r.scriptPath)) · mode \(escape(r.mode.rawValue))</span></div>\n</div>\n"
-            html += "<div class=\"stamp\">Generated<br><b>\(escape(generated))</b></div></div>\n</header>\n"
-        }
         let verdict = r.passed ? "Validated" : "Rejected"
         let tone = r.passed ? "pos" : "neg"
         html += "<section class=\"card\"><div class=\"head\"><h2>Verdict: <span class=\"\(tone)\">\(verdict)</span></h2>"
@@ -54,13 +56,11 @@ extension HTMLReport {
             let chosen = r.chosen.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
             html += "<p class=\"note\">parameters chosen on the walk-forward validation window: <code>\(escape(chosen))</code></p>\n"
         }
-        html += "<div class=\"scroll\"><table class=\"trades\"><thead><tr><th class=\"l\">Symbol</th><th class=\"l\">Stage</th>"
+        html += "<div class=\"scroll\"><table class=\"trades verdict\"><thead><tr><th class=\"l\">Symbol</th><th class=\"l\">Stage</th>"
         html += "<th class=\"l\">Result</th><th class=\"l\">Measured (threshold)</th></tr></thead><tbody>\n"
         for s in r.symbols {
             for stage in s.stages {
-                let measured = stage.checks.map { c in
-                    "\(c.label) \(trimmed(c.value, 3)) \(c.rule.rawValue) \(trimmed(c.threshold, 3))\(c.passed ? "" : " ✗")"
-                }.joined(separator: " · ")
+                let measured = stage.checks.map(\.summary).joined(separator: " · ")
                 let result = stage.passed ? "<span class=\"pill long\">pass</span>" : "<span class=\"pill short\">fail</span>"
                 html += "<tr><td class=\"l\">\(escape(s.symbol))</td><td class=\"l\">\(escape(stage.stage.title))</td><td class=\"l\">\(result)</td>"
                 html += "<td class=\"l\">\(escape(measured))"

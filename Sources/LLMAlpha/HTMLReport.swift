@@ -861,7 +861,7 @@ extension HTMLReport {
         main{max-width:1180px;margin:0 auto;padding:28px 24px 40px}
         header{padding:4px 2px 6px}
         .top{display:flex;justify-content:space-between;align-items:flex-start;gap:24px}
-        .eyebrow{font-size:11px;font-weight:600;letter-spacing:.09em;text-transform:uppercase;color:#2563eb}
+        .verdict td{white-space:normal}.reason{margin:6px 0 10px;line-height:1.45}.eyebrow{font-size:11px;font-weight:600;letter-spacing:.09em;text-transform:uppercase;color:#2563eb}
         h1{font-size:26px;line-height:1.2;margin:2px 0 6px;font-weight:700;letter-spacing:-.01em;word-break:break-word}
         .sub{color:var(--muted);font-size:14px}
         .sym{font-weight:700;color:var(--fg)}

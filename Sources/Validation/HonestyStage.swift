@@ -75,12 +75,12 @@ package enum HonestyStage {
         result.metrics["dsr_sharpe"] = perDay * annual
         result.metrics["dsr_threshold"] = deflated.threshold * annual
         result.metrics["dsr_trials"] = Double(lifetimeTrials)
-        result.notes.append("deflated Sharpe: Sharpe \(plain(perDay * annual)) over \(daily.count) days of train+validation against "
+        result.notes.append("deflated Sharpe: Sharpe \(plain(perDay * annual)) over \(grouped(daily.count)) days of train+validation against "
                             + "SR₀ \(plain(deflated.threshold * annual)) from \(grouped(lifetimeTrials)) lifetime trials and \(varianceSource)")
         result.checks.append(Check(.deflatedSharpe, "deflated Sharpe", value: deflated.dsr, .atLeast, h.minDeflatedSharpe,
                                    failure: "deflated Sharpe \(plain(deflated.dsr, 3)) is below \(plain(h.minDeflatedSharpe)): after "
                                        + "\(grouped(lifetimeTrials)) trials, luck alone is expected to reach Sharpe \(plain(deflated.threshold * annual)), "
-                                       + "and this one's \(plain(perDay * annual)) over \(daily.count) days is not clearly above it"))
+                                       + "and this one's \(plain(perDay * annual)) over \(grouped(daily.count)) days is not clearly above it"))
 
         // PBO over the optimizer's trials on this symbol's training window.
         if let pbo = probabilityOfOverfitting(trials, symbolIndex: symbolIndex, splits: h.pboSplits) {

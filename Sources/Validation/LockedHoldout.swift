@@ -9,8 +9,8 @@ public import MarketData
 /// a VM during validation.
 public enum LockedHoldout {
     /// The visible bars of `full` inside `from...to` (ms, either optional) and the first locked bar's time.
-    /// - Throws: ``ValidationError/spanTooShort(_:)`` when the requested span lies entirely in the holdout.
-    public static func visible(_ full: Bars, fraction: Double, from: Double? = nil, to: Double? = nil) throws(ValidationError) -> VisibleBars {
+    /// - Throws: ``ValidatorError/spanTooShort(_:)`` when the requested span lies entirely in the holdout.
+    public static func visible(_ full: Bars, fraction: Double, from: Double? = nil, to: Double? = nil) throws(ValidatorError) -> VisibleBars {
         let locked = fraction > 0 ? Int((Double(full.count) * fraction).rounded(.down)) : 0
         let cut = full.count - locked
         let holdoutFrom = locked > 0 ? full.time[cut] : nil

@@ -35,7 +35,7 @@ package enum LookaheadCheck {
         let outcomes = evaluator.map(points.count) { k throws(ScriptError) -> Difference? in
             defer { progress(done.increment(), points.count) }
             let t = points[k]
-            let run = try evaluator.run(evaluator.slice(0..<(t + 1)), parameters: parameters)
+            let run = try evaluator.run(evaluator.slice(0..<(t + 1), cached: false), parameters: parameters)
             return Columns(run).firstDifference(from: full, through: t)
         }
         var checked = 0, differing = 0

@@ -1,6 +1,6 @@
 package import Backtest
-public import Foundation
-public import Scripting
+package import Foundation
+package import Scripting
 
 /// What one run of one parameter set on one symbol's window gave: the backtest's metrics and
 /// daily returns, or the script's error.

@@ -1,5 +1,5 @@
 import Foundation
-public import Scripting
+package import Scripting
 
 /// A script's `param.*` declarations as the optimizer's search space, and the way back from a
 /// point to `--param` overrides and ledger values.
@@ -14,8 +14,8 @@ package struct ParameterSpace: Sendable {
     package let searched: [ParameterInfo]
     package let space: SearchSpace
 
-    /// - Throws: ``ValidationError/unsearchableRange(_:)`` for a range the optimizer cannot search.
-    package init(_ parameters: [ParameterInfo]) throws(ValidationError) {
+    /// - Throws: ``ValidatorError/unsearchableRange(_:)`` for a range the optimizer cannot search.
+    package init(_ parameters: [ParameterInfo]) throws(ValidatorError) {
         self.parameters = parameters
         var searched: [ParameterInfo] = []
         var dimensions: [SearchDimension] = []

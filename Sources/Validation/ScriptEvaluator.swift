@@ -1,9 +1,9 @@
 import Backtest
 import Dispatch
-public import Evaluation
+package import Evaluation
 import Foundation
-public import MarketData
-public import Scripting
+package import MarketData
+package import Scripting
 
 /// Runs one script many times over slices of the visible bars (optimizer trials, windows,
 /// truncations), `jobs` at a time, each run in a fresh sandbox with validation's rules: fills at
@@ -32,9 +32,11 @@ package final class ScriptEvaluator: @unchecked Sendable {
         self.visible = PreparedBars(visible)
     }
 
-    /// The visible bars `range`, prepared once and reused.
-    package func slice(_ range: Range<Int>) -> PreparedBars {
+    /// The visible bars `range`, prepared once and reused (unless `cached` is false: a slice
+    /// run once, such as a truncation of the lookahead check, is not kept).
+    package func slice(_ range: Range<Int>, cached: Bool = true) -> PreparedBars {
         if range == 0..<visible.count { return visible }
+        guard cached else { return PreparedBars(visible.bars.slice(range)) }
         lock.lock()
         if let cached = slices[range] { lock.unlock(); return cached }
         lock.unlock()

@@ -3,7 +3,7 @@ public import Evaluation
 import Foundation
 public import Knowledge
 public import MarketData
-public import Scripting
+import Scripting
 
 /// What a promotion did: the strategy written and what its locked holdout showed.
 public struct PromotionReport: Sendable {
@@ -49,10 +49,10 @@ public struct StrategyPromoter: Sendable {
     ///   - trial: the validation trial to promote; the hypothesis's latest passed one by default.
     ///   - load: every stored bar of a symbol at an interval (the holdout is what follows the
     ///     span the trial validated).
-    /// - Throws: ``ValidationError``: nothing validated, the holdout already opened or empty, the
+    /// - Throws: ``ValidatorError``: nothing validated, the holdout already opened or empty, the
     ///   knowledge base refusing, the script failing.
     public func promote(_ hypothesisID: String, trial trialID: Int64? = nil,
-                        load: (_ symbol: String, _ interval: String) throws -> Bars) throws(ValidationError) -> PromotionReport {
+                        load: (_ symbol: String, _ interval: String) throws -> Bars) throws(ValidatorError) -> PromotionReport {
         let kb = knowledge
         let hypothesis: Hypothesis
         let trial: Trial
@@ -61,20 +61,20 @@ public struct StrategyPromoter: Sendable {
             if let trialID {
                 trial = try kb.trial(trialID)
                 guard trial.hypothesis == hypothesis.id else {
-                    throw ValidationError.promotion("trial \(trialID) belongs to \(trial.hypothesis), not \(hypothesis.id)")
+                    throw ValidatorError.promotion("trial \(trialID) belongs to \(trial.hypothesis), not \(hypothesis.id)")
                 }
                 guard trial.source == "validate", trial.passed == true else {
-                    throw ValidationError.promotion("trial \(trialID) is not a passed validation (source \(trial.source), "
+                    throw ValidatorError.promotion("trial \(trialID) is not a passed validation (source \(trial.source), "
                                                     + "\(trial.passed == false ? "failed" : "not judged")); only a validated configuration is promoted")
                 }
             } else {
                 guard let latest = try kb.trials(of: hypothesis.id, source: "validate", passed: true, limit: 1).first else {
-                    throw ValidationError.promotion("\(hypothesis.id) has no passed validation to promote (hint: llmalpha validate "
+                    throw ValidatorError.promotion("\(hypothesis.id) has no passed validation to promote (hint: llmalpha validate "
                                                     + "\(hypothesis.scriptPath) first; kb show \(hypothesis.id) lists its trials)")
                 }
                 trial = latest
             }
-        } catch let error as ValidationError {
+        } catch let error as ValidatorError {
             throw error
         } catch let error as KnowledgeError {
             throw .knowledge(error)
@@ -177,7 +177,7 @@ public struct StrategyPromoter: Sendable {
     }
 
     /// The script's `param.*` declarations, read from its main chunk.
-    private func declarations(_ source: String, data: PreparedBars, overrides: [String: String]) throws(ValidationError) -> [ParameterInfo] {
+    private func declarations(_ source: String, data: PreparedBars, overrides: [String: String]) throws(ValidatorError) -> [ParameterInfo] {
         do {
             return try ScriptRunner(limits: evaluation.sandbox).run(source: source, chunkName: "promote.lua", data: data.table,
                                                                     parameters: overrides, evaluateFactor: false, print: { _ in }).parameters
@@ -186,7 +186,7 @@ public struct StrategyPromoter: Sendable {
         }
     }
 
-    private func wrap<T>(_ body: () throws(KnowledgeError) -> T) throws(ValidationError) -> T {
+    private func wrap<T>(_ body: () throws(KnowledgeError) -> T) throws(ValidatorError) -> T {
         do { return try body() } catch { throw .knowledge(error) }
     }
 }

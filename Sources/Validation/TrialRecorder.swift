@@ -30,7 +30,7 @@ struct TrialRecorder {
 
     /// Records trials run on `windows` (one per symbol index in `symbols`).
     mutating func recordOptimizerTrials(_ trials: [OptimizerTrial], stage: ValidationStage, symbols: [Int], windows: [Range<Int>],
-                                        seed: UInt64) throws(ValidationError) {
+                                        seed: UInt64) throws(ValidatorError) {
         runTrials += trials.count
         guard let kb = knowledge, let hypothesis, !trials.isEmpty else { return }
         let span = combined(zip(symbols, windows).map { self.span(symbol: $0, window: $1) })
@@ -64,7 +64,7 @@ struct TrialRecorder {
 
     /// The lifetime trial count the deflated Sharpe deflates by, the verdict about to be
     /// recorded included.
-    func lifetimeTrials() throws(ValidationError) -> Int {
+    func lifetimeTrials() throws(ValidatorError) -> Int {
         do {
             if knowledge != nil { return try knowledge!.trialCount() + 1 }
             return (try counter?.trialCount() ?? 0) + runTrials + 1
@@ -75,7 +75,7 @@ struct TrialRecorder {
 
     /// Records the verdict as one trial over every symbol's visible span, and the hypothesis's
     /// status (validated or rejected).
-    mutating func recordVerdict(_ report: ValidationReport, parameters: [String: Double], startedAt: Date) throws(ValidationError) -> Int64 {
+    mutating func recordVerdict(_ report: ValidationReport, parameters: [String: Double], startedAt: Date) throws(ValidatorError) -> Int64 {
         guard let kb = knowledge, let hypothesis else { return 0 }
         let span = combined(contexts.indices.map { self.span(symbol: $0, window: nil) })
         var metrics: [String: Double] = [:]

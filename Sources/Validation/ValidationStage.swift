@@ -1,3 +1,4 @@
+import Foundation
 public import Knowledge
 
 /// The stages of validation, in the order they run (DESIGN.md section 5). The lookahead check
@@ -68,6 +69,19 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
     case lagSensitivity = "honesty.lag"
     case selfCorrelation = "honesty.self_correlation"
     case symbolShare = "symbols.share"
+
+    /// How the number a check of this code measures is written: the same in the stage table,
+    /// the HTML report and the sentences.
+    public func format(_ x: Double) -> String {
+        guard x.isFinite else { return x.isNaN ? "—" : (x > 0 ? "∞" : "−∞") }
+        switch self {
+        case .signalWinRate, .rollingPositiveShare, .lagSensitivity, .rollingDecayRatio: return String(format: "%.1f%%", x * 100)
+        case .signalEdge: return String(format: "%.3f%%", x * 100)
+        case .factorPValue, .deflatedSharpe: return String(format: "%.3f", x)
+        case .backtestTrades, .lookahead: return String(format: "%.0f", x)
+        default: return String(format: "%.2f", x)
+        }
+    }
 }
 
 /// One number held against its threshold.
@@ -103,6 +117,11 @@ public struct Check: Sendable, Codable {
         case .atMost: passed = value <= threshold
         }
         message = passed ? note : failure()
+    }
+
+    /// "label value (rule threshold)", with a ✗ when it failed: one cell of the stage table.
+    public var summary: String {
+        "\(label) \(code.format(value)) (\(rule.rawValue) \(code.format(threshold)))\(passed ? "" : " ✗")"
     }
 
     /// How far the value fell short, relative to the threshold (0 = right at it); what near-miss

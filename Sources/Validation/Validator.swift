@@ -1,9 +1,9 @@
-public import Backtest
+import Backtest
 public import Evaluation
 import Foundation
 public import Knowledge
-public import MarketData
-public import Scripting
+import MarketData
+import Scripting
 
 /// What validation is doing, for a progress line.
 public struct ValidationProgress: Sendable {
@@ -52,15 +52,15 @@ public final class Validator: Sendable {
         self.allStages = allStages
     }
 
-    /// Stops a validation in progress; `validate` then throws ``ValidationError/interrupted``.
+    /// Stops a validation in progress; `validate` then throws ``ValidatorError/interrupted``.
     public func interrupt() { state.interrupt() }
 
     /// Validates one script on the visible bars of one or more symbols.
-    /// - Throws: ``ValidationError`` when it cannot be judged (missing layers, span too short,
+    /// - Throws: ``ValidatorError`` when it cannot be judged (missing layers, span too short,
     ///   a script error with its defaults, the knowledge base refusing, Ctrl-C). A hypothesis
     ///   that fails a gate is no error: it is a report with `passed == false`.
     public func validate(source: String, path: String, data: [VisibleBars],
-                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidationError) -> ValidationReport {
+                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidatorError) -> ValidationReport {
         precondition(!data.isEmpty, "validate needs at least one symbol")
         let startedAt = Date()
         let mode = settings.mode
@@ -109,7 +109,7 @@ public final class Validator: Sendable {
         for stage in stages {
             guard allStages ? !alive.isEmpty : alive.count >= needed else { break }
             if state.cancelled { throw .interrupted }
-            progress(ValidationProgress(symbol: "", stage: stage, done: 0, total: 0))
+            progress(ValidationProgress(symbol: alive.map { contexts[$0].symbol }.joined(separator: ","), stage: stage, done: 0, total: 0))
             var results: [Int: StageResult] = [:]
             switch stage {
             case .lookahead:
@@ -198,10 +198,10 @@ public final class Validator: Sendable {
     /// The same, for async callers (the research agent): the CPU-bound work runs on a thread of
     /// its own, never blocking Swift's cooperative pool, and the caller awaits the report.
     public func validate(source: String, path: String, data: [VisibleBars],
-                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) async throws(ValidationError) -> ValidationReport {
-        let result: Result<ValidationReport, ValidationError> = await withCheckedContinuation { continuation in
+                         progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) async throws(ValidatorError) -> ValidationReport {
+        let result: Result<ValidationReport, ValidatorError> = await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
-                continuation.resume(returning: Result { () throws(ValidationError) -> ValidationReport in
+                continuation.resume(returning: Result { () throws(ValidatorError) -> ValidationReport in
                     try validate(source: source, path: path, data: data, progress: progress)
                 })
             }
@@ -212,7 +212,7 @@ public final class Validator: Sendable {
     }
 
     /// The layers the mode needs are there.
-    private func checkLayers(_ result: ScriptResult, mode: ValidationSettings.Mode, path: String) throws(ValidationError) {
+    private func checkLayers(_ result: ScriptResult, mode: ValidationSettings.Mode, path: String) throws(ValidatorError) {
         var missing: [String] = []
         if [.quick, .full].contains(mode), result.factor == nil { missing.append("factor(d)") }
         if result.signal == nil { missing.append("signal(d, f)") }
@@ -223,7 +223,7 @@ public final class Validator: Sendable {
     }
 
     /// The visible span can hold the mode's windows.
-    private func checkSpan(_ context: SymbolContext, mode: ValidationSettings.Mode, stages: [ValidationStage]) throws(ValidationError) {
+    private func checkSpan(_ context: SymbolContext, mode: ValidationSettings.Mode, stages: [ValidationStage]) throws(ValidatorError) {
         let n = context.data.bars.count
         var needs: [(bars: Int, why: String)] = [(200, "the factor and signal reports")]
         let perDay = 86_400_000 / context.barMilliseconds

@@ -6,6 +6,7 @@ import LLMAlpha
 import MarketData
 import Primitives
 import Scripting
+import Validation
 
 /// `scripts/bench`: median time per bar of the operations named in DESIGN.md section 10, at
 /// n = 1,000,000 and 10,000,000, plus the sandbox's per-VM and per-call costs.
@@ -46,7 +47,7 @@ struct Benchmarks {
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
             let key = ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar"
-                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : "median_ns_per_call")
+                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : (op.name == "validate_full" ? "median_ns_per_run" : "median_ns_per_call"))
             results.append(Result(op: op.name, n: op.n, key: key, value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
         }
@@ -275,6 +276,43 @@ let vmOps: [VMOp] = [
                 fatalError("hypothesis_eval failed: \(error)")
             }
         } * 1e9 / 50_000
+    },
+    // `llmalpha validate --mode full --trials 50` of the same hypothesis on 50k 1h bars (the last
+    // 20% locked away as the holdout): every stage run even after a failure (a random walk fails
+    // early), both cores, every trial recorded into a fresh knowledge base. Per run, in ns.
+    VMOp(name: "validate_full", n: 50_000) {
+        let source = """
+            hypothesis { name = "bench", rationale = "z-score fade" }
+            local lookback = param.int("lookback", 24, 336, 72)
+            local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
+            function factor(d) return -zscore(d.close, lookback) end
+            function signal(d, f) return { long = gt(f, entry_z), short = lt(f, -entry_z), exit = lt(abs(f), 0.5) } end
+            strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, max_hold = 48 }
+            """
+        var bars = Bars(symbol: "BENCHUSDT", interval: "1h")
+        bars.time = vmData.column("time")!.values; bars.open = vmData.column("open")!.values; bars.high = vmData.column("high")!.values
+        bars.low = vmData.column("low")!.values; bars.close = vmData.column("close")!.values; bars.volume = vmData.column("volume")!.values
+        bars.fundingEvents = stride(from: 0, to: 50_000, by: 8).map { (bars.time[$0], 0.0001) }
+        var settings = Configuration.defaults.validation
+        settings.mode = .full
+        settings.trials = 50
+        let visible = try! LockedHoldout.visible(bars, fraction: settings.honesty.holdout)
+        let root = KnowledgeBench.scratch.appendingPathComponent("validate")
+        var run = 0
+        return medianSeconds(3) {
+            run += 1
+            let folder = root.appendingPathComponent("\(run)")
+            let files = ScriptFiles(hypothesesDirectory: folder.appendingPathComponent("hypotheses").path,
+                                    strategiesDirectory: folder.appendingPathComponent("strategies").path, root: folder.path)
+            let kb = try! KnowledgeBase.open(at: folder.appendingPathComponent("kb.sqlite").path, files: files, create: true)
+            let validator = Validator(settings: settings, evaluation: Configuration.defaults.evaluation,
+                                      jobs: ProcessInfo.processInfo.activeProcessorCount, knowledge: kb, record: true, allStages: true)
+            do {
+                blackHole(try validator.validate(source: source, path: "bench.lua", data: [visible]))
+            } catch {
+                fatalError("validate_full failed: \(error)")
+            }
+        } * 1e9
     },
     // Recording one trial in its own transaction, as a research loop does after each evaluation:
     // the mean over 20,000 such trials of 500 hypotheses, into a knowledge base growing to 100,000.

@@ -60,7 +60,7 @@ struct LLMAlphaCommand: ParsableCommand {
         } catch let error as OutputFileError {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
-        } catch let error as Validation.ValidationError {
+        } catch let error as ValidatorError {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
         } catch {

@@ -50,8 +50,15 @@ struct ValidateCommandTests {
     func validateAndPromote() async throws {
         try await Self.scratch { dir, env, common in
             let script = dir.appendingPathComponent("planted.lua").path
-            var r = try await CLI.run(["validate", script, "--promote", "--json"] + common, environment: env)
+            let report = dir.appendingPathComponent("verdict.html").path
+            var r = try await CLI.run(["validate", script, "--promote", "--json", "--report", report] + common, environment: env)
             #expect(r.status == 0, "\(r.stderr)\n\(r.stdout)")
+            // The report: the verdict, the walk-forward windows on the equity, the rolling windows; one self-contained file.
+            let html = try String(contentsOfFile: report, encoding: .utf8)
+            #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("http://") && !html.contains("https://") && !html.contains("<script"))
+            #expect(html.contains("Verdict: <span class=\"pos\">Validated</span>"))
+            #expect(html.contains("<title>train</title>") && html.contains("<title>test</title>"))
+            #expect(html.contains("Rolling windows: test Sharpe"))
             let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             #expect(doc["passed"] as? Bool == true)
             let symbols = try #require(doc["symbols"] as? [[String: Any]])

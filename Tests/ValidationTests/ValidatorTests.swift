@@ -150,7 +150,7 @@ struct ValidatorTests {
             #expect(report.symbols[0].stages.allSatisfy { $0.failure?.message.contains("saw the holdout") != true })
         }
         // A span asked for inside the holdout is refused, not quietly shown.
-        #expect(throws: ValidationError.self) { try LockedHoldout.visible(bars, fraction: 0.2, from: cut) }
+        #expect(throws: ValidatorError.self) { try LockedHoldout.visible(bars, fraction: 0.2, from: cut) }
     }
 
     @Test("Scripts the mode cannot judge are one-line errors, and nothing is recorded", arguments: [
@@ -162,8 +162,8 @@ struct ValidatorTests {
         try await KnowledgeScratch.with { kb in
             do {
                 _ = try await Self.validate(source, bars: SyntheticMarket.bars(count: 2_000, seed: 1), settings: Self.settings(.quick), knowledge: kb)
-                Issue.record("expected a ValidationError")
-            } catch let error as ValidationError {
+                Issue.record("expected a ValidatorError")
+            } catch let error as ValidatorError {
                 #expect(error.description.contains(message), "\(error)")
                 #expect(error.exitCode == status)
             }
@@ -177,7 +177,7 @@ struct ValidatorTests {
             _ = try await Self.validate(Self.script(column: "hint"), bars: SyntheticMarket.bars(count: 3_000, seed: 2),
                                   settings: Self.settings(.full))
             Issue.record("expected spanTooShort")
-        } catch let error as ValidationError {
+        } catch let error as ValidatorError {
             guard case .spanTooShort(let message) = error else { Issue.record("\(error)"); return }
             #expect(message.contains("needs at least 4,320 bars before the locked holdout (3 rolling windows"), "\(message)")
             #expect(message.contains("has 2,400") && error.exitCode == 4)

@@ -161,7 +161,7 @@ struct ValidationRun {
         status.finish()
 
         var promotion: PromotionReport? = nil
-        var promotionError: Validation.ValidationError? = nil
+        var promotionError: ValidatorError? = nil
         if validation.promote, report.passed, let (hypothesis, trial) = report.recorded, let kb = knowledge {
             let promoter = StrategyPromoter(knowledge: kb, evaluation: configuration.evaluation, settings: configuration.validation,
                                             version: LLMAlphaVersion.current)

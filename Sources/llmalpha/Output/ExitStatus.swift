@@ -33,7 +33,7 @@ enum ExitStatus: Int32 {
             return ExitStatus.knowledgeError.rawValue
         case is ConfigurationError, is ScriptFileError: return ExitStatus.usage.rawValue
         case is OutputFileError: return ExitStatus.scriptError.rawValue
-        case let e as Validation.ValidationError: return e.exitCode
+        case let e as ValidatorError: return e.exitCode
         case let e as CommandFailure: return e.status.rawValue
         default: return ExitStatus.scriptError.rawValue
         }

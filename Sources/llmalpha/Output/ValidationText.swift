@@ -25,9 +25,7 @@ enum ValidationText {
             lines.append("  stage         result  measured (threshold)")
             for stage in s.stages {
                 let result = stage.passed ? "pass" : "FAIL"
-                let measured = stage.checks.map { c in
-                    "\(c.label) \(value(c.value, c.code)) (\(c.rule.rawValue) \(value(c.threshold, c.code)))\(c.passed ? "" : " ✗")"
-                }.joined(separator: ", ")
+                let measured = stage.checks.map(\.summary).joined(separator: ", ")
                 lines.append(pad("  \(stage.stage.title)", 16) + pad(result, 8) + (measured.isEmpty ? "—" : measured))
                 if let f = stage.failure { lines.append(String(repeating: " ", count: 24) + f.message) }
                 if verbose || stage.stage == .walkForward || stage.stage == .honesty {
@@ -127,18 +125,6 @@ enum ValidationText {
     /// A bar range as [first, last] bar numbers, 1-based like a script's indices.
     private static func range(_ r: Range<Int>) -> JSONValue {
         .array([.number(Double(r.lowerBound + 1)), .number(Double(r.upperBound))])
-    }
-
-    /// A check's number in the unit its threshold is written in.
-    static func value(_ x: Double, _ code: ReasonCode) -> String {
-        switch code {
-        case .signalWinRate, .signalEdge, .rollingPositiveShare, .lagSensitivity, .rollingDecayRatio:
-            guard x.isFinite else { return number(x, 2) }
-            return String(format: code == .signalEdge ? "%.3f%%" : "%.1f%%", x * 100)
-        case .factorPValue, .deflatedSharpe: return number(x, 3)
-        case .backtestTrades, .lookahead: return number(x, 0)
-        default: return number(x, 2)
-        }
     }
 
     static func number(_ x: Double, _ digits: Int) -> String {

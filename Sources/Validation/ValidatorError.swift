@@ -4,7 +4,7 @@ public import Scripting
 /// Why a validation (or a promotion) could not be carried out at all: not a verdict on the
 /// hypothesis, which is a ``ValidationReport``, but something to fix first. Each case renders as
 /// one line naming what and the fix; nothing is recorded as a passed trial when one is thrown.
-public enum ValidationError: Error, Sendable, CustomStringConvertible {
+public enum ValidatorError: Error, Sendable, CustomStringConvertible {
     /// The script lacks a layer the mode needs.
     case missingLayers(String)
     /// The visible span cannot hold the mode's windows.
