@@ -15,9 +15,13 @@ package enum QuickGates {
     package static func factor(_ factor: [Double], close: [Double], horizons: [Int], barMilliseconds: Double,
                                thresholds t: ValidationSettings.FactorThresholds) -> StageResult {
         var result = StageResult(stage: .factor)
-        let periodBars = max(2, Int((t.irPeriodHours * 3_600_000 / barMilliseconds).rounded()))
-        let statistics = FactorStatistics.compute(factor: factor, close: close, horizons: horizons, periodBars: periodBars,
-                                                  quantiles: t.quantiles)
+        // An IR period must hold many non-overlapping forward returns: at least 20 horizons.
+        let basePeriod = max(2, Int((t.irPeriodHours * 3_600_000 / barMilliseconds).rounded()))
+        let sorted = SortedSeries(factor)
+        let statistics = horizons.map { h in
+            FactorStatistics.compute(factor: sorted, forward: SortedSeries(FactorStatistics.forwardReturns(close: close, horizon: h)),
+                                     horizon: h, periodBars: max(basePeriod, 20 * h), quantiles: t.quantiles)
+        }
         for s in statistics {
             result.metrics["factor_ic_\(s.horizon)"] = s.ic
             result.metrics["factor_hac_t_\(s.horizon)"] = s.hacT
@@ -40,6 +44,7 @@ package enum QuickGates {
         result.metrics["factor_monotonicity"] = monotonicity
         result.metrics["factor_rank_turnover"] = best.rankTurnover
         result.metrics["factor_p_adjusted"] = adjustedP
+        let periodBars = max(basePeriod, 20 * h)
         result.notes.append("judged at \(bars), where |IC| is largest; IC \(signed(best.ic, 4)), \(grouped(best.observations)) bars, "
                             + "\(best.periodICs.count) IR periods of \(periodBars) bars, Newey–West lags \(best.hacLags)")
         let sense = direction > 0 ? "higher factor, higher returns" : "higher factor, lower returns"

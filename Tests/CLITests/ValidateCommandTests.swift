@@ -5,19 +5,8 @@ import Testing
 /// `llmalpha validate`, `run --validate` and `strategy promote|list` as a user runs them.
 @Suite("llmalpha validate and strategy promote")
 struct ValidateCommandTests {
-    static let planted = """
-        hypothesis { name = "hint lead", rationale = "the synthetic hint leads returns", tags = { "synthetic" } }
-        local n = param.int("n", 1, 48, 6)              -- smoothing
-        local band = param.float("band", 0.2, 2.0, 0.8)
-        local side = param.choice("side", { "both", "long" }, "both")
-        function factor(d) return sma(d.hint, n) end
-        function signal(d, f)
-          local short = lt(f, -band)
-          if side == "long" then short = lt(f, -1e9) end
-          return { long = gt(f, band), short = short, exit = lt(abs(f), band / 4) }
-        end
-        strategy { fees = 0.0004, slippage = 0.0001 }
-        """
+    static let planted = try! String(contentsOf: CLI.projectRoot.appendingPathComponent("examples/planted_edge.lua"), encoding: .utf8)
+    static let plantedData = CLI.projectRoot.appendingPathComponent("examples/planted-edge.csv")
 
     /// Quicker optimizer budgets for tests; every gate unchanged.
     static let fastConfig = """
@@ -38,9 +27,7 @@ struct ValidateCommandTests {
             let env = KnowledgeCommandTests.environment(dir)
             CLI.write(planted, to: dir.appendingPathComponent("planted.lua"))
             CLI.write(fastConfig, to: dir.appendingPathComponent("fast.yaml"))
-            CLI.write(SyntheticMarket.csv(SyntheticMarket.bars(count: 12_000, seed: 11, edge: 0.12)),
-                      to: dir.appendingPathComponent("planted.csv"))
-            let common = ["--data", dir.appendingPathComponent("planted.csv").path, "--kb", dir.appendingPathComponent("kb.sqlite").path,
+            let common = ["--data", plantedData.path, "--kb", dir.appendingPathComponent("kb.sqlite").path,
                           "--config", dir.appendingPathComponent("fast.yaml").path]
             try await body(dir, env, common)
         }
@@ -72,12 +59,12 @@ struct ValidateCommandTests {
             let file = dir.appendingPathComponent("strategies").path
             let saved = try #require(try FileManager.default.contentsOfDirectory(atPath: file).first { $0.hasPrefix("S001-") })
             let text = try String(contentsOfFile: file + "/" + saved, encoding: .utf8)
-            #expect(text.hasPrefix("-- llmalpha strategy S001: hint lead"))
+            #expect(text.hasPrefix("-- llmalpha strategy S001: planted edge"))
             #expect(text.contains("-- holdout: opened ") && text.contains("never seen before: PASSED"))
-            #expect(text.contains("-- smoothing"))   // comments stay where they were
+            #expect(text.contains("-- smoothing of the hint, in bars"))   // comments stay where they were
             let chosen = try #require(promotion["parameters"] as? [String: String])
             #expect(text.contains("param.int(\"n\", 1, 48, \(chosen["n"]!))"))
-            r = try await CLI.run(["run", file + "/" + saved, "--data", dir.appendingPathComponent("planted.csv").path, "--json"], environment: env)
+            r = try await CLI.run(["run", file + "/" + saved, "--data", Self.plantedData.path, "--json"], environment: env)
             #expect(r.status == 0, "\(r.stderr)")
             let run = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
             let values = (run["parameters"] as? [[String: Any]] ?? []).map { p in
@@ -93,6 +80,16 @@ struct ValidateCommandTests {
             #expect(r.status == 0 && r.stdout.contains("S001  H001") && r.stdout.contains("passed"), "\(r.stdout)")
             r = try await CLI.run(["kb", "show", "H001", "--kb", common[3], "--json"], environment: env)
             #expect(r.stdout.contains("\"status\" : \"validated\""), "\(r.stdout.prefix(400))")
+
+            // A copy of a saved strategy is no new knowledge: rejected for its correlation with S001.
+            let copy = dir.appendingPathComponent("copy.lua")
+            CLI.write(Self.planted + "\n-- the same idea again\n", to: copy)
+            r = try await CLI.run(["validate", copy.path, "--json"] + common, environment: env)
+            #expect(r.status == 7, "\(r.stderr)")
+            let again = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let reason = try #require(again["reason"] as? [String: Any])
+            #expect(reason["code"] as? String == "honesty.self_correlation", "\(reason)")
+            #expect((reason["message"] as? String)?.contains("with S001 (planted edge)") == true, "\(reason)")
         }
     }
 
@@ -109,6 +106,12 @@ struct ValidateCommandTests {
             #expect(r.stderr.contains("not promoted: the hypothesis was rejected"))
             #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("strategies").path))
         }
+    }
+
+    @Test("examples/planted-edge.csv is exactly what SyntheticMarket makes")
+    func plantedDataIsReproducible() throws {
+        let committed = try String(contentsOf: Self.plantedData, encoding: .utf8)
+        #expect(committed == SyntheticMarket.csv(SyntheticMarket.bars(count: 12_000, seed: 11, edge: 0.12)))
     }
 
     @Test("run --validate is validate --mode quick")
