@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Every problem is reported as `file:line: what is wrong`: a bad number, a missing column, a row
 /// of the wrong width, or open times that are not strictly increasing.
-public enum CSVBarReader {
+package enum CSVBarReader {
     /// Columns of the Binance kline archive, in order; used when a file has no header row.
     static let archiveColumns = ["open_time", "open", "high", "low", "close", "volume", "close_time", "quote_volume",
                                  "count", "taker_buy_volume", "taker_buy_quote_volume", "ignore"]
@@ -19,7 +19,7 @@ public enum CSVBarReader {
     /// - Parameters:
     ///   - headerRequired: true for user files (`--data`), whose header names the columns.
     /// - Throws: ``DataError`` naming the file and line.
-    public static func read(path: String, symbol: String, interval: String, headerRequired: Bool) throws(DataError) -> Bars {
+    package static func read(path: String, symbol: String, interval: String, headerRequired: Bool) throws(DataError) -> Bars {
         guard let data = FileManager.default.contents(atPath: path) else {
             let exists = FileManager.default.fileExists(atPath: path)
             throw DataError(file: path, exists ? "cannot read the file" : "no such file")

@@ -4,11 +4,11 @@
 /// open is the first bar's, high the max, low the min, close the last's; volume, quote volume,
 /// trades and taker-buy volume are summed, other columns take the last value. A trailing bucket
 /// that is not complete yet is left out, so no bar pretends to be closed when it is not.
-public enum Resampler {
+package enum Resampler {
     static let summed: Set<String> = ["quote_volume", "trades", "taker_buy_volume"]
 
     /// - Complexity: O(n).
-    public static func resample(_ bars: Bars, to interval: String) -> Bars {
+    package static func resample(_ bars: Bars, to interval: String) -> Bars {
         guard let size = Interval.milliseconds(interval), bars.count > 0 else { return bars }
         let step = bars.count > 1 ? bars.time[1] - bars.time[0] : size
         var out = Bars(symbol: bars.symbol, interval: interval)

@@ -2,38 +2,38 @@ import Foundation
 import DurableFiles
 
 /// What the store holds and whether it is sound: `llmalpha data list` and `data verify`.
-public enum StoreInventory {
+package enum StoreInventory {
     /// One dataset of a symbol in the store: klines of an interval, mark-price klines of an
     /// interval, or open interest.
-    public struct Entry: Sendable {
-        public let symbol: String
+    package struct Entry: Sendable {
+        package let symbol: String
         /// `klines`, `mark` or `oi`.
-        public let dataset: String
+        package let dataset: String
         /// The store folder under the symbol: `1h`, `mark/1h`, `oi`.
-        public let interval: String
-        public let first: Double?
-        public let last: Double?
+        package let interval: String
+        package let first: Double?
+        package let last: Double?
         /// Bars (rows for `oi`).
-        public let bars: Int
+        package let bars: Int
         /// Missing steps between consecutive bars (5-minute rows for `oi`).
-        public let gaps: Int
-        public let files: Int
-        public let bytes: UInt64
-        public let fundingEvents: Int
+        package let gaps: Int
+        package let files: Int
+        package let bytes: UInt64
+        package let fundingEvents: Int
     }
 
     /// A finding of `verify`: errors make the data unusable or untrustworthy, warnings are worth
     /// a look (a listing period's zero-volume bars, an exchange outage's gap).
-    public struct Finding: Sendable {
-        public enum Severity: String, Sendable { case error, warning }
-        public let severity: Severity
-        public let symbol: String
-        public let interval: String
-        public let message: String
+    package struct Finding: Sendable {
+        package enum Severity: String, Sendable { case error, warning }
+        package let severity: Severity
+        package let symbol: String
+        package let interval: String
+        package let message: String
     }
 
     /// Every dataset of every symbol (or of `symbols`): klines by interval, then mark-price klines, then open interest.
-    public static func list(_ store: MarketStore, symbols: [String]? = nil) -> [Entry] {
+    package static func list(_ store: MarketStore, symbols: [String]? = nil) -> [Entry] {
         var entries: [Entry] = []
         for symbol in store.symbols() where symbols?.contains(symbol) ?? true {
             let funding = (try? store.funding(symbol: symbol).count) ?? 0
@@ -80,7 +80,7 @@ public enum StoreInventory {
     /// consistency (low ≤ open, close ≤ high), gaps, zero-volume runs (not for mark prices, which
     /// have no volume), funding and open interest times, and every CSV a download recorded in a
     /// `manifest.json` against the sha256 recorded there.
-    public static func verify(_ store: MarketStore, symbols: [String]? = nil) -> [Finding] {
+    package static func verify(_ store: MarketStore, symbols: [String]? = nil) -> [Finding] {
         var findings: [Finding] = []
         for symbol in store.symbols() where symbols?.contains(symbol) ?? true {
             let klineSets = store.intervals(of: symbol).map { (folder: $0, interval: $0, mark: false) }
@@ -172,7 +172,7 @@ public enum StoreInventory {
 
 extension MarketStore {
     /// The monthly CSVs of one symbol and interval, in order.
-    public func files(symbol: String, interval: String) -> [String] {
+    package func files(symbol: String, interval: String) -> [String] {
         let folder = ((exchangeFolder as NSString).appendingPathComponent(symbol) as NSString).appendingPathComponent(interval)
         let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
         return names.filter { $0.hasSuffix(".csv") }.sorted().map { (folder as NSString).appendingPathComponent($0) }

@@ -3,7 +3,7 @@ internal import LuaSandboxC
 import Primitives
 
 /// What evaluating one REPL entry gave.
-public enum EntryOutcome: Sendable {
+package enum EntryOutcome: Sendable {
     /// The entry is not a complete statement yet (`for i = 1, 3 do`): read another line.
     case incomplete
     /// It ran; the text of its values, if it was an expression with any.

@@ -5,12 +5,12 @@
 /// ```swift
 /// let promoted = try ParameterDefaults.rewrite(source, to: ["lookback": "96", "average": "\"ema\""])
 /// ```
-public enum ParameterDefaults {
+package enum ParameterDefaults {
     /// - Parameter values: the new default of each named parameter, as Lua source (`96`,
     ///   `0.25`, `true`, `"ema"`; ``literal(for:value:)`` makes them from declarations).
     /// - Throws: ``ScriptError`` (`.contract`) when a named parameter has no declaration of the
     ///   plain shape `param.kind("name", ...)` to rewrite.
-    public static func rewrite(_ source: String, to values: [String: String]) throws(ScriptError) -> String {
+    package static func rewrite(_ source: String, to values: [String: String]) throws(ScriptError) -> String {
         let text = LuaText(source)
         var edits: [(range: Range<Int>, replacement: String)] = []
         var done: Set<String> = []
@@ -53,7 +53,7 @@ public enum ParameterDefaults {
     }
 
     /// The Lua literal that declares `value` as the default of `p`.
-    public static func literal(for p: ParameterInfo, value: Double) -> String {
+    package static func literal(for p: ParameterInfo, value: Double) -> String {
         switch p.kind {
         case .choice:
             let i = Int(value)

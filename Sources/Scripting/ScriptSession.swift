@@ -7,7 +7,7 @@ import Primitives
 /// Use it from one thread (the REPL's); only ``interrupt()`` may be called from another. The
 /// caller's thread needs an ordinary main-thread stack (8 MB); Lua's own limits stop deep
 /// recursion well before it.
-public final class ScriptSession {
+package final class ScriptSession {
     private var vm: LuaVM
     private let limits: SandboxLimits
     private let extensions: [HostExtension]
@@ -22,7 +22,7 @@ public final class ScriptSession {
         func interrupt() { lock.lock(); vm?.requestInterrupt(); lock.unlock() }
     }
 
-    public init(limits: SandboxLimits, data: DataTable, extensions: [HostExtension] = [],
+    package init(limits: SandboxLimits, data: DataTable, extensions: [HostExtension] = [],
                 print: @escaping @Sendable (String) -> Void) throws(ScriptError) {
         self.limits = limits
         self.extensions = extensions + [ScriptSession.helpExtension]
@@ -38,34 +38,34 @@ public final class ScriptSession {
     }
 
     /// The data the session's `d` holds now.
-    public var data: DataTable { vm.data }
-    public var usage: ResourceUsage { vm.usage }
+    package var data: DataTable { vm.data }
+    package var usage: ResourceUsage { vm.usage }
 
     /// Evaluates one entry (possibly several lines joined with newlines).
-    public func evaluate(_ code: String) -> EntryOutcome {
+    package func evaluate(_ code: String) -> EntryOutcome {
         vm.evaluate(code, chunkName: "stdin")
     }
 
     /// Stops the running entry at its next instruction check. Safe from any thread.
-    public func interrupt() { interruptTarget.interrupt() }
+    package func interrupt() { interruptTarget.interrupt() }
 
     /// ``interrupt()`` as a value another thread can hold (a Ctrl-C handler).
-    public var interrupter: @Sendable () -> Void {
+    package var interrupter: @Sendable () -> Void {
         let target = interruptTarget
         return { target.interrupt() }
     }
 
     /// The value of an expression that must be a Series.
-    public func series(_ expression: String) -> Result<(values: [Double], isMask: Bool), ScriptError> {
+    package func series(_ expression: String) -> Result<(values: [Double], isMask: Bool), ScriptError> {
         vm.seriesValue(expression)
     }
 
     /// Completion candidates: globals and builtins, or a table's fields (`d.` → close, high, ...).
-    public func names(in table: String? = nil) -> [String] { vm.names(in: table) }
+    package func names(in table: String? = nil) -> [String] { vm.names(in: table) }
 
     /// Runs a script file into the session (`.load`): its globals stay; a hypothesis's layers are
     /// evaluated as `llmalpha run` does.
-    public func load(source: String, chunkName: String) -> Result<ScriptResult, ScriptError> {
+    package func load(source: String, chunkName: String) -> Result<ScriptResult, ScriptError> {
         vm.resetContract()
         vm.rearm()
         do throws(ScriptError) {
@@ -76,10 +76,10 @@ public final class ScriptSession {
     }
 
     /// Points `d` at other data; the session's globals stay.
-    public func replaceData(_ table: DataTable) throws(ScriptError) { try vm.replaceData(table) }
+    package func replaceData(_ table: DataTable) throws(ScriptError) { try vm.replaceData(table) }
 
     /// Starts over: a fresh VM on the current data.
-    public func reset() throws(ScriptError) {
+    package func reset() throws(ScriptError) {
         let fresh = try LuaVM(limits: limits, data: vm.data, overrides: [:], extensions: extensions, repl: true, print: printSink)
         interruptTarget.lock.lock()
         vm = fresh
@@ -87,5 +87,5 @@ public final class ScriptSession {
         interruptTarget.lock.unlock()
     }
 
-    public var sandboxLimits: SandboxLimits { limits }
+    package var sandboxLimits: SandboxLimits { limits }
 }

@@ -24,12 +24,13 @@ enum CLI {
     /// not hold one of Swift's cooperative threads (which other tests' fake servers need).
     static func run(_ arguments: [String], environment: [String: String] = [:], directory: URL? = nil,
                     stdin: URL? = nil) async throws -> Outcome {
-        let result: Result<Outcome, any Error> = await withCheckedContinuation { continuation in
-            Thread {
-                continuation.resume(returning: Result {
-                    try runThrough(binary.path, arguments, environment: environment, directory: directory, stdin: stdin)
-                })
-            }.start()
+        try await offPool { try runThrough(binary.path, arguments, environment: environment, directory: directory, stdin: stdin) }
+    }
+
+    /// Runs blocking work (waiting for a process) on a thread of its own and awaits it.
+    static func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: Result { try body() }) }.start()
         }
         return try result.get()
     }

@@ -151,6 +151,41 @@ struct ValidateCommandTests {
         }
     }
 
+    @Test("Ctrl-C during the optimizer exits 130 within seconds and records nothing as passed")
+    func interrupt() async throws {
+        try await Self.scratch { dir, env, common in
+            let outcome = try await CLI.offPool { () throws -> (Int32, TimeInterval) in
+                let process = Process()
+                process.executableURL = CLI.binary
+                process.arguments = ["validate", dir.appendingPathComponent("planted.lua").path, "--trials", "400"] + common
+                process.currentDirectoryURL = CLI.projectRoot
+                var environment = ProcessInfo.processInfo.environment
+                for (k, v) in env { environment[k] = v }
+                process.environment = environment
+                let err = Pipe()
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = err
+                try process.run()
+                // Wait until the walk-forward optimizer is running (progress lines on stderr).
+                var seen = ""
+                while !seen.contains("walk-forward") {
+                    let chunk = err.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    seen += String(decoding: chunk, as: UTF8.self)
+                }
+                let sent = Date()
+                process.interrupt()
+                process.waitUntilExit()
+                return (process.terminationStatus, Date().timeIntervalSince(sent))
+            }
+            #expect(outcome.0 == 130)
+            #expect(outcome.1 < 5)
+            let stats = try await CLI.run(["kb", "stats", "--kb", common[3], "--json"], environment: env)
+            let doc = try #require(try JSONSerialization.jsonObject(with: Data(stats.stdout.utf8)) as? [String: Any])
+            #expect(doc["passed_trials"] as? Int == 0, "\(stats.stdout.prefix(300))")
+        }
+    }
+
     @Test("strategy promote without a passed validation says what to run first")
     func promoteWithoutValidation() async throws {
         try await Self.scratch { dir, env, common in

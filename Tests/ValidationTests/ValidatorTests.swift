@@ -157,6 +157,10 @@ struct ValidatorTests {
         ("function factor(d) return rsi(d.close, 14) end", "needs factor(d) and signal(d, f); the script defines no signal(d, f)", Int32(1)),
         ("local x = param.float('x', 0, 1e308 * 10, 1)\nfunction factor(d) return d.close end\nfunction signal(d, f) return { long = gt(f, 1) } end",
          "min and max must be finite numbers", Int32(1)),
+        ("function factor(d) return sma(d.close, param.int('n', 2, 50, 10)) end\nfunction signal(d, f) return { long = gt(f, 1) } end",
+         "param 'n' is declared inside factor(d) or signal(d, f); declare every param.* at the top level", Int32(1)),
+        ("local x = param.float('x', -1e308, 1e308, 0)\nfunction factor(d) return d.close end\nfunction signal(d, f) return { long = gt(f, 1) } end",
+         "parameter 'x'", Int32(1)),
     ])
     func unjudgeableScripts(source: String, message: String, status: Int32) async throws {
         try await KnowledgeScratch.with { kb in

@@ -20,26 +20,26 @@ import Foundation
 /// Files are written atomically and recorded in each folder's `manifest.json`; a rerun skips
 /// complete, verified months. Requests honour the weight budget, `Retry-After` on 429, stop on 418,
 /// and retry 5xx, resets and timeouts with exponential backoff and jitter.
-public final class BinanceDownloader: Sendable {
+package final class BinanceDownloader: Sendable {
     /// Archive host (`https://data.binance.vision`).
-    public let archiveBaseURL: String
+    package let archiveBaseURL: String
     /// REST host (`https://fapi.binance.com`).
-    public let restBaseURL: String
-    public let store: MarketStore
-    public let concurrency: Int
+    package let restBaseURL: String
+    package let store: MarketStore
+    package let concurrency: Int
     /// Seconds a request may take (connect, and between received bytes, and in all).
-    public let timeout: Double
+    package let timeout: Double
     /// Retries per request after a 5xx, reset or timeout, and refetches after a checksum mismatch.
-    public let retries: Int
+    package let retries: Int
     /// First backoff delay in seconds; doubles each retry (with jitter), capped at 30 s.
-    public let retryBaseDelay: Double
+    package let retryBaseDelay: Double
 
-    public static let defaultArchiveURL = "https://data.binance.vision"
-    public static let defaultRestURL = "https://fapi.binance.com"
+    package static let defaultArchiveURL = "https://data.binance.vision"
+    package static let defaultRestURL = "https://fapi.binance.com"
 
     /// - Parameter baseURL: one base for both the archive and REST paths (a mirror, a test server);
     ///   nil for Binance's two hosts.
-    public init(baseURL: String? = nil, store: MarketStore, concurrency: Int = 4, timeout: Double = 30, retries: Int = 5,
+    package init(baseURL: String? = nil, store: MarketStore, concurrency: Int = 4, timeout: Double = 30, retries: Int = 5,
                 retryBaseDelay: Double = 0.5) {
         let base = baseURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
         archiveBaseURL = base ?? Self.defaultArchiveURL
@@ -56,7 +56,7 @@ public final class BinanceDownloader: Sendable {
     /// - Returns: what was written and skipped, request counts, and what was not done.
     /// - Throws: ``DownloadError``: 418 stops everything at once; other failures let the remaining
     ///   files finish (they stay stored) and then throw the first reason.
-    public func download(_ request: DownloadRequest, progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in })
+    package func download(_ request: DownloadRequest, progress: @escaping @Sendable (DownloadProgress) -> Void = { _ in })
         async throws(DownloadError) -> DownloadSummary {
         for interval in request.intervals where Interval.milliseconds(interval) == nil {
             throw .invalidRequest("unknown interval '\(interval)' (use 1m, 3m, 5m, 15m, 30m, 1h, 2h, 4h, 6h, 8h, 12h, 1d, 3d, 1w)")

@@ -10,7 +10,7 @@ extension DownloadProgress {
     /// ETHUSDT    12/12 files       2,208/2,208 bars     1.1 MiB  done in 3 s
     /// total      17/24 files       3,696/4,416 bars     2.3 MiB  ETA 4 s
     /// ```
-    public func liveLines() -> [String] {
+    package func liveLines() -> [String] {
         let width = max(5, symbols.map(\.symbol.count).max() ?? 0)
         var lines = symbols.map { s in
             let status = s.finishedAfter.map { "done in \(Self.seconds($0, roundUp: false))" }
@@ -33,7 +33,7 @@ extension DownloadProgress {
     /// BTCUSDT 1h BTCUSDT-1h-2025-01.csv: 744 bars from monthly-zip (3/12 files, 120.0 KiB)
     /// BTCUSDT done: 12 files, 2,208 bars, 1.2 MiB in 3.4 s
     /// ```
-    public func plainLines() -> [String] {
+    package func plainLines() -> [String] {
         switch event {
         case .planned:
             let list = symbols.map { "\($0.symbol) \($0.totalFiles) file\($0.totalFiles == 1 ? "" : "s")" }.joined(separator: ", ")

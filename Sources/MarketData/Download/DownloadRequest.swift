@@ -3,25 +3,25 @@
 /// ```swift
 /// let request = DownloadRequest(symbols: ["BTCUSDT"], intervals: ["1h"], months: 3, funding: true)
 /// ```
-public struct DownloadRequest: Sendable {
+package struct DownloadRequest: Sendable {
     /// Full Binance symbols (`BTCUSDT`).
-    public var symbols: [String]
+    package var symbols: [String]
     /// Kline intervals (`1m`, `1h`, ...).
-    public var intervals: [String]
+    package var intervals: [String]
     /// Complete months back from the exchange's current month (which is fetched too).
-    public var months: Int
+    package var months: Int
     /// Also fetch funding settlements.
-    public var funding: Bool
+    package var funding: Bool
     /// Also fetch open interest: the 5-minute `metrics` daily archive, and REST
     /// `/futures/data/openInterestHist` for days not archived yet (it serves only the last 30 days).
-    public var openInterest: Bool
+    package var openInterest: Bool
     /// Also fetch mark-price klines for every interval in `intervals`.
-    public var markPrice: Bool
+    package var markPrice: Bool
     /// Optional bounds in ms since 1970 UTC; whole months overlapping them are fetched.
-    public var from: Double?
-    public var to: Double?
+    package var from: Double?
+    package var to: Double?
 
-    public init(symbols: [String], intervals: [String], months: Int, funding: Bool = false, openInterest: Bool = false,
+    package init(symbols: [String], intervals: [String], months: Int, funding: Bool = false, openInterest: Bool = false,
                 markPrice: Bool = false, from: Double? = nil, to: Double? = nil) {
         self.symbols = symbols
         self.intervals = intervals
@@ -35,8 +35,8 @@ public struct DownloadRequest: Sendable {
 }
 
 /// One step of a download, for a progress display: what happened, and where every symbol stands.
-public struct DownloadProgress: Sendable {
-    public enum Event: Sendable, Equatable {
+package struct DownloadProgress: Sendable {
+    package enum Event: Sendable, Equatable {
         /// The plan is known: every symbol's files and expected bars.
         case planned
         /// A file was written (or found complete and skipped).
@@ -48,55 +48,55 @@ public struct DownloadProgress: Sendable {
     }
 
     /// Where one symbol stands.
-    public struct Symbol: Sendable, Equatable {
-        public let symbol: String
-        public var doneFiles = 0
-        public var totalFiles = 0
+    package struct Symbol: Sendable, Equatable {
+        package let symbol: String
+        package var doneFiles = 0
+        package var totalFiles = 0
         /// Bytes received over the network for this symbol so far.
-        public var bytes = 0
+        package var bytes = 0
         /// Bars (and funding, open-interest rows) in the files done so far.
-        public var rows = 0
+        package var rows = 0
         /// Bars the plan expects over the whole span (an estimate: a symbol listed later has fewer).
-        public var plannedRows = 0
+        package var plannedRows = 0
         /// Planned bars of the files done so far: the measure of work the ETA uses.
-        public var doneWork = 0
+        package var doneWork = 0
         /// Seconds from the start of the download to this symbol's last file; nil while unfinished.
-        public var finishedAfter: Double?
+        package var finishedAfter: Double?
 
-        public init(symbol: String) { self.symbol = symbol }
+        package init(symbol: String) { self.symbol = symbol }
 
-        public var isFinished: Bool { totalFiles > 0 && doneFiles >= totalFiles }
+        package var isFinished: Bool { totalFiles > 0 && doneFiles >= totalFiles }
 
         /// Seconds left for this symbol at its own pace so far; nil before its first file or once done.
-        public func eta(elapsed: Double) -> Double? {
+        package func eta(elapsed: Double) -> Double? {
             guard doneWork > 0, plannedRows > doneWork, !isFinished else { return nil }
             return elapsed / Double(doneWork) * Double(plannedRows - doneWork)
         }
     }
 
-    public let event: Event
+    package let event: Event
     /// The symbol the event is about; empty for `planned` and `waiting`.
-    public let symbol: String
+    package let symbol: String
     /// Every symbol of the request, in request order.
-    public let symbols: [Symbol]
+    package let symbols: [Symbol]
     /// Seconds since the download started.
-    public let elapsed: Double
+    package let elapsed: Double
 
-    public init(event: Event, symbol: String, symbols: [Symbol], elapsed: Double) {
+    package init(event: Event, symbol: String, symbols: [Symbol], elapsed: Double) {
         self.event = event
         self.symbol = symbol
         self.symbols = symbols
         self.elapsed = elapsed
     }
 
-    public var doneFiles: Int { symbols.reduce(0) { $0 + $1.doneFiles } }
-    public var totalFiles: Int { symbols.reduce(0) { $0 + $1.totalFiles } }
-    public var bytes: Int { symbols.reduce(0) { $0 + $1.bytes } }
-    public var rows: Int { symbols.reduce(0) { $0 + $1.rows } }
-    public var plannedRows: Int { symbols.reduce(0) { $0 + $1.plannedRows } }
+    package var doneFiles: Int { symbols.reduce(0) { $0 + $1.doneFiles } }
+    package var totalFiles: Int { symbols.reduce(0) { $0 + $1.totalFiles } }
+    package var bytes: Int { symbols.reduce(0) { $0 + $1.bytes } }
+    package var rows: Int { symbols.reduce(0) { $0 + $1.rows } }
+    package var plannedRows: Int { symbols.reduce(0) { $0 + $1.plannedRows } }
 
     /// Seconds left for the whole download, from the planned bars done so far; nil before the first file.
-    public var eta: Double? {
+    package var eta: Double? {
         let work = symbols.reduce(0) { $0 + $1.doneWork }
         guard work > 0, plannedRows > work, doneFiles < totalFiles else { return nil }
         return elapsed / Double(work) * Double(plannedRows - work)
@@ -104,34 +104,34 @@ public struct DownloadProgress: Sendable {
 }
 
 /// What a download did, for the `--json` summary.
-public struct DownloadSummary: Sendable, Codable {
-    public struct File: Sendable, Codable {
-        public let symbol: String
+package struct DownloadSummary: Sendable, Codable {
+    package struct File: Sendable, Codable {
+        package let symbol: String
         /// The store folder under the symbol: `1h`, `funding`, `oi`, `mark/1h`.
-        public let kind: String
-        public let name: String
+        package let kind: String
+        package let name: String
         /// `monthly-zip`, `daily-zip`, `daily-zip+rest`, `rest`, or `skipped` (verified by an earlier run).
-        public let source: String
-        public let rows: Int
+        package let source: String
+        package let rows: Int
         /// First and last time (ms) in the file; nil when it is empty.
-        public let first: Double?
-        public let last: Double?
+        package let first: Double?
+        package let last: Double?
     }
     /// The exchange's clock at the start (ms).
-    public var serverTime: Double = 0
-    public var files: [File] = []
-    public var requests: Int = 0
-    public var bytes: Int = 0
-    public var retries: Int = 0
+    package var serverTime: Double = 0
+    package var files: [File] = []
+    package var requests: Int = 0
+    package var bytes: Int = 0
+    package var retries: Int = 0
     /// Things asked for that were not done, each with why.
-    public var notDone: [String] = []
+    package var notDone: [String] = []
 
-    public var written: Int { files.filter { $0.source != "skipped" }.count }
-    public var skipped: Int { files.filter { $0.source == "skipped" }.count }
+    package var written: Int { files.filter { $0.source != "skipped" }.count }
+    package var skipped: Int { files.filter { $0.source == "skipped" }.count }
 }
 
 /// Why a download failed; the description is the one line the CLI prints.
-public enum DownloadError: Error, Sendable, CustomStringConvertible {
+package enum DownloadError: Error, Sendable, CustomStringConvertible {
     /// HTTP 418: the exchange banned this IP for ignoring 429s. Every request stops.
     case banned(url: String, retryAfter: Double?)
     /// A request kept failing (5xx, reset, timeout) after all retries.
@@ -149,7 +149,7 @@ public enum DownloadError: Error, Sendable, CustomStringConvertible {
     /// Several files failed; the first reason and how many.
     case incomplete(first: String, failed: Int, written: Int)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case let .banned(url, retryAfter):
             let wait = retryAfter.map { " for \(Int($0)) s" } ?? ""
@@ -172,7 +172,7 @@ public enum DownloadError: Error, Sendable, CustomStringConvertible {
     }
 
     /// True for failures of the network or the exchange (exit status 5), false for local ones.
-    public var isNetwork: Bool {
+    package var isNetwork: Bool {
         switch self {
         case .store, .invalidRequest: return false
         default: return true

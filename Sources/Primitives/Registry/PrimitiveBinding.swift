@@ -94,9 +94,9 @@ package struct ResultBuffers {
 }
 
 /// A call that cannot run: the message is the whole user-facing line, in Lua's own style.
-public struct PrimitiveError: Error, Sendable, CustomStringConvertible {
-    public let message: String
-    public var description: String { message }
+package struct PrimitiveError: Error, Sendable, CustomStringConvertible {
+    package let message: String
+    package var description: String { message }
     package init(_ message: String) { self.message = message }
 }
 

@@ -1,8 +1,8 @@
 /// The human-readable reference generated from the registry: `llmalpha docs`, the REPL's `help()`
 /// and the primitive section of the LLM prompt all print these texts.
-public enum PrimitiveReference {
+package enum PrimitiveReference {
     /// One entry: signature, summary, lookback, look-ahead warning, example.
-    public static func entry(_ spec: PrimitiveSpec) -> String {
+    package static func entry(_ spec: PrimitiveSpec) -> String {
         var out = "`\(spec.signature)`\n"
         out += "    \(spec.summary)\n"
         if spec.placement != .method && spec.placement != .metamethod { out += "    lookback: \(spec.lookback)\n" }
@@ -12,7 +12,7 @@ public enum PrimitiveReference {
     }
 
     /// The entries of `specs` under their group headings, in registry order.
-    public static func grouped(_ specs: [PrimitiveSpec]) -> String {
+    package static func grouped(_ specs: [PrimitiveSpec]) -> String {
         var out = ""
         for group in PrimitiveSpec.Group.allCases {
             let members = specs.filter { $0.group == group && $0.placement != .metamethod }
@@ -24,7 +24,7 @@ public enum PrimitiveReference {
     }
 
     /// A compact index: each group with its primitive names, for help() with no argument.
-    public static var index: String {
+    package static var index: String {
         var lines: [String] = []
         for group in PrimitiveSpec.Group.allCases where group != .operator {
             let names = PrimitiveRegistry.all.filter { $0.group == group && $0.placement != .metamethod }
@@ -42,7 +42,7 @@ public enum PrimitiveReference {
     }
 
     /// What help(name) prints: the entry, or a hint for an unknown name.
-    public static func help(_ name: String?) -> String {
+    package static func help(_ name: String?) -> String {
         guard let name else {
             return index + "\nhelp(rsi) shows one entry; the data is d (d.close, d.high, ..., d.funding); see also .help"
         }

@@ -1,12 +1,12 @@
 /// A value passed to or returned from a primitive through the Swift API.
-public enum PrimitiveValue: Sendable, Equatable {
+package enum PrimitiveValue: Sendable, Equatable {
     case series([Double])
     case mask([Double])
     case number(Double)
     case string(String)
 
     /// The values of a series or mask result.
-    public var values: [Double]? {
+    package var values: [Double]? {
         switch self {
         case .series(let v), .mask(let v): return v
         default: return nil
@@ -21,7 +21,7 @@ extension PrimitiveRegistry {
     /// let rsi = try PrimitiveRegistry.evaluate("rsi", [.series(closes), .number(14)])[0].values!
     /// ```
     /// - Throws: ``PrimitiveError`` for an unknown name or bad arguments.
-    public static func evaluate(_ name: String, _ inputs: [PrimitiveValue]) throws(PrimitiveError) -> [PrimitiveValue] {
+    package static func evaluate(_ name: String, _ inputs: [PrimitiveValue]) throws(PrimitiveError) -> [PrimitiveValue] {
         guard let spec = byName[name] else { throw PrimitiveError("unknown primitive '\(name)'") }
         return try spec.evaluate(inputs)
     }
@@ -29,7 +29,7 @@ extension PrimitiveRegistry {
 
 extension PrimitiveSpec {
     /// See ``PrimitiveRegistry/evaluate(_:_:)``.
-    public func evaluate(_ inputs: [PrimitiveValue]) throws(PrimitiveError) -> [PrimitiveValue] {
+    package func evaluate(_ inputs: [PrimitiveValue]) throws(PrimitiveError) -> [PrimitiveValue] {
         // Keep every input array alive and pinned while the kernel reads it.
         let arrays: [[Double]] = inputs.map { $0.values ?? [] }
         let storage: [UnsafeMutablePointer<Double>] = arrays.map { array in

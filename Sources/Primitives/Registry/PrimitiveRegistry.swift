@@ -4,20 +4,20 @@
 ///
 /// Lua names are snake_case and follow TA-Lib where TA-Lib has the function; conventions are in
 /// DESIGN.md section 3. Entries are grouped as the reference is.
-public enum PrimitiveRegistry {
+package enum PrimitiveRegistry {
     /// Every primitive, in reference order. A primitive's function id in the Lua binding is its index.
-    public static let all: [PrimitiveSpec] = rolling + indicators + transforms + comparisons + events
+    package static let all: [PrimitiveSpec] = rolling + indicators + transforms + comparisons + events
         + time + stats + methods + operators
 
     /// Lookup by ``PrimitiveSpec/key``: the Lua name, `:name` for methods, `__add` for operators.
-    public static let byName: [String: PrimitiveSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
+    package static let byName: [String: PrimitiveSpec] = Dictionary(uniqueKeysWithValues: all.map { ($0.key, $0) })
 
     /// Function ids of the Series metamethods, in the order LuaSandboxC installs them.
-    public static let operatorNames = ["__add", "__sub", "__mul", "__div", "__mod", "__pow", "__unm", "__idiv",
+    package static let operatorNames = ["__add", "__sub", "__mul", "__div", "__mod", "__pow", "__unm", "__idiv",
                                        "__band", "__bor", "__bxor", "__bnot"]
 
     /// Index of a primitive in ``all``, by ``PrimitiveSpec/key``.
-    public static func id(of key: String) -> Int? { ids[key] }
+    package static func id(of key: String) -> Int? { ids[key] }
     private static let ids: [String: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1.key, $0) })
 
     // MARK: - argument shorthands

@@ -6,9 +6,9 @@
 ///
 /// A final class, not a struct: every Lua call looks its spec up, and handing out one reference
 /// is cheaper than copying a dozen fields with their retains.
-public final class PrimitiveSpec: Sendable {
+package final class PrimitiveSpec: Sendable {
     /// The sections of the generated reference.
-    public enum Group: String, Sendable, CaseIterable {
+    package enum Group: String, Sendable, CaseIterable {
         case rolling = "Moving and rolling"
         case indicator = "Indicators"
         case transform = "Transforms"
@@ -21,7 +21,7 @@ public final class PrimitiveSpec: Sendable {
     }
 
     /// How a primitive is reached from Lua.
-    public enum Placement: Sendable {
+    package enum Placement: Sendable {
         case global        // rsi(s, 14)
         case method        // s:mean()
         case metamethod    // a + b
@@ -29,28 +29,28 @@ public final class PrimitiveSpec: Sendable {
 
     /// How expensive a call is, so calls that would run for minutes inside one C call (where the
     /// sandbox hook cannot interrupt them) are refused up front.
-    public enum Cost: Sendable {
+    package enum Cost: Sendable {
         case linear
         /// O(length × window) where `window` is the argument at this index.
         case lengthTimesWindow(argument: Int)
     }
 
-    public let name: String
-    public let group: Group
-    public let placement: Placement
-    public let arguments: [ArgumentSpec]
-    public let results: [ResultSpec]
+    package let name: String
+    package let group: Group
+    package let placement: Placement
+    package let arguments: [ArgumentSpec]
+    package let results: [ResultSpec]
     /// One line, shown in help(), the docs and the prompt.
-    public let summary: String
+    package let summary: String
     /// Lua; every example runs in a fresh sandbox in the tests, so it cannot rot.
-    public let example: String
+    package let example: String
     /// The first valid index (0-based), as text for the docs ("n - 1"), like TA-Lib's Lookback functions.
-    public let lookback: String
+    package let lookback: String
     /// Where the reference values in the tests come from ("TA-Lib SMA", "pandas rolling median", "hand").
-    public let reference: String
+    package let reference: String
     /// True for primitives that read future bars (`forward_return`); never use them inside a factor.
-    public let looksAhead: Bool
-    public let cost: Cost
+    package let looksAhead: Bool
+    package let cost: Cost
     /// Checks that involve several arguments (`clip`'s bounds); returns the error line or nil.
     package let check: (@Sendable (BoundArguments) -> String?)?
     package let kernel: @Sendable (BoundArguments, inout ResultBuffers) -> Void
@@ -69,10 +69,10 @@ public final class PrimitiveSpec: Sendable {
 
     /// Unique key in the registry: the Lua name, or `:name` for a Series method (`std` is both a
     /// rolling primitive and the method `s:std()`).
-    public var key: String { placement == .method ? ":" + name : name }
+    package var key: String { placement == .method ? ":" + name : name }
 
     /// The Lua call signature for docs: `rsi(s, n = 14) -> series`.
-    public var signature: String {
+    package var signature: String {
         let shown = placement == .method ? Array(arguments.dropFirst()) : arguments
         let args = shown.map { arg in
             if let d = arg.defaultText { return "\(arg.name) = \(d)" }
@@ -84,8 +84,8 @@ public final class PrimitiveSpec: Sendable {
 }
 
 /// One argument of a primitive, with the type and range the binding checks.
-public struct ArgumentSpec: Sendable {
-    public enum Kind: Sendable {
+package struct ArgumentSpec: Sendable {
+    package enum Kind: Sendable {
         /// A Series of values (a mask is accepted and reads as 0/1).
         case series
         /// A boolean mask from a comparison (`gt`, `crossover`, ...).
@@ -102,10 +102,10 @@ public struct ArgumentSpec: Sendable {
         case option([String])
     }
 
-    public let name: String
-    public let kind: Kind
-    public let defaultValue: Double?
-    public let defaultOption: String?
+    package let name: String
+    package let kind: Kind
+    package let defaultValue: Double?
+    package let defaultOption: String?
 
     package init(_ name: String, _ kind: Kind, default value: Double? = nil) {
         self.name = name; self.kind = kind; self.defaultValue = value; self.defaultOption = nil
@@ -123,7 +123,7 @@ public struct ArgumentSpec: Sendable {
     }
 
     /// The word used in "bad argument" messages and the docs.
-    public var typeName: String {
+    package var typeName: String {
         switch kind {
         case .series: return "series"
         case .mask: return "mask"
@@ -137,7 +137,7 @@ public struct ArgumentSpec: Sendable {
 }
 
 /// One result of a primitive.
-public enum ResultSpec: Sendable {
+package enum ResultSpec: Sendable {
     case series(String)
     case mask(String)
     case number(String)
@@ -146,7 +146,7 @@ public enum ResultSpec: Sendable {
     /// A whole number (a count, an index), a Lua integer; nil when NaN.
     case integer(String)
 
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .series: return "series"
         case .mask: return "mask"
@@ -156,7 +156,7 @@ public enum ResultSpec: Sendable {
         }
     }
 
-    public var isSeries: Bool {
+    package var isSeries: Bool {
         switch self {
         case .series, .mask: return true
         case .number, .optionalNumber, .integer: return false
