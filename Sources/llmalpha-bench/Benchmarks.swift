@@ -253,20 +253,9 @@ let vmOps: [VMOp] = [
         } * 1e9 / 1_500_000
     },
     // One full hypothesis evaluation on 50k 1h bars: fresh VM, script, factor, rank IC, signal
-    // report and backtest (strategies/funding_fade.lua's shape, on the close instead of funding).
+    // report and backtest.
     VMOp(name: "hypothesis_eval", n: 50_000) {
-        let source = """
-            hypothesis { name = "bench", rationale = "z-score fade" }
-            local lookback = param.int("lookback", 24, 336, 72)
-            local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
-            function factor(d) return -zscore(d.close, lookback) end
-            function signal(d, f) return { long = gt(f, entry_z), short = lt(f, -entry_z), exit = lt(abs(f), 0.5) } end
-            strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, max_hold = 48 }
-            """
-        var bars = Bars(symbol: "BENCHUSDT", interval: "1h")
-        bars.time = vmData.column("time")!.values; bars.open = vmData.column("open")!.values; bars.high = vmData.column("high")!.values
-        bars.low = vmData.column("low")!.values; bars.close = vmData.column("close")!.values; bars.volume = vmData.column("volume")!.values
-        bars.fundingEvents = stride(from: 0, to: 50_000, by: 8).map { (bars.time[$0], 0.0001) }
+        let (source, bars) = (BenchHypothesis.source, BenchHypothesis.bars)
         let configuration = Configuration.defaults
         return medianSeconds(21) {
             do {
@@ -281,18 +270,7 @@ let vmOps: [VMOp] = [
     // 20% locked away as the holdout): every stage run even after a failure (a random walk fails
     // early), both cores, every trial recorded into a fresh knowledge base. Per run, in ns.
     VMOp(name: "validate_full", n: 50_000) {
-        let source = """
-            hypothesis { name = "bench", rationale = "z-score fade" }
-            local lookback = param.int("lookback", 24, 336, 72)
-            local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
-            function factor(d) return -zscore(d.close, lookback) end
-            function signal(d, f) return { long = gt(f, entry_z), short = lt(f, -entry_z), exit = lt(abs(f), 0.5) } end
-            strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, max_hold = 48 }
-            """
-        var bars = Bars(symbol: "BENCHUSDT", interval: "1h")
-        bars.time = vmData.column("time")!.values; bars.open = vmData.column("open")!.values; bars.high = vmData.column("high")!.values
-        bars.low = vmData.column("low")!.values; bars.close = vmData.column("close")!.values; bars.volume = vmData.column("volume")!.values
-        bars.fundingEvents = stride(from: 0, to: 50_000, by: 8).map { (bars.time[$0], 0.0001) }
+        let (source, bars) = (BenchHypothesis.source, BenchHypothesis.bars)
         var settings = Configuration.defaults.validation
         settings.mode = .full
         settings.trials = 50
@@ -325,6 +303,27 @@ let vmOps: [VMOp] = [
         return medianSeconds(11) { blackHole(try? kb.stats()) } * 1e9
     },
 ]
+
+/// The hypothesis of hypothesis_eval and validate_full (strategies/funding_fade.lua's shape, on
+/// the close instead of funding) and its 50k 1h bars, with a funding settlement every 8 hours.
+enum BenchHypothesis {
+    static let source = """
+        hypothesis { name = "bench", rationale = "z-score fade" }
+        local lookback = param.int("lookback", 24, 336, 72)
+        local entry_z = param.float("entry_z", 1.0, 3.0, 2.0)
+        function factor(d) return -zscore(d.close, lookback) end
+        function signal(d, f) return { long = gt(f, entry_z), short = lt(f, -entry_z), exit = lt(abs(f), 0.5) } end
+        strategy { fees = 0.0004, slippage = 0.0002, stop_loss = 0.03, max_hold = 48 }
+        """
+
+    static let bars: Bars = {
+        var bars = Bars(symbol: "BENCHUSDT", interval: "1h")
+        bars.time = vmData.column("time")!.values; bars.open = vmData.column("open")!.values; bars.high = vmData.column("high")!.values
+        bars.low = vmData.column("low")!.values; bars.close = vmData.column("close")!.values; bars.volume = vmData.column("volume")!.values
+        bars.fundingEvents = stride(from: 0, to: 50_000, by: 8).map { (bars.time[$0], 0.0001) }
+        return bars
+    }()
+}
 
 /// A knowledge base of 100,000 trials in a scratch folder, built once for both kb ops.
 final class KnowledgeBench: Sendable {

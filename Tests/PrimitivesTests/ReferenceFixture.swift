@@ -22,6 +22,24 @@ struct FixtureCSV {
     let header: [String]
     let rows: [[Substring]]
 
+    /// A `name,value` file of one-number references; a name may appear once.
+    static func scalars(_ file: String) throws -> [String: Double] {
+        let csv = try read(file)
+        guard csv.header == ["name", "value"] else {
+            throw FixtureError(description: "\(csv.file): header must be name,value")
+        }
+        var values: [String: Double] = [:]
+        for row in csv.rows {
+            guard let value = Double(row[1]) else {
+                throw FixtureError(description: "\(csv.file): '\(row[1])' is not a number")
+            }
+            guard values.updateValue(value, forKey: String(row[0])) == nil else {
+                throw FixtureError(description: "\(csv.file): \(row[0]) appears twice")
+            }
+        }
+        return values
+    }
+
     /// The directory of this source file + `Fixtures/`, so `swift test` works from any directory.
     static func url(_ file: String) -> URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -99,20 +117,7 @@ enum Fixtures {
     /// Small hand-made inputs (`<case>_x`) and their reference outputs (`<case>_<what>`).
     static let edgeCases = Result { try ReferenceTable.load("edge-cases.csv") }
     /// One-number references (`name,value`).
-    static let scalars = Result { () throws -> [String: Double] in
-        let csv = try FixtureCSV.read("reference-btcusdt-1h-scalars.csv")
-        guard csv.header == ["name", "value"] else {
-            throw FixtureError(description: "\(csv.file): header must be name,value")
-        }
-        var values: [String: Double] = [:]
-        for row in csv.rows {
-            guard let value = Double(row[1]) else {
-                throw FixtureError(description: "\(csv.file): '\(row[1])' is not a number")
-            }
-            values[String(row[0])] = value
-        }
-        return values
-    }
+    static let scalars = Result { try FixtureCSV.scalars("reference-btcusdt-1h-scalars.csv") }
 
     /// The input columns of `reference-btcusdt-1h.csv`; every other column is a reference output.
     static let barInputs: Set<String> = ["open_time", "open", "high", "low", "close", "volume", "eth_close"]

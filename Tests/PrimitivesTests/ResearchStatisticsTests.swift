@@ -24,22 +24,7 @@ enum ResearchFixtures {
     /// mask, selected, train, test, logit: one row per CSCV split with 8 blocks.
     static let cscvSplits = Result { try ReferenceTable.load("research-cscv-s8.csv") }
     /// `name,value` references.
-    static let scalars = Result { () throws -> [String: Double] in
-        let csv = try FixtureCSV.read("research-btcusdt-1h-scalars.csv")
-        guard csv.header == ["name", "value"] else {
-            throw FixtureError(description: "\(csv.file): header must be name,value")
-        }
-        var values: [String: Double] = [:]
-        for row in csv.rows {
-            guard let value = Double(row[1]) else {
-                throw FixtureError(description: "\(csv.file): '\(row[1])' is not a number")
-            }
-            guard values.updateValue(value, forKey: String(row[0])) == nil else {
-                throw FixtureError(description: "\(csv.file): \(row[0]) appears twice")
-            }
-        }
-        return values
-    }
+    static let scalars = Result { try FixtureCSV.scalars("research-btcusdt-1h-scalars.csv") }
 }
 
 /// One group of scalar references and how we compute them: `compute` returns our value for each

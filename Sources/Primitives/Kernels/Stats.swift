@@ -38,18 +38,7 @@ extension Stats {
                            scratchPayload: scratchPayload, into: ranksB)
         else { return .nan }
 
-        // Average ranks always sum to m(m+1)/2, so the mean rank is exact.
-        let meanRank = Double(m + 1) / 2
-        var sab = 0.0, saa = 0.0, sbb = 0.0
-        for i in 0..<m {
-            let da = ranksA[i] - meanRank, db = ranksB[i] - meanRank
-            sab += da * db
-            saa += da * da
-            sbb += db * db
-        }
-        guard saa > 0 && sbb > 0 else { return .nan }
-        let r = sab / (saa * sbb).squareRoot()
-        return r > 1 ? 1 : (r < -1 ? -1 : r)
+        return rankCorrelation(UnsafeBufferPointer(ranksA), UnsafeBufferPointer(ranksB), 0, m)
     }
 
     /// 1-based average ranks of `keys[0..<count]` written to `ranks` in the original order.

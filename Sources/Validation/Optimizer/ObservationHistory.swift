@@ -12,7 +12,9 @@ struct ObservationHistory: Sendable {
 
     var count: Int { points.count }
 
-    mutating func append(_ point: SearchPoint, value: Double?) {
+    /// - Precondition: `point` has one finite value for each of the `dimensions`.
+    mutating func append(_ point: SearchPoint, value: Double?, dimensions: Int) {
+        precondition(point.count == dimensions && point.allSatisfy(\.isFinite), "observe() needs one finite value per dimension")
         points.append(point)
         values.append(value ?? .nan)
     }

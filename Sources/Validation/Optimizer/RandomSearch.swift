@@ -28,9 +28,7 @@ package struct RandomSearch: Sampler {
     /// Records a result; random search does not learn from it, but keeps it for ``best``.
     /// - Precondition: `point` has one finite value per dimension.
     package mutating func observe(_ point: SearchPoint, value: Double?) {
-        precondition(point.count == axes.count && point.allSatisfy(\.isFinite),
-                     "observe() needs one finite value per dimension")
-        history.append(point, value: value)
+        history.append(point, value: value, dimensions: axes.count)
     }
 
     package var observations: [(point: SearchPoint, value: Double)] { history.observations }

@@ -140,9 +140,7 @@ package struct TreeParzenEstimator: Sampler {
     /// - Precondition: `point` has one finite value per dimension.
     /// - Complexity: O(d) amortised.
     package mutating func observe(_ point: SearchPoint, value: Double?) {
-        precondition(point.count == axes.count && point.allSatisfy(\.isFinite),
-                     "observe() needs one finite value per dimension")
-        history.append(point, value: value)
+        history.append(point, value: value, dimensions: axes.count)
     }
 
     package var observations: [(point: SearchPoint, value: Double)] { history.observations }
