@@ -135,7 +135,8 @@ public struct BacktestMetrics: Sendable, Equatable, Codable {
         return (days, returns)
     }
 
-    static func medianSpacing(_ time: [Double]) -> Double {
+    /// The median gap between bar times (of the first 1000), for data whose interval name says nothing.
+    package static func medianSpacing(_ time: [Double]) -> Double {
         let sample = stride(from: 1, to: min(time.count, 1001), by: 1).map { time[$0] - time[$0 - 1] }.sorted()
         return sample.isEmpty ? 86_400_000 : sample[sample.count / 2]
     }

@@ -71,12 +71,20 @@ public struct SignalReport: Sendable, Equatable {
             let v = mask[i]
             return v != 0 && !v.isNaN
         }
+        // Bar t's signals after the engine's cancellations: an entry and an exit of one side
+        // cancel, and so do entries of both sides.
+        func flags(_ t: Int) -> (longEntry: Bool, longExit: Bool, shortEntry: Bool, shortExit: Bool) {
+            var (le, lx, se, sx) = (on(signals.entries, t), on(signals.exits, t), on(signals.shortEntries, t), on(signals.shortExits, t))
+            if le && lx { le = false; lx = false }
+            if se && sx { se = false; sx = false }
+            if le && se { le = false; se = false }
+            return (le, lx, se, sx)
+        }
         var events: [(bar: Int, direction: Int)] = []
         for t in window {
-            for (entry, exit, direction) in [(signals.entries, signals.exits, 1), (signals.shortEntries, signals.shortExits, -1)] {
-                guard on(entry, t), !(t > window.lowerBound && on(entry, t - 1)), !on(exit, t) else { continue }
-                events.append((t, direction))
-            }
+            let f = flags(t)
+            if f.longEntry, !(t > window.lowerBound && on(signals.entries, t - 1)) { events.append((t, 1)) }
+            if f.shortEntry, !(t > window.lowerBound && on(signals.shortEntries, t - 1)) { events.append((t, -1)) }
         }
         report.signals = events.count
         report.longSignals = events.filter { $0.direction > 0 }.count
@@ -101,7 +109,6 @@ public struct SignalReport: Sendable, Equatable {
             }
             // Exit: the first bar from the entry on whose close the side's exit or the opposite
             // entry fires (filled at the next open, or that close), or max_hold.
-            let (exitMask, opposite) = event.direction > 0 ? (signals.exits, signals.shortEntries) : (signals.shortExits, signals.entries)
             var exitBar = last, exitPrice = m.close[last]
             var reason = window.upperBound == m.count ? ExitReason.endOfData : .endOfWindow
             var j = entryBar
@@ -113,7 +120,9 @@ public struct SignalReport: Sendable, Equatable {
                         if j < last { exitBar = j + 1; exitPrice = m.open[j + 1]; reason = .maxHold; break }
                     }
                 }
-                if j > event.bar, on(exitMask, j) || on(opposite, j) {
+                let f = flags(j)
+                let closes = event.direction > 0 ? (f.longExit || f.shortEntry) : (f.shortExit || f.longEntry)
+                if j > event.bar, closes {
                     if entryAtClose { exitBar = j; exitPrice = m.close[j]; reason = .signal; break }
                     if j < last { exitBar = j + 1; exitPrice = m.open[j + 1]; reason = .signal; break }
                 }

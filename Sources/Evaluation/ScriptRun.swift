@@ -77,16 +77,22 @@ public struct ScriptRun: Sendable {
     /// - Parameters:
     ///   - parameters: `param.*` values as text (`--param`, or an optimizer's choice).
     ///   - judged: the window the reports cover (all bars by default).
+    ///   - scriptBacktests: whether the script may call `backtest{}` itself. Validation says no:
+    ///     a script must not tune itself on the very bars it is judged on.
+    ///   - factorReport: whether to compute the factor's rank IC (validation's trials need only
+    ///     the backtest; its factor gate computes its own statistics once).
     ///   - adjustBacktest: applied to the `strategy{}` settings before the backtest (the CLI's
-    ///     `--fees`, `--slippage`, `--fill`; validation's next-open fills).
+    ///     `--fees`, `--slippage`, `--fill`; validation's fills and cost floors).
     public static func execute(source: String, path: String, data: PreparedBars, settings: EvaluationSettings,
                                parameters: [String: String] = [:], runner: ScriptRunner? = nil, judged: Range<Int>? = nil,
+                               scriptBacktests: Bool = true, factorReport: Bool = true,
                                adjustBacktest: @Sendable (inout BacktestConfig) -> Void = { _ in },
                                print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptRun {
         let runner = runner ?? ScriptRunner(limits: settings.sandbox)
         let result = try runner.run(source: source, chunkName: path, data: data.table, parameters: parameters,
-                                    extensions: [BacktestExtension.make(market: data.market)], print: print)
-        return try analyze(result, path: path, data: data, settings: settings, judged: judged, adjustBacktest: adjustBacktest)
+                                    extensions: scriptBacktests ? [BacktestExtension.make(market: data.market)] : [], print: print)
+        return try analyze(result, path: path, data: data, settings: settings, judged: judged, factorReport: factorReport,
+                           adjustBacktest: adjustBacktest)
     }
 
     /// The same over bars not yet prepared.
@@ -112,14 +118,14 @@ public struct ScriptRun: Sendable {
     }
 
     /// The reports of a finished script's layers over `judged`: factor IC, signal report,
-    /// backtest. Used by ``execute(source:path:data:settings:parameters:runner:judged:adjustBacktest:print:)``
+    /// backtest. Used by ``execute(source:path:data:settings:parameters:runner:judged:scriptBacktests:factorReport:adjustBacktest:print:)``
     /// and by the REPL's `.load`.
     public static func analyze(_ result: ScriptResult, path: String, data: PreparedBars, settings: EvaluationSettings,
-                               judged: Range<Int>? = nil,
+                               judged: Range<Int>? = nil, factorReport: Bool = true,
                                adjustBacktest: @Sendable (inout BacktestConfig) -> Void = { _ in }) throws(ScriptError) -> ScriptRun {
         let window = judged ?? 0..<data.count
         var ic: [FactorIC] = []
-        if let factor = result.factor {
+        if factorReport, let factor = result.factor {
             let inWindow = window.count == data.count ? factor : Array(factor[window])
             let close = window.count == data.count ? data.bars.close : Array(data.bars.close[window])
             ic = FactorIC.compute(factor: inWindow, close: close, horizons: settings.factorHorizons)

@@ -71,7 +71,7 @@ extension KnowledgeBase {
             }
             try db.execute(sql: "INSERT INTO holdout_lock (hypothesis, trial, opened_at) VALUES (?, ?, ?)",
                            arguments: [canonical, trial, stamp])
-            return HoldoutLock(hypothesis: canonical, trial: trial, openedAt: stamp, strategy: nil)
+            return HoldoutLock(hypothesis: canonical, trial: trial, openedAt: stamp, strategy: nil, note: nil)
         }
     }
 
@@ -79,10 +79,33 @@ extension KnowledgeBase {
     public func holdoutLock(of hypothesisID: String) throws(KnowledgeError) -> HoldoutLock? {
         try read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?",
-                             arguments: [Self.canonicalID(hypothesisID, prefix: "H")]).map { row in
-                HoldoutLock(hypothesis: row["hypothesis"], trial: row["trial"], openedAt: row["opened_at"], strategy: row["strategy"])
-            }
+                             arguments: [Self.canonicalID(hypothesisID, prefix: "H")]).map(Self.holdoutLock)
         }
+    }
+
+    /// Every holdout claim in a hypothesis family (its lineage), oldest first: refined children
+    /// that open their own holdout see the same bars again, which the promotion reports.
+    public func holdoutLocks(family: String) throws(KnowledgeError) -> [HoldoutLock] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT l.* FROM holdout_lock l JOIN hypothesis h ON h.id = l.hypothesis
+                WHERE h.family = ? ORDER BY l.opened_at
+                """, arguments: [Self.canonicalID(family, prefix: "H")]).map(Self.holdoutLock)
+        }
+    }
+
+    /// Notes why a promotion stopped after it claimed the holdout (the claim stays: the holdout
+    /// may have been seen).
+    public func noteHoldout(of hypothesisID: String, _ note: String) throws(KnowledgeError) {
+        try write { db in
+            try db.execute(sql: "UPDATE holdout_lock SET note = ? WHERE hypothesis = ?",
+                           arguments: [note, Self.canonicalID(hypothesisID, prefix: "H")])
+        }
+    }
+
+    static func holdoutLock(_ row: Row) -> HoldoutLock {
+        HoldoutLock(hypothesis: row["hypothesis"], trial: row["trial"], openedAt: row["opened_at"], strategy: row["strategy"],
+                    note: row["note"])
     }
 
     /// Every strategy, oldest first.
@@ -212,10 +235,13 @@ extension KnowledgeBase {
             if let note = h.note { lines.append("--   \(note)") }
         }
         lines.append("-- trials: \(lifetimeTrials) in the knowledge base, \(familyTrials) in this family (the deflated Sharpe counts them)")
-        var rerun = "llmalpha run \(fileName) --symbol \(span.symbols.first ?? "BTCUSDT") --interval \(span.interval) --from \(from) --to \(to)"
+        let source = validation.dataFile.map { "--data \($0)" } ?? "--symbol \(span.symbols.first ?? "BTCUSDT") --interval \(span.interval)"
+        var rerun = "llmalpha run \(fileName) \(source) --from \(from) --to \(to)"
         for name in texts.keys.sorted() { rerun += " --param \(name)=\(texts[name]!)" }
         lines.append("-- rerun: \(rerun)")
-        if span.symbols.count > 1 { lines.append("--   (validated on \(span.symbols.joined(separator: ", ")): repeat --symbol for each)") }
+        if span.symbols.count > 1, validation.dataFile == nil {
+            lines.append("--   (validated on \(span.symbols.joined(separator: ", ")): repeat --symbol for each)")
+        }
         return lines.joined(separator: "\n") + "\n\n"
     }
 

@@ -184,16 +184,19 @@ public struct StrategyValidation: Sendable, Equatable {
     /// The parameters as `--param` spells them (a choice by its value, a bool as true/false),
     /// for the rerun line; `parameters` formatted as numbers when empty.
     public var parameterTexts: [String: String]
+    /// `--data FILE` when the bars came from a file, for the rerun line (else `--symbol`).
+    public var dataFile: String?
     public var version: String
     /// What the locked holdout showed when it was opened for this promotion.
     public var holdout: HoldoutResult?
 
     public init(data: DataSpan, metrics: [String: Double], parameters: [String: Double] = [:],
-                parameterTexts: [String: String] = [:], version: String, holdout: HoldoutResult? = nil) {
+                parameterTexts: [String: String] = [:], dataFile: String? = nil, version: String, holdout: HoldoutResult? = nil) {
         self.data = data
         self.metrics = metrics
         self.parameters = parameters
         self.parameterTexts = parameterTexts
+        self.dataFile = dataFile
         self.version = version
         self.holdout = holdout
     }
@@ -223,6 +226,8 @@ public struct HoldoutLock: Sendable, Equatable, Codable {
     public let openedAt: String
     /// The strategy written by that promotion; nil when the promotion stopped after the claim.
     public let strategy: String?
+    /// Why a promotion stopped after the claim, when it did.
+    public let note: String?
 }
 
 /// One opening of a strategy's locked holdout; every opening is kept.

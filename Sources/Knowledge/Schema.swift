@@ -149,7 +149,8 @@ enum Schema {
                     hypothesis TEXT PRIMARY KEY REFERENCES hypothesis(id),
                     trial INTEGER,
                     opened_at TEXT NOT NULL,
-                    strategy TEXT
+                    strategy TEXT,
+                    note TEXT
                 );
                 INSERT INTO holdout_lock (hypothesis, trial, opened_at, strategy)
                     SELECT s.hypothesis, NULL, min(o.opened_at), min(s.id)

@@ -9,12 +9,14 @@ public import MarketData
 /// a VM during validation.
 public enum LockedHoldout {
     /// The visible bars of `full` inside `from...to` (ms, either optional) and the first locked bar's time.
+    /// - Parameter cut: lock from this open time instead of the symbol's own share (validating
+    ///   several symbols locks them all from the same time).
     /// - Throws: ``ValidatorError/spanTooShort(_:)`` when the requested span lies entirely in the holdout.
-    public static func visible(_ full: Bars, fraction: Double, from: Double? = nil, to: Double? = nil) throws(ValidatorError) -> VisibleBars {
-        let locked = fraction > 0 ? Int((Double(full.count) * fraction).rounded(.down)) : 0
-        let cut = full.count - locked
-        let holdoutFrom = locked > 0 ? full.time[cut] : nil
-        var visible = full.slice(0..<cut)
+    public static func visible(_ full: Bars, fraction: Double, from: Double? = nil, to: Double? = nil,
+                               cut: Double? = nil) throws(ValidatorError) -> VisibleBars {
+        let holdoutFrom = cut ?? start(of: full, fraction: fraction)
+        let end = holdoutFrom.map { full.index(atOrAfter: $0) } ?? full.count
+        var visible = full.slice(0..<end)
         if from != nil || to != nil {
             if let from, let holdoutFrom, from >= holdoutFrom {
                 throw .spanTooShort("\(full.symbol) \(full.interval): the requested span starts at \(TimeBound.format(from)), inside the locked "
@@ -24,5 +26,20 @@ public enum LockedHoldout {
             visible = visible.slice(from: from, to: to)
         }
         return VisibleBars(bars: visible, holdoutFrom: holdoutFrom)
+    }
+
+    /// Several symbols with one cut: the earliest of their own, so no symbol shows a bar from a
+    /// time another one keeps locked (correlated markets would leak it).
+    public static func visible(_ fulls: [Bars], fraction: Double, from: Double? = nil, to: Double? = nil) throws(ValidatorError) -> [VisibleBars] {
+        let cut = fulls.compactMap { start(of: $0, fraction: fraction) }.min()
+        var out: [VisibleBars] = []
+        for full in fulls { out.append(try visible(full, fraction: fraction, from: from, to: to, cut: cut)) }
+        return out
+    }
+
+    /// The open time of a series' first locked bar; nil when nothing is locked.
+    static func start(of full: Bars, fraction: Double) -> Double? {
+        let locked = fraction > 0 ? Int((Double(full.count) * fraction).rounded(.down)) : 0
+        return locked > 0 ? full.time[full.count - locked] : nil
     }
 }

@@ -22,12 +22,13 @@ package enum LookaheadCheck {
         guard calls.isEmpty else { return result }
 
         let n = evaluator.visible.count
-        // Truncation points from after the warm-up (so windows fit) to just before the end.
-        let start = min(max(warmup, n / 10), n - 1)
+        // Truncation points spread from after the warm-up (or the middle of a short span, so
+        // indicators have bars to work with) to just before the end.
+        let start = max(1, min(warmup, n / 2))
         var cuts: [Int] = []
         for k in 1...max(1, points) {
-            let t = start + Int(Double(n - 1 - start) * Double(k) / Double(points + 1))
-            if t > 0, t < n - 1, cuts.last != t { cuts.append(t) }
+            let t = start + Int(Double(n - 2 - start) * Double(k) / Double(points))
+            if t >= start, t < n - 1, cuts.last != t { cuts.append(t) }
         }
         let full = Columns(base)
         let done = Counter()
@@ -49,13 +50,22 @@ package enum LookaheadCheck {
             if first == nil || difference.bar < first!.difference.bar { first = (cuts[k], difference) }
         }
         result.metrics["lookahead_points"] = Double(checked)
-        result.notes.append("\(checked) of \(cuts.count) truncation points compared, bars \(grouped((cuts.first ?? 0) + 1))"
-                            + "...\(grouped((cuts.last ?? 0) + 1))")
+        result.notes.append("\(checked) of \(cuts.count) truncation points compared, bars \(ReportFormat.grouped((cuts.first ?? 0) + 1))"
+                            + "...\(ReportFormat.grouped((cuts.last ?? 0) + 1))")
+        // A script that fails on most prefixes has not shown that it reads only the past.
+        if checked * 2 < max(cuts.count, 2) {
+            let reason = outcomes.compactMap { r -> ScriptError? in if case .failure(let e) = r { return e }; return nil }.first
+            result.checks.append(Check(.lookahead, "truncation points compared", value: Double(checked), .atLeast, Double((cuts.count + 1) / 2),
+                                       failure: "the lookahead check compared only \(checked) of \(cuts.count) truncation points: the script "
+                                           + "fails on the data cut short (\(reason?.description ?? "too few bars")), so it cannot be shown to read "
+                                           + "only the past (use windows shorter than half the span)"))
+            return result
+        }
         var failure = ""
         if let (cut, d) = first {
             let time = TimeBound.format(evaluator.visible.bars.time[d.bar])
-            failure = "\(d.column) at bar \(grouped(d.bar + 1)) (\(time) UTC) is \(number(d.truncated)) when the data ends "
-                + "at bar \(grouped(cut + 1)) but \(number(d.full)) with all bars: the script reads bars after the one "
+            failure = "\(d.column) at bar \(ReportFormat.grouped(d.bar + 1)) (\(time) UTC) is \(number(d.truncated)) when the data ends "
+                + "at bar \(ReportFormat.grouped(cut + 1)) but \(number(d.full)) with all bars: the script reads bars after the one "
                 + "it computes (a value from the end of the data, d.close[i + 1], a negative shift)"
         }
         result.checks.append(Check(.lookahead, "truncations that change values", value: Double(differing), .atMost, 0,

@@ -11,13 +11,25 @@ package struct TrialOutcome: Sendable {
     package var error: ScriptError?
     package var seconds = 0.0
     package var startedAt = Date()
+    /// Trades the run needs for its Sharpe to count as the optimizer's objective.
+    package var minimumTrades = 1
 
-    /// The optimizer's objective on this window: the daily Sharpe when the run traded, NaN
-    /// otherwise (a run with no trades, or an error, is the worst observation).
+    /// The daily Sharpe when the run traded, NaN otherwise.
     package var sharpe: Double {
         guard let m = metrics, m.trades > 0, m.sharpe.isFinite else { return .nan }
         return m.sharpe
     }
+
+    /// The optimizer's objective on this window: the daily Sharpe of a run with at least
+    /// ``minimumTrades`` trades, NaN otherwise (too few trades, or an error, is the worst observation).
+    package var objective: Double {
+        guard let m = metrics, m.trades >= max(1, minimumTrades) else { return .nan }
+        return sharpe
+    }
+
+    /// Whether the run took part in the market (for the PBO: a trial that never trades is not a
+    /// competitor the in-sample winner can be measured against).
+    package var traded: Bool { (metrics?.trades ?? 0) > 0 && error == nil }
 }
 
 /// One point the optimizer tried, with its outcome on every symbol.
@@ -27,10 +39,12 @@ package struct OptimizerTrial: Sendable {
     package let point: SearchPoint
     package let outcomes: [TrialOutcome]
 
-    /// The mean Sharpe over the symbols; NaN when any symbol gave none (the parameters must
+    /// The mean objective over the symbols; NaN when any symbol gave none (the parameters must
     /// work everywhere they are asked to).
-    package var objective: Double {
-        let values = outcomes.map(\.sharpe)
+    package var objective: Double { Self.mean(outcomes.map(\.objective)) }
+
+    /// The mean of values that must all be finite; NaN otherwise.
+    package static func mean(_ values: [Double]) -> Double {
         guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return .nan }
         return values.reduce(0, +) / Double(values.count)
     }

@@ -45,24 +45,27 @@ package enum QuickGates {
         result.metrics["factor_rank_turnover"] = best.rankTurnover
         result.metrics["factor_p_adjusted"] = adjustedP
         let periodBars = max(basePeriod, 20 * h)
-        result.notes.append("judged at \(bars), where |IC| is largest; IC \(signed(best.ic, 4)), \(grouped(best.observations)) bars, "
+        result.notes.append("judged at \(bars), where |IC| is largest; IC \(ReportFormat.signed(best.ic, 4)), \(ReportFormat.grouped(best.observations)) bars, "
                             + "\(best.periodICs.count) IR periods of \(periodBars) bars, Newey–West lags \(best.hacLags)")
         let sense = direction > 0 ? "higher factor, higher returns" : "higher factor, lower returns"
         result.checks.append(Check(.factorIC, "|IC| at \(bars)", value: abs(best.ic), .above, t.minIC,
-                                   failure: "IC \(signed(best.ic, 4)) at \(bars) is below \(plain(t.minIC)) in size; the factor barely ranks forward returns",
+                                   failure: "IC \(ReportFormat.signed(best.ic, 4)) at \(bars) is below \(ReportFormat.plain(t.minIC)) in size; the factor barely ranks forward returns",
                                    note: sense))
-        result.checks.append(Check(.factorIR, "IR", value: ir, .above, t.minIR,
-                                   failure: "IR \(signed(ir, 2)) over \(best.periodICs.count) periods of \(periodBars) bars is below \(plain(t.minIR)): "
-                                       + "the IC changes sign from period to period, so its average is not to be trusted"))
+        let irFailure = best.periodICs.count < 2
+            ? "the IR cannot be measured: \(best.periodICs.count) period\(best.periodICs.count == 1 ? "" : "s") of \(periodBars) bars "
+                + "with enough bars; the span is too short for the IC's stability to be judged"
+            : "IR \(ReportFormat.signed(ir, 2)) over \(best.periodICs.count) periods of \(periodBars) bars is below \(ReportFormat.plain(t.minIR)): "
+                + "the IC changes sign from period to period, so its average is not to be trusted"
+        result.checks.append(Check(.factorIR, "IR", value: ir, .above, t.minIR, failure: irFailure))
         result.checks.append(Check(.factorMonotonicity, "monotonicity", value: monotonicity, .above, t.minMonotonicity,
                                    failure: "mean forward returns across \(t.quantiles) factor quantiles line up with the quantile only "
-                                       + "\(signed(monotonicity, 2)) (needs \(plain(t.minMonotonicity))): the ranking is not monotonic, the IC may come from one extreme bucket"))
+                                       + "\(ReportFormat.signed(monotonicity, 2)) (needs \(ReportFormat.plain(t.minMonotonicity))): the ranking is not monotonic, the IC may come from one extreme bucket"))
         result.checks.append(Check(.factorRankTurnover, "rank turnover", value: best.rankTurnover, .below, t.maxRankTurnover,
-                                   failure: "rank turnover \(plain(best.rankTurnover, 2)) is above \(plain(t.maxRankTurnover)): the factor's ranking "
+                                   failure: "rank turnover \(ReportFormat.plain(best.rankTurnover, 2)) is above \(ReportFormat.plain(t.maxRankTurnover)): the factor's ranking "
                                        + "reshuffles almost every bar, like noise (a longer window or smoothing helps)"))
         result.checks.append(Check(.factorPValue, "p (HAC, ×\(statistics.count) horizons)", value: adjustedP, .below, t.maxPValue,
-                                   failure: "p = \(plain(adjustedP, 3)) (Newey–West, \(best.hacLags) lags, Bonferroni over \(statistics.count) horizons) "
-                                       + "is not below \(plain(t.maxPValue)): the IC cannot be told from zero"))
+                                   failure: "p = \(ReportFormat.plain(adjustedP, 3)) (Newey–West, \(best.hacLags) lags, Bonferroni over \(statistics.count) horizons) "
+                                       + "is not below \(ReportFormat.plain(t.maxPValue)): the IC cannot be told from zero"))
         return result
     }
 
@@ -70,26 +73,26 @@ package enum QuickGates {
     package static func signal(_ report: SignalReport, thresholds t: ValidationSettings.SignalThresholds) -> StageResult {
         var result = StageResult(stage: .signal)
         result.metrics = MetricSchema.ledger(factor: [], signal: report, backtest: nil)
-        result.notes.append("\(report.trades) signal trades held \(plain(report.averageBarsHeld, 1)) bars on average, after costs and funding")
+        result.notes.append("\(report.trades) signal trades held \(ReportFormat.plain(report.averageBarsHeld, 1)) bars on average, after costs and funding")
         let rate = report.perThousandBars
         let frequency: Check
         if rate < t.minPerThousandBars {
             frequency = Check(.signalFrequency, "signals per 1000 bars", value: rate, .atLeast, t.minPerThousandBars,
-                              failure: "\(plain(rate, 2)) signals per 1000 bars is below \(plain(t.minPerThousandBars)): too rare to judge")
+                              failure: "\(ReportFormat.plain(rate, 2)) signals per 1000 bars is below \(ReportFormat.plain(t.minPerThousandBars)): too rare to judge")
         } else {
             frequency = Check(.signalFrequency, "signals per 1000 bars", value: rate, .atMost, t.maxPerThousandBars,
-                              failure: "\(plain(rate, 1)) signals per 1000 bars is above \(plain(t.maxPerThousandBars)): the entry masks "
+                              failure: "\(ReportFormat.plain(rate, 1)) signals per 1000 bars is above \(ReportFormat.plain(t.maxPerThousandBars)): the entry masks "
                                   + "fire almost every bar; use crossings or stricter thresholds")
         }
         result.checks.append(frequency)
         result.checks.append(Check(.signalWinRate, "win rate", value: report.winRate, .above, t.minWinRate,
-                                   failure: "win rate \(percent(report.winRate)) over \(report.trades) signal trades is not above \(percent(t.minWinRate))"))
+                                   failure: "win rate \(ReportFormat.percent(report.winRate)) over \(report.trades) signal trades is not above \(ReportFormat.percent(t.minWinRate))"))
         result.checks.append(Check(.signalProfitFactor, "profit factor", value: report.profitFactor, .above, t.minProfitFactor,
-                                   failure: "profit factor \(plain(report.profitFactor, 2)) is not above \(plain(t.minProfitFactor)): "
+                                   failure: "profit factor \(ReportFormat.plain(report.profitFactor, 2)) is not above \(ReportFormat.plain(t.minProfitFactor)): "
                                        + "after costs, signal trades give back \(report.profitFactor < 1 ? "more than" : "all") they win"))
         result.checks.append(Check(.signalEdge, "edge per trade", value: report.averageEdge, .above, t.minEdge,
-                                   failure: "edge \(percent(report.averageEdge, 3)) per signal trade after costs and funding is not above "
-                                       + "\(percent(t.minEdge, 2)): too thin to survive real execution"))
+                                   failure: "edge \(ReportFormat.percent(report.averageEdge, 3)) per signal trade after costs and funding is not above "
+                                       + "\(ReportFormat.percent(t.minEdge, 2)): too thin to survive real execution"))
         return result
     }
 
@@ -100,28 +103,7 @@ package enum QuickGates {
         result.checks.append(Check(.backtestTrades, "trades", value: Double(m.trades), .atLeast, Double(t.minTrades),
                                    failure: "\(m.trades) trades is below \(t.minTrades): too few to judge a Sharpe ratio"))
         result.checks.append(Check(.backtestSharpe, "Sharpe", value: m.sharpe, .above, t.minSharpe,
-                                   failure: "Sharpe \(plain(m.sharpe, 2)) (daily, √365) is not above \(plain(t.minSharpe)) after fees, slippage and funding"))
+                                   failure: "Sharpe \(ReportFormat.plain(m.sharpe, 2)) (daily, √365) is not above \(ReportFormat.plain(t.minSharpe)) after fees, slippage and funding"))
         return result
     }
-}
-
-/// Report formatting shared by the gates' sentences.
-func plain(_ x: Double, _ digits: Int = 2) -> String {
-    guard x.isFinite else { return x.isNaN ? "n/a" : (x > 0 ? "∞" : "−∞") }
-    var text = String(format: "%.\(digits)f", x)
-    if digits > 0, text.contains(".") {
-        while text.hasSuffix("0") { text.removeLast() }
-        if text.hasSuffix(".") { text.removeLast() }
-    }
-    return text == "-0" ? "0" : text
-}
-
-func signed(_ x: Double, _ digits: Int = 2) -> String {
-    guard x.isFinite else { return plain(x) }
-    return String(format: "%+.\(digits)f", x)
-}
-
-func percent(_ x: Double, _ digits: Int = 1) -> String {
-    guard x.isFinite else { return plain(x) }
-    return String(format: "%.\(digits)f%%", x * 100)
 }

@@ -1,4 +1,5 @@
 import Backtest
+import Evaluation
 import Foundation
 import Scripting
 
@@ -45,7 +46,7 @@ package enum RollingStage {
             let (train, test) = list[w]
             let trials = ParameterOptimizer.optimize(space, budget: budget, seed: seed &+ UInt64(w + 1), evaluate: { points in
                 points.map { [TrialOutcome.run(context.evaluator, window: train, warmup: settings.warmupBars,
-                                               parameters: space.overrides($0))] }
+                                               parameters: space.overrides($0), minimumTrades: settings.optimizerMinTrades)] }
             }, cancelled: { state.cancelled })
             let best = ParameterOptimizer.ranked(trials, limit: 1).first ?? trials[0]
             let outcome = TrialOutcome.run(context.evaluator, window: test, warmup: settings.warmupBars,
@@ -77,12 +78,12 @@ package enum RollingStage {
         result.notes.append("\(windows.count) windows: \(trainBars) train bars, \(testBars) test bars, step \(stepBars); "
                             + "\(budget) trials per train window")
         result.checks.append(Check(.rollingPositiveShare, "positive test windows", value: share, .atLeast, s.minPositiveShare,
-                                   failure: "\(positive) of \(windows.count) rolling test windows (\(percent(share, 0))) made money; "
-                                       + "\(percent(s.minPositiveShare, 0)) needed: the edge comes and goes with the market regime"))
+                                   failure: "\(positive) of \(windows.count) rolling test windows (\(ReportFormat.percent(share, 0))) made money; "
+                                       + "\(ReportFormat.percent(s.minPositiveShare, 0)) needed: the edge comes and goes with the market regime"))
         let decayFailure = meanTrain > 0
-            ? "mean test Sharpe \(plain(meanTest)) keeps \(percent(decay, 0)) of the mean train Sharpe \(plain(meanTrain)); "
-                + "\(percent(s.minDecayRatio, 0)) needed: parameters fitted on each window do not hold in the next"
-            : "parameters re-optimized on each train window average Sharpe \(plain(meanTrain)) there: nothing for the test windows to keep"
+            ? "mean test Sharpe \(ReportFormat.plain(meanTest)) keeps \(ReportFormat.percent(decay, 0)) of the mean train Sharpe \(ReportFormat.plain(meanTrain)); "
+                + "\(ReportFormat.percent(s.minDecayRatio, 0)) needed: parameters fitted on each window do not hold in the next"
+            : "parameters re-optimized on each train window average Sharpe \(ReportFormat.plain(meanTrain)) there: nothing for the test windows to keep"
         result.checks.append(Check(.rollingDecayRatio, "test/train Sharpe", value: decay, .atLeast, s.minDecayRatio, failure: decayFailure))
         outcome.result = result
         return outcome

@@ -1,4 +1,4 @@
-import Backtest
+package import Backtest
 import Dispatch
 package import Evaluation
 import Foundation
@@ -6,8 +6,9 @@ package import MarketData
 package import Scripting
 
 /// Runs one script many times over slices of the visible bars (optimizer trials, windows,
-/// truncations), `jobs` at a time, each run in a fresh sandbox with validation's rules: fills at
-/// the next open (same-bar fills cannot pass), optional extra delay, prints discarded.
+/// truncations), `jobs` at a time, each run in a fresh sandbox with validation's rules
+/// (``Rules``): fills at the next open (same-bar fills cannot pass), costs at least the floor and
+/// funding paid whatever `strategy{}` says, no `backtest{}` inside the script, prints discarded.
 ///
 /// Results come back in task order whatever the thread count, so a validation is reproducible.
 /// Slices are prepared once per range and shared by every run over them.
@@ -19,17 +20,40 @@ package final class ScriptEvaluator: @unchecked Sendable {
     package let settings: EvaluationSettings
     package let jobs: Int
     package let visible: PreparedBars
+    package let rules: Rules
     private let lock = NSLock()
     private var slices: [Range<Int>: PreparedBars] = [:]
     private var active: [ObjectIdentifier: ScriptRunner] = [:]
     private var cancelled = false
 
-    package init(source: String, path: String, visible: Bars, settings: EvaluationSettings, jobs: Int) {
+    package init(source: String, path: String, visible: Bars, settings: EvaluationSettings, rules: Rules, jobs: Int) {
         self.source = source
         self.path = path
         self.settings = settings
+        self.rules = rules
         self.jobs = max(1, jobs)
         self.visible = PreparedBars(visible)
+    }
+
+    /// How validation runs every script, whatever the script asks for.
+    package struct Rules: Sendable {
+        package var minFee: Double
+        package var minSlippage: Double
+
+        package init(_ settings: ValidationSettings) {
+            minFee = settings.minFee
+            minSlippage = settings.minSlippage
+        }
+
+        /// The script's `strategy{}` settings made honest: next-open fills, costs at least the
+        /// floor, funding on, `delay` more bars of execution lag.
+        package func apply(_ config: inout BacktestConfig, delay: Int = 0) {
+            config.fill = .nextOpen
+            config.fee = max(config.fee, minFee)
+            config.slippage = max(config.slippage, minSlippage)
+            config.funding = true
+            config.delay += delay
+        }
     }
 
     /// The visible bars `range`, prepared once and reused (unless `cached` is false: a slice
@@ -75,11 +99,10 @@ package final class ScriptEvaluator: @unchecked Sendable {
             active[ObjectIdentifier(runner)] = nil
             lock.unlock()
         }
+        let rules = self.rules
         return try ScriptRun.execute(source: source, path: path, data: data, settings: settings, parameters: parameters,
-                                     runner: runner, judged: judged, adjustBacktest: { config in
-                                         config.fill = .nextOpen
-                                         config.delay += delay
-                                     }, print: { _ in })
+                                     runner: runner, judged: judged, scriptBacktests: false, factorReport: false,
+                                     adjustBacktest: { rules.apply(&$0, delay: delay) }, print: { _ in })
     }
 
     /// Runs `count` tasks on `jobs` threads; results in task order.

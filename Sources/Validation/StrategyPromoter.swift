@@ -14,6 +14,9 @@ public struct PromotionReport: Sendable {
     public let parameters: [String: String]
     public let holdout: [HoldoutOutcome]
     public let passed: Bool
+    /// Earlier openings of holdouts in the same hypothesis family (its lineage): the same bars,
+    /// seen before by a close relative.
+    public let familyOpenings: [HoldoutLock]
 }
 
 /// The locked holdout of one symbol.
@@ -49,9 +52,10 @@ public struct StrategyPromoter: Sendable {
     ///   - trial: the validation trial to promote; the hypothesis's latest passed one by default.
     ///   - load: every stored bar of a symbol at an interval (the holdout is what follows the
     ///     span the trial validated).
+    ///   - dataFile: `--data FILE` when the bars come from a file, for the strategy's rerun line.
     /// - Throws: ``ValidatorError``: nothing validated, the holdout already opened or empty, the
     ///   knowledge base refusing, the script failing.
-    public func promote(_ hypothesisID: String, trial trialID: Int64? = nil,
+    public func promote(_ hypothesisID: String, trial trialID: Int64? = nil, dataFile: String? = nil,
                         load: (_ symbol: String, _ interval: String) throws -> Bars) throws(ValidatorError) -> PromotionReport {
         let kb = knowledge
         let hypothesis: Hypothesis
@@ -63,14 +67,17 @@ public struct StrategyPromoter: Sendable {
                 guard trial.hypothesis == hypothesis.id else {
                     throw ValidatorError.promotion("trial \(trialID) belongs to \(trial.hypothesis), not \(hypothesis.id)")
                 }
-                guard trial.source == "validate", trial.passed == true else {
-                    throw ValidatorError.promotion("trial \(trialID) is not a passed validation (source \(trial.source), "
-                                                    + "\(trial.passed == false ? "failed" : "not judged")); only a validated configuration is promoted")
+                guard trial.source == "validate", trial.passed == true, trial.stage == .holdout else {
+                    let what = trial.source != "validate" || trial.passed != true
+                        ? "not a passed validation (source \(trial.source), \(trial.passed == false ? "failed" : "not judged"))"
+                        : "a pass of validate --mode other than full (it reached \(trial.stage.rawValue))"
+                    throw ValidatorError.promotion("trial \(trialID) is \(what); only a full validation's pass is promoted")
                 }
             } else {
-                guard let latest = try kb.trials(of: hypothesis.id, source: "validate", passed: true, limit: 1).first else {
-                    throw ValidatorError.promotion("\(hypothesis.id) has no passed validation to promote (hint: llmalpha validate "
-                                                    + "\(hypothesis.scriptPath) first; kb show \(hypothesis.id) lists its trials)")
+                guard let latest = try kb.trials(of: hypothesis.id, source: "validate", passed: true, limit: 200)
+                    .first(where: { $0.stage == .holdout }) else {
+                    throw ValidatorError.promotion("\(hypothesis.id) has no passed full validation to promote (hint: llmalpha validate "
+                                                    + "\(hypothesis.scriptPath) --mode full first; kb show \(hypothesis.id) lists its trials)")
                 }
                 trial = latest
             }
@@ -99,11 +106,11 @@ public struct StrategyPromoter: Sendable {
             let suffix = trial.data.symbols.count == 1 ? "" : "@\(symbol)"
             let start = trial.metrics["holdout_from" + suffix] ?? (Double(trial.data.to) + 1)
             let index = full.index(atOrAfter: start)
-            let minimum = max(30, full.count / 50)
-            guard full.count - index >= minimum else {
-                throw .promotion("\(symbol) \(trial.data.interval): only \(full.count - index) bars after the validated span "
-                                 + "(\(TimeBound.format(start))); the holdout needs at least \(minimum) (hint: llmalpha data download "
-                                 + "-s \(symbol) for newer bars, or validate with validation.honesty.holdout above 0)")
+            let days = index < full.count ? (full.time[full.count - 1] - full.time[index]) / 86_400_000 : 0
+            guard index < full.count, days >= settings.honesty.holdoutMinDays else {
+                throw .promotion("\(symbol) \(trial.data.interval): only \(ReportFormat.plain(days, 1)) days of bars after the validated span "
+                                 + "(\(TimeBound.format(start))); the holdout needs \(ReportFormat.plain(settings.honesty.holdoutMinDays, 0)) "
+                                 + "(hint: llmalpha data download -s \(symbol) for newer bars, or validate with validation.honesty.holdout above 0)")
             }
             parts.append((full, index))
         }
@@ -125,10 +132,14 @@ public struct StrategyPromoter: Sendable {
             throw .promotion("rewriting \(p.name)'s default gave \(p.valueText), not \(texts[p.name]!); the script is left as it was")
         }
 
-        // Claim the holdout, then open it.
+        // Claim the holdout, then open it. A failure after the claim is noted on it: the claim
+        // stays, since the holdout may have been seen.
+        let family = (try? kb.holdoutLocks(family: hypothesis.family)) ?? []
         do { try kb.openHoldout(of: hypothesis.id, trial: trial.id) } catch { throw .knowledge(error) }
         var outcomes: [HoldoutOutcome] = []
         var spans: [DataSpan] = []
+        let h = settings.honesty
+        let rules = ScriptEvaluator.Rules(settings)
         for part in parts {
             let start = max(0, part.holdoutStart - settings.warmupBars)
             let data = PreparedBars(part.bars.slice(start..<part.bars.count))
@@ -136,12 +147,17 @@ public struct StrategyPromoter: Sendable {
             let run: ScriptRun
             do {
                 run = try ScriptRun.execute(source: promoted, path: hypothesis.scriptPath, data: data, settings: evaluation,
-                                            judged: judged, adjustBacktest: { $0.fill = .nextOpen }, print: { _ in })
+                                            judged: judged, scriptBacktests: false, factorReport: false,
+                                            adjustBacktest: { rules.apply(&$0) }, print: { _ in })
             } catch {
+                try? kb.noteHoldout(of: hypothesis.id, "promotion stopped after the claim: \(error.description)")
                 throw .script(error)
             }
-            guard let metrics = run.metrics else { throw .missingLayers("\(hypothesis.scriptPath): no signal(d, f) to backtest on the holdout") }
-            let passed = metrics.trades > 0 && metrics.sharpe > settings.backtest.minSharpe
+            guard let metrics = run.metrics else {
+                try? kb.noteHoldout(of: hypothesis.id, "promotion stopped after the claim: no signal(d, f) to backtest")
+                throw .missingLayers("\(hypothesis.scriptPath): no signal(d, f) to backtest on the holdout")
+            }
+            let passed = metrics.trades >= max(1, h.holdoutMinTrades) && metrics.sharpe > h.holdoutMinSharpe
             let held = part.bars.slice(part.holdoutStart..<part.bars.count)
             outcomes.append(HoldoutOutcome(symbol: part.bars.symbol, from: held.time.first ?? 0, to: held.time.last ?? 0,
                                            bars: held.count, metrics: metrics, passed: passed))
@@ -157,23 +173,37 @@ public struct StrategyPromoter: Sendable {
             holdoutMetrics["total_return" + suffix] = o.metrics.totalReturn
             holdoutMetrics["max_drawdown" + suffix] = o.metrics.maxDrawdown
         }
-        let note = passed ? nil : outcomes.filter { !$0.passed }.map {
-            "\($0.symbol): Sharpe \(plain($0.metrics.sharpe)) over \($0.metrics.trades) trades is not above \(plain(settings.backtest.minSharpe)); do not trade this"
-        }.joined(separator: "; ")
+        var notes = outcomes.filter { !$0.passed }.map {
+            "\($0.symbol): Sharpe \(ReportFormat.plain($0.metrics.sharpe)) over \($0.metrics.trades) trades (needs above \(ReportFormat.plain(h.holdoutMinSharpe)) "
+                + "over at least \(h.holdoutMinTrades)); do not trade this"
+        }
+        if !family.isEmpty {
+            notes.append("this family's holdout was opened \(family.count) time\(family.count == 1 ? "" : "s") before ("
+                         + family.map { "\($0.hypothesis) \($0.openedAt.prefix(10))" + ($0.strategy.map { " \($0)" } ?? "") }.joined(separator: ", ")
+                         + "): these bars are not new to its lineage")
+        }
+        let note = notes.isEmpty ? nil : notes.joined(separator: "; ")
         let holdoutSpan = spans.count == 1 ? spans[0] : DataSpan(symbols: spans.flatMap(\.symbols), interval: spans[0].interval,
                                                                  from: spans.map(\.from).min()!, to: spans.map(\.to).max()!,
                                                                  bars: spans.map(\.bars).reduce(0, +), hash: spans.map(\.hash).joined(separator: ","))
-        let headline = ["sharpe", "trades", "max_drawdown", "total_return", "wf_test_sharpe", "rolling_positive_share",
-                        "rolling_decay_ratio", "dsr", "pbo", "lag_retention"]
-        let validation = StrategyValidation(data: trial.data, metrics: trial.metrics.filter { headline.contains($0.key) },
+        // The header's numbers: the chosen parameters' in-sample backtest, then the out-of-sample
+        // and honesty numbers (never the defaults' numbers the quick gates recorded).
+        var headline: [String: Double] = [:]
+        // (With several symbols the verdict keeps each symbol's numbers as key@SYMBOL: the first one's show.)
+        func metric(_ key: String) -> Double? { trial.metrics[key] ?? trial.metrics["\(key)@\(trial.data.symbols.first ?? "")"] }
+        for key in ["sharpe", "trades", "max_drawdown", "total_return", "cagr"] { headline[key] = metric("chosen_" + key) }
+        for key in ["wf_test_sharpe", "wf_test_trades", "rolling_positive_share", "rolling_decay_ratio", "dsr", "pbo", "lag_retention"] {
+            headline[key] = metric(key)
+        }
+        let validation = StrategyValidation(data: trial.data, metrics: headline,
                                             parameters: trial.parameters.filter { texts[$0.key] != nil }, parameterTexts: texts,
-                                            version: version,
+                                            dataFile: dataFile, version: version,
                                             holdout: HoldoutResult(data: holdoutSpan, metrics: holdoutMetrics.filter { $0.value.isFinite },
                                                                    passed: passed, note: note))
         let strategy: Strategy
         do { strategy = try kb.promote(hypothesis.id, script: promoted, validation: validation) } catch { throw .knowledge(error) }
         return PromotionReport(strategy: strategy, hypothesis: hypothesis.id, trial: trial.id, parameters: texts, holdout: outcomes,
-                               passed: passed)
+                               passed: passed, familyOpenings: family)
     }
 
     /// The script's `param.*` declarations, read from its main chunk.

@@ -88,7 +88,10 @@ struct TrialRecorder {
             metrics["symbols_passed"] = Double(report.symbolsPassed)
         }
         metrics["run_trials"] = Double(report.runTrials)
-        let stage = report.passed ? TrialStage.holdout : (report.furthestStage?.trialStage ?? .sandbox)
+        // Only a full validation reaches the holdout (and can be promoted); a pass of fewer stages
+        // is recorded at the furthest stage it ran.
+        let full = report.mode == .full
+        let stage = report.passed && full ? TrialStage.holdout : (report.furthestStage?.trialStage ?? .sandbox)
         var draft = TrialDraft(hypothesis: hypothesis, parameters: parameters, data: span, stage: stage, passed: report.passed,
                                metrics: metrics.filter { $0.value.isFinite }, durationSeconds: Date().timeIntervalSince(startedAt),
                                startedAt: startedAt, source: "validate")
@@ -102,7 +105,13 @@ struct TrialRecorder {
         }
         do {
             let id = try kb.recordTrial(draft)
-            try kb.setStatus(hypothesis, report.passed ? .validated : .rejected)
+            // A full pass validates; a failure rejects, unless a strategy already stands on this
+            // hypothesis (validating it again does not undo its holdout); a partial pass changes nothing.
+            if report.passed && full {
+                try kb.setStatus(hypothesis, .validated)
+            } else if !report.passed, try !kb.strategies().contains(where: { $0.hypothesis == hypothesis }) {
+                try kb.setStatus(hypothesis, .rejected)
+            }
             return id
         } catch {
             throw .knowledge(error)

@@ -23,6 +23,13 @@ public struct ValidationSettings: Sendable, Equatable {
     public var warmupBars = 1_000
     /// Share of the symbols that must pass for the verdict to pass (1 = all).
     public var symbolsPassShare = 1.0
+    /// The least a fill may cost during validation, whatever `strategy{}` says: a script cannot
+    /// pass by trading for free. Fee per side and slippage, as fractions; funding is always paid.
+    public var minFee = 0.0004
+    public var minSlippage = 0.0001
+    /// Trades a parameter set must make on a window for the optimizer to count its Sharpe (fewer
+    /// is the worst outcome): a Sharpe from three trades is luck.
+    public var optimizerMinTrades = 5
     public var factor = FactorThresholds()
     public var signal = SignalThresholds()
     public var backtest = BacktestThresholds()
@@ -79,8 +86,12 @@ public struct ValidationSettings: Sendable, Equatable {
         public var test = 0.2
         /// The best training trials evaluated on the validation window; the best there is chosen.
         public var candidates = 5
+        /// Sharpe the best candidate must reach on the validation window.
+        public var minValidationSharpe = 0.0
         /// Sharpe the chosen parameters must reach on the test window.
         public var minTestSharpe = 0.3
+        /// Trades the chosen parameters must make on the test window.
+        public var minTestTrades = 10
         /// The shortest test window that can be judged, in days.
         public var minTestDays = 30.0
         public init() {}
@@ -110,15 +121,24 @@ public struct ValidationSettings: Sendable, Equatable {
         public var maxPBO = 0.5
         /// Blocks of the CSCV behind the PBO (even, 2...24).
         public var pboSplits = 16
+        /// Optimizer trials that traded, with distinct parameters, the PBO needs to mean anything.
+        public var pboMinTrials = 10
         /// Truncation points of the lookahead check.
         public var lookaheadPoints = 20
         /// Share of the Sharpe kept with one more bar of execution delay.
         public var minLagRetention = 0.5
         /// Largest daily-return correlation with a saved strategy.
         public var maxSelfCorrelation = 0.7
+        /// Common days a correlation with a saved strategy needs to be measured.
+        public var minCommonDays = 30
         /// Variance of annualized Sharpe ratios across trials when this run has too few trials of
         /// its own to measure it (the deflated Sharpe paper's example uses 0.5).
         public var sharpeVariancePrior = 0.5
+        /// What the strategy must show on the locked holdout when it is opened.
+        public var holdoutMinSharpe = 0.3
+        public var holdoutMinTrades = 5
+        /// The shortest holdout worth opening, in days.
+        public var holdoutMinDays = 30.0
         public init() {}
     }
 
@@ -136,6 +156,9 @@ public struct ValidationSettings: Sendable, Equatable {
         if honesty.holdout >= 0.9 { return "validation.honesty.holdout must leave something to validate on (below 0.9)" }
         if walkForward.candidates < 1 { return "validation.walk_forward.candidates must be at least 1" }
         if rolling.minWindows < 1 { return "validation.rolling.min_windows must be at least 1" }
+        if honesty.lookaheadPoints < 20 {
+            return "validation.honesty.lookahead_points must be at least 20 (truncations spread over the span), got \(honesty.lookaheadPoints)"
+        }
         return nil
     }
 }

@@ -61,6 +61,7 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
     case backtestTrades = "backtest.trades"
     case backtestSharpe = "backtest.sharpe"
     case walkForwardValidationSharpe = "wf.validation_sharpe"
+    case walkForwardTestTrades = "wf.test_trades"
     case walkForwardTestSharpe = "wf.test_sharpe"
     case rollingPositiveShare = "rolling.positive_share"
     case rollingDecayRatio = "rolling.decay_ratio"
@@ -78,7 +79,7 @@ public enum ReasonCode: String, Sendable, CaseIterable, Codable {
         case .signalWinRate, .rollingPositiveShare, .lagSensitivity, .rollingDecayRatio: return String(format: "%.1f%%", x * 100)
         case .signalEdge: return String(format: "%.3f%%", x * 100)
         case .factorPValue, .deflatedSharpe: return String(format: "%.3f", x)
-        case .backtestTrades, .lookahead: return String(format: "%.0f", x)
+        case .backtestTrades, .walkForwardTestTrades, .lookahead: return String(format: "%.0f", x)
         default: return String(format: "%.2f", x)
         }
     }

@@ -40,7 +40,7 @@ public final class Validator: Sendable {
     /// Run every stage of the mode even after one fails (the verdict still names the first
     /// failure): to see how far a near-miss is from the rest.
     public let allStages: Bool
-    private let state = ValidatorState()
+    private let running = RunningValidations()
 
     public init(settings: ValidationSettings, evaluation: EvaluationSettings, jobs: Int, knowledge: KnowledgeBase?, record: Bool,
                 allStages: Bool = false) {
@@ -52,29 +52,37 @@ public final class Validator: Sendable {
         self.allStages = allStages
     }
 
-    /// Stops a validation in progress; `validate` then throws ``ValidatorError/interrupted``.
-    public func interrupt() { state.interrupt() }
+    /// Stops the validations in progress; each `validate` then throws ``ValidatorError/interrupted``.
+    /// Later calls start afresh.
+    public func interrupt() { running.interruptAll() }
 
     /// Validates one script on the visible bars of one or more symbols.
+    /// - Parameter origin: who wrote the script, for a new hypothesis (`user`, `offline`, `llm:<model>`).
     /// - Throws: ``ValidatorError`` when it cannot be judged (missing layers, span too short,
     ///   a script error with its defaults, the knowledge base refusing, Ctrl-C). A hypothesis
     ///   that fails a gate is no error: it is a report with `passed == false`.
-    public func validate(source: String, path: String, data: [VisibleBars],
+    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user",
                          progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidatorError) -> ValidationReport {
         precondition(!data.isEmpty, "validate needs at least one symbol")
         let startedAt = Date()
         let mode = settings.mode
         let stages = ValidationStage.stages(for: mode)
+        let rules = ScriptEvaluator.Rules(settings)
         let contexts = data.map { SymbolContext(data: $0, evaluator: ScriptEvaluator(source: source, path: path, visible: $0.bars,
-                                                                                      settings: evaluation, jobs: jobs)) }
-        state.attach(contexts.map(\.evaluator))
-        defer { state.detach() }
+                                                                                      settings: evaluation, rules: rules, jobs: jobs)) }
+        for context in contexts { try checkSpan(context, mode: mode, stages: stages) }
+        let state = ValidatorState(contexts.map(\.evaluator))
+        running.add(state)
+        defer { running.remove(state) }
 
-        // The script with its defaults, on each symbol: its layers, declarations and lookahead calls.
+        // The script with its defaults, on each symbol: its layers, declarations and lookahead
+        // calls. Its reports cover the in-sample bars only (train + validation of the walk-forward
+        // split), in every mode: the walk-forward test window stays out of sample for everything
+        // but the walk-forward test itself and the rolling windows' own out-of-sample tests.
         var bases: [ScriptRun] = []
         for context in contexts {
             do {
-                bases.append(try context.evaluator.run(context.evaluator.visible))
+                bases.append(try context.evaluator.run(context.evaluator.visible, judged: context.inSample(settings)))
             } catch {
                 if case .resourceLimit(.interrupt) = error.kind { throw .interrupted }
                 throw .script(error)
@@ -83,12 +91,11 @@ public final class Validator: Sendable {
         let result = bases[0].result
         try checkLayers(result, mode: mode, path: path)
         let space = try ParameterSpace(result.parameters)
-        for context in contexts { try checkSpan(context, mode: mode, stages: stages) }
 
         var hypothesis: Hypothesis? = nil
         if record, let kb = knowledge {
             do {
-                hypothesis = try TrialRecording.recordHypothesis(source: source, path: path, info: result.hypothesis, origin: "user",
+                hypothesis = try TrialRecording.recordHypothesis(source: source, path: path, info: result.hypothesis, origin: origin,
                                                                  into: kb).0
             } catch {
                 throw .knowledge(error)
@@ -103,6 +110,8 @@ public final class Validator: Sendable {
         }
         var chosen = space.defaults
         var walkForwardTrials: [OptimizerTrial] = []
+        /// Each symbol's place in the walk-forward trials' outcomes.
+        var walkForwardIndex: [Int: Int] = [:]
         var alive = Array(contexts.indices)
         let needed = max(1, Int((settings.symbolsPassShare * Double(contexts.count)).rounded(.up)))
 
@@ -121,7 +130,9 @@ public final class Validator: Sendable {
                 }
             case .factor:
                 for i in alive {
-                    results[i] = QuickGates.factor(bases[i].result.factor ?? [], close: contexts[i].data.bars.close,
+                    let inSample = contexts[i].inSample(settings)
+                    results[i] = QuickGates.factor(Array((bases[i].result.factor ?? [])[inSample]),
+                                                   close: Array(contexts[i].data.bars.close[inSample]),
                                                    horizons: evaluation.factorHorizons, barMilliseconds: contexts[i].barMilliseconds,
                                                    thresholds: settings.factor)
                 }
@@ -139,8 +150,18 @@ public final class Validator: Sendable {
                 walkForwardTrials = outcome.trials
                 chosen = outcome.chosen
                 for (k, i) in alive.enumerated() {
-                    results[i] = outcome.results[k]
+                    var r = outcome.results[k]
+                    // The lookahead check again, when the chosen parameters are not the defaults it ran with.
+                    if chosen != space.defaults, case .success(let base) = Result(catching: { () throws(ScriptError) in
+                        try contexts[i].evaluator.run(contexts[i].evaluator.visible, parameters: space.overrides(chosen))
+                    }) {
+                        let again = LookaheadCheck.judge(contexts[i].evaluator, base: base, parameters: space.overrides(chosen),
+                                                         points: settings.honesty.lookaheadPoints, warmup: settings.warmupBars) { _, _ in }
+                        r.checks += again.checks.filter { !$0.passed }
+                    }
+                    results[i] = r
                     verdicts[i].walkForward = outcome.details[k]
+                    walkForwardIndex[i] = k
                 }
                 try recorder.recordOptimizerTrials(outcome.trials, stage: .walkForward, symbols: alive, windows: outcome.trainWindows,
                                                    seed: UInt64(settings.seed))
@@ -161,13 +182,11 @@ public final class Validator: Sendable {
                 }
             case .honesty:
                 let lifetime = try recorder.lifetimeTrials()
-                let strategies = savedStrategies()
-                for (k, i) in alive.enumerated() {
-                    let outcome = HonestyStage.run(contexts[i], chosen: space.overrides(chosen), defaults: chosen == space.defaults,
-                                                   trials: walkForwardTrials, symbolIndex: k, split: verdicts[i].walkForward,
-                                                   lifetimeTrials: lifetime, strategies: strategies, settings: settings) { done, total in
-                        progress(ValidationProgress(symbol: contexts[i].symbol, stage: .honesty, done: done, total: total))
-                    }
+                let strategies = savedStrategies(excluding: hypothesis?.id)
+                for i in alive {
+                    let outcome = HonestyStage.run(contexts[i], chosen: space.overrides(chosen), parameterized: !space.isEmpty,
+                                                   trials: walkForwardTrials, symbolIndex: walkForwardIndex[i],
+                                                   lifetimeTrials: lifetime, strategies: strategies, settings: settings)
                     if state.cancelled { throw .interrupted }
                     results[i] = outcome.result
                     if let backtest = outcome.backtest { verdicts[i].backtest = backtest }
@@ -197,12 +216,12 @@ public final class Validator: Sendable {
 
     /// The same, for async callers (the research agent): the CPU-bound work runs on a thread of
     /// its own, never blocking Swift's cooperative pool, and the caller awaits the report.
-    public func validate(source: String, path: String, data: [VisibleBars],
+    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user",
                          progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) async throws(ValidatorError) -> ValidationReport {
         let result: Result<ValidationReport, ValidatorError> = await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
                 continuation.resume(returning: Result { () throws(ValidatorError) -> ValidationReport in
-                    try validate(source: source, path: path, data: data, progress: progress)
+                    try validate(source: source, path: path, data: data, origin: origin, progress: progress)
                 })
             }
             thread.stackSize = 1 << 20
@@ -229,26 +248,27 @@ public final class Validator: Sendable {
         let perDay = 86_400_000 / context.barMilliseconds
         if stages.contains(.walkForward) {
             let bars = Int((settings.walkForward.minTestDays * perDay / settings.walkForward.test).rounded(.up))
-            needs.append((bars, "a walk-forward test window of \(plain(settings.walkForward.minTestDays, 0)) days"))
+            needs.append((bars, "a walk-forward test window of \(ReportFormat.plain(settings.walkForward.minTestDays, 0)) days"))
         }
         if stages.contains(.rolling) {
             let r = RollingStage.windowBars(settings.rolling, barMilliseconds: context.barMilliseconds)
             let bars = r.train + r.test + (settings.rolling.minWindows - 1) * r.step
-            needs.append((bars, "\(settings.rolling.minWindows) rolling windows of \(plain(settings.rolling.trainHours, 0)) h train + "
-                          + "\(plain(settings.rolling.testHours, 0)) h test"))
+            needs.append((bars, "\(settings.rolling.minWindows) rolling windows of \(ReportFormat.plain(settings.rolling.trainHours, 0)) h train + "
+                          + "\(ReportFormat.plain(settings.rolling.testHours, 0)) h test"))
         }
         guard let most = needs.max(by: { $0.bars < $1.bars }), n < most.bars else { return }
         let bars = context.data.bars
         let span = bars.time.first.map { "\(TimeBound.format($0)) → \(TimeBound.format(bars.time.last!))" } ?? "no bars"
-        throw .spanTooShort("\(bars.symbol) \(bars.interval): validate --mode \(mode.rawValue) needs at least \(grouped(most.bars)) bars "
-                            + "before the locked holdout (\(most.why)); \(span) has \(grouped(n)) "
+        throw .spanTooShort("\(bars.symbol) \(bars.interval): validate --mode \(mode.rawValue) needs at least \(ReportFormat.grouped(most.bars)) bars "
+                            + "before the locked holdout (\(most.why)); \(span) has \(ReportFormat.grouped(n)) "
                             + "(hint: widen --from/--to, or use --mode quick)")
     }
 
-    /// The knowledge base's saved strategies' scripts, for the originality check.
-    private func savedStrategies() -> [(id: String, name: String, source: String)] {
+    /// The knowledge base's saved strategies' scripts, for the originality check (a hypothesis
+    /// validated again is not compared with its own strategy).
+    private func savedStrategies(excluding hypothesis: String?) -> [(id: String, name: String, source: String)] {
         guard let kb = knowledge, let list = try? kb.strategies() else { return [] }
-        return list.compactMap { s in
+        return list.filter { $0.hypothesis != hypothesis }.compactMap { s in
             guard let text = try? String(contentsOfFile: kb.files.resolve(s.filePath), encoding: .utf8) else { return nil }
             return (s.id, s.name, text)
         }
@@ -260,36 +280,28 @@ package struct SymbolContext: Sendable {
     package let data: VisibleBars
     package let evaluator: ScriptEvaluator
     package var symbol: String { data.bars.symbol }
-    package var barMilliseconds: Double { Interval.milliseconds(data.bars.interval) ?? BarSpacing.median(data.bars.time) }
+    /// The bars before the walk-forward test window: what the quick gates, the deflated Sharpe
+    /// and the lag check judge.
+    package func inSample(_ settings: ValidationSettings) -> Range<Int> {
+        0..<WalkForwardStage.split(data.bars.count, settings.walkForward).validation.upperBound
+    }
+    package var barMilliseconds: Double { Interval.milliseconds(data.bars.interval) ?? BacktestMetrics.medianSpacing(data.bars.time) }
 }
 
-/// Interrupts in flight and the evaluators to stop.
+/// One validation in flight: its evaluators, and whether it was interrupted.
 package final class ValidatorState: @unchecked Sendable {
-    // @unchecked Sendable: guarded by `lock`.
+    // @unchecked Sendable: `interrupted` is guarded by `lock`; the evaluators never change.
     private let lock = NSLock()
-    private var evaluators: [ScriptEvaluator] = []
+    private let evaluators: [ScriptEvaluator]
     private var interrupted = false
 
-    package func attach(_ list: [ScriptEvaluator]) {
-        lock.lock()
-        evaluators = list
-        let stop = interrupted
-        lock.unlock()
-        if stop { list.forEach { $0.interrupt() } }
-    }
+    init(_ evaluators: [ScriptEvaluator]) { self.evaluators = evaluators }
 
-    package func detach() {
-        lock.lock()
-        evaluators = []
-        lock.unlock()
-    }
-
-    package func interrupt() {
+    func interrupt() {
         lock.lock()
         interrupted = true
-        let list = evaluators
         lock.unlock()
-        list.forEach { $0.interrupt() }
+        evaluators.forEach { $0.interrupt() }
     }
 
     package var cancelled: Bool {
@@ -299,20 +311,28 @@ package final class ValidatorState: @unchecked Sendable {
     }
 }
 
-/// Median spacing of bar times, for data whose interval name says nothing (`--data file.csv`).
-enum BarSpacing {
-    static func median(_ time: [Double]) -> Double {
-        let gaps = stride(from: 1, to: min(time.count, 1001), by: 1).map { time[$0] - time[$0 - 1] }.sorted()
-        return gaps.isEmpty ? 3_600_000 : gaps[gaps.count / 2]
-    }
-}
+/// The validations a ``Validator`` is running, so one Ctrl-C stops them all and the next starts clean.
+final class RunningValidations: @unchecked Sendable {
+    // @unchecked Sendable: `states` is guarded by `lock`.
+    private let lock = NSLock()
+    private var states: [ObjectIdentifier: ValidatorState] = [:]
 
-func grouped(_ n: Int) -> String {
-    let digits = String(n)
-    var out = ""
-    for (i, c) in digits.reversed().enumerated() {
-        if i > 0, i % 3 == 0, c != "-" { out.append(",") }
-        out.append(c)
+    func add(_ state: ValidatorState) {
+        lock.lock()
+        states[ObjectIdentifier(state)] = state
+        lock.unlock()
     }
-    return String(out.reversed())
+
+    func remove(_ state: ValidatorState) {
+        lock.lock()
+        states[ObjectIdentifier(state)] = nil
+        lock.unlock()
+    }
+
+    func interruptAll() {
+        lock.lock()
+        let all = Array(states.values)
+        lock.unlock()
+        all.forEach { $0.interrupt() }
+    }
 }

@@ -37,7 +37,8 @@ package enum WalkForwardStage {
 
         // Train: every proposal on every symbol's training window, both cores busy.
         outcome.trials = ParameterOptimizer.optimize(space, budget: budget, seed: seed, evaluate: { points in
-            evaluate(points, contexts: contexts, windows: splits.map(\.train), space: space, warmup: settings.warmupBars)
+            evaluate(points, contexts: contexts, windows: splits.map(\.train), space: space, warmup: settings.warmupBars,
+                     minimumTrades: settings.optimizerMinTrades)
         }, progress: { done in
             progress(ValidationProgress(symbol: symbols, stage: .walkForward, done: done, total: budget))
         }, cancelled: { state.cancelled })
@@ -50,7 +51,7 @@ package enum WalkForwardStage {
         var best = 0
         var bestValue = -Double.infinity
         for (k, outcomes) in validation.enumerated() {
-            let value = mean(outcomes.map(\.sharpe))
+            let value = OptimizerTrial.mean(outcomes.map(\.sharpe))
             if value.isFinite, value > bestValue { best = k; bestValue = value }
         }
         let chosen = candidates.isEmpty ? OptimizerTrial(index: 0, point: space.defaults, outcomes: []) : candidates[best]
@@ -80,12 +81,16 @@ package enum WalkForwardStage {
             result.notes.append("train \(span(trainBars)), validation \(span(validationBars)), test \(span(testBars)); "
                                 + "\(outcome.trials.count) trials, \(candidates.count) candidates on validation")
             if !space.isEmpty { result.notes.append("chosen: \(space.describe(chosen.point))") }
-            result.checks.append(Check(.walkForwardValidationSharpe, "validation Sharpe", value: valid, .above, 0,
-                                       failure: "the best of \(candidates.count) trained candidates has Sharpe \(plain(valid)) on the validation window "
+            let testTrades = tested.metrics?.trades ?? 0
+            result.checks.append(Check(.walkForwardValidationSharpe, "validation Sharpe", value: valid, .above, t.minValidationSharpe,
+                                       failure: "the best of \(candidates.count) trained candidates has Sharpe \(ReportFormat.plain(valid)) on the validation window "
                                            + "(\(span(validationBars))): what was fitted on the training bars does not carry forward"))
+            result.checks.append(Check(.walkForwardTestTrades, "test trades", value: Double(testTrades), .atLeast, Double(t.minTestTrades),
+                                       failure: "the chosen parameters make \(testTrades) trades on the test window (\(span(testBars))); "
+                                           + "\(t.minTestTrades) needed for its Sharpe to mean anything"))
             result.checks.append(Check(.walkForwardTestSharpe, "test Sharpe", value: testSharpe, .above, t.minTestSharpe,
-                                       failure: "Sharpe \(plain(testSharpe)) on the test window (\(span(testBars)), \(tested.metrics?.trades ?? 0) trades) "
-                                           + "is not above \(plain(t.minTestSharpe)) with the parameters chosen on validation"))
+                                       failure: "Sharpe \(ReportFormat.plain(testSharpe)) on the test window (\(span(testBars)), \(testTrades) trades) "
+                                           + "is not above \(ReportFormat.plain(t.minTestSharpe)) with the parameters chosen on validation"))
             outcome.results.append(result)
             outcome.details.append(WalkForwardDetail(train: trainBars, validation: validationBars, test: testBars,
                                                      trainSharpe: train, validationSharpe: valid, testSharpe: testSharpe))
@@ -96,12 +101,13 @@ package enum WalkForwardStage {
     /// Runs each point on each symbol's window (with warm-up bars before it), in parallel; one
     /// outcome list per point, symbols in order.
     package static func evaluate(_ points: [SearchPoint], contexts: [SymbolContext], windows: [Range<Int>], space: ParameterSpace,
-                                 warmup: Int) -> [[TrialOutcome]] {
+                                 warmup: Int, minimumTrades: Int = 1) -> [[TrialOutcome]] {
         guard !points.isEmpty else { return [] }
         let tasks = points.count * contexts.count
         let results = contexts.isEmpty ? [] : contexts[0].evaluator.map(tasks) { task throws(ScriptError) -> TrialOutcome in
             let (p, s) = (task / contexts.count, task % contexts.count)
-            return TrialOutcome.run(contexts[s].evaluator, window: windows[s], warmup: warmup, parameters: space.overrides(points[p]))
+            return TrialOutcome.run(contexts[s].evaluator, window: windows[s], warmup: warmup, parameters: space.overrides(points[p]),
+                                    minimumTrades: minimumTrades)
         }
         return (0..<points.count).map { p in
             (0..<contexts.count).map { s in
@@ -112,21 +118,16 @@ package enum WalkForwardStage {
             }
         }
     }
-
-    static func mean(_ values: [Double]) -> Double {
-        guard !values.isEmpty, values.allSatisfy(\.isFinite) else { return .nan }
-        return values.reduce(0, +) / Double(values.count)
-    }
 }
 
 extension TrialOutcome {
     /// Runs `parameters` on a window of the evaluator's visible bars and keeps what the
     /// optimizer and the honesty checks need (not the bars or the masks).
     package static func run(_ evaluator: ScriptEvaluator, window: Range<Int>, warmup: Int, parameters: [String: String],
-                            delay: Int = 0) -> TrialOutcome {
+                            delay: Int = 0, minimumTrades: Int = 1) -> TrialOutcome {
         let started = Date()
         let (data, judged) = evaluator.window(window, warmup: warmup)
-        var outcome = TrialOutcome(startedAt: started)
+        var outcome = TrialOutcome(startedAt: started, minimumTrades: minimumTrades)
         do {
             let run = try evaluator.run(data, judged: judged, parameters: parameters, delay: delay)
             if let backtest = run.backtest {

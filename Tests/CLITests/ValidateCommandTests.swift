@@ -15,8 +15,6 @@ struct ValidateCommandTests {
           warmup_bars: 200
           rolling:
             trials: 5
-          honesty:
-            lookahead_points: 6
         """
 
     static func scratch(_ body: (URL, [String: String], [String]) async throws -> Void) async throws {
@@ -98,7 +96,7 @@ struct ValidateCommandTests {
         try await Self.scratch { dir, env, common in
             let noise = dir.appendingPathComponent("noise.lua")
             CLI.write(Self.planted.replacingOccurrences(of: "d.hint", with: "d.noise"), to: noise)
-            let r = try await CLI.run(["validate", noise.path, "--mode", "quick", "--promote"] + common, environment: env)
+            let r = try await CLI.run(["validate", noise.path, "--promote"] + common, environment: env)
             #expect(r.status == 7, "\(r.stderr)")
             #expect(r.stdout.contains("  stage         result  measured (threshold)"))
             #expect(r.stdout.contains("verdict     REJECTED at factor ("), "\(r.stdout)")
@@ -194,7 +192,7 @@ struct ValidateCommandTests {
             #expect(r.status == 0, "\(r.stderr)")
             r = try await CLI.run(["strategy", "promote", "H001", "--kb", common[3]], environment: env)
             #expect(r.status == 2)
-            #expect(r.stderr.contains("H001 has no passed validation to promote (hint: llmalpha validate"), "\(r.stderr)")
+            #expect(r.stderr.contains("H001 has no passed full validation to promote (hint: llmalpha validate"), "\(r.stderr)")
         }
     }
 }

@@ -54,6 +54,26 @@ struct ValidatorTests {
         #expect(passed.count <= 5, "noise passed on seeds \(passed)")
     }
 
+    @Test("Noise through every stage of the full mode: rejected, and its PBO is not flattered by trials that never trade")
+    func noiseInFullMode() async throws {
+        // `band` up to 8 standard deviations: most of the range never trades. Those trials must
+        // not count as losers the in-sample winner beats, or noise would score a PBO near 0.
+        let source = Self.script(column: "noise").replacingOccurrences(of: "param.float(\"band\", 0.2, 2.0, 0.8)",
+                                                                      with: "param.float(\"band\", 0.3, 8.0, 0.8)")
+        var s = Self.settings(.full)
+        s.trials = 30
+        var pbos: [Double] = []
+        for seed in UInt64(21)...26 {
+            let validator = Validator(settings: s, evaluation: EvaluationSettings(), jobs: 2, knowledge: nil, record: false, allStages: true)
+            let visible = try LockedHoldout.visible(SyntheticMarket.bars(count: 6_000, seed: seed), fraction: 0.2)
+            let report = try await validator.validate(source: source, path: "noise.lua", data: [visible])
+            #expect(!report.passed, "noise passed on seed \(seed)")
+            if let pbo = report.metric("pbo") { pbos.append(pbo) }
+        }
+        let mean = pbos.isEmpty ? 0.5 : pbos.reduce(0, +) / Double(pbos.count)
+        #expect(mean > 0.25 && mean < 0.75, "mean PBO of noise \(mean) over \(pbos)")
+    }
+
     @Test("A planted edge passes every stage of the full mode, and the verdict is recorded")
     func plantedEdgePasses() async throws {
         try await KnowledgeScratch.with { kb in
@@ -65,12 +85,16 @@ struct ValidatorTests {
             let recorded = try #require(report.recorded)
             let trial = try kb.trial(recorded.trial)
             #expect(trial.passed == true && trial.stage == .holdout && trial.source == "validate")
-            #expect(trial.metrics["dsr"] != nil && trial.metrics["pbo"] != nil && trial.metrics["holdout_from"] != nil)
+            #expect(trial.metrics["dsr"] != nil && trial.metrics["pbo"] != nil && trial.metrics["holdout_from"] != nil, "\(trial.metrics.keys.sorted())")
             // Every optimizer trial counts: walk-forward plus each rolling window's.
             let optimizer = try kb.trials(of: recorded.hypothesis, source: "optimizer", limit: 10_000)
             #expect(optimizer.count == report.runTrials - 1)
             #expect(report.lifetimeTrials == (try kb.trialCount()))
             #expect(try kb.hypothesis(recorded.hypothesis).status == .validated)
+            // The same validation again: every earlier trial counts, so luck's bar is higher.
+            let again = try await Self.validate(Self.script(column: "hint"), bars: bars, settings: Self.settings(.full), knowledge: kb)
+            let (first, second) = (report.metric("dsr_threshold") ?? .nan, again.metric("dsr_threshold") ?? .nan)
+            #expect(again.lifetimeTrials > report.lifetimeTrials && second > first, "SR0 \(first) then \(second)")
         }
     }
 
@@ -136,11 +160,16 @@ struct ValidatorTests {
         let visible = try LockedHoldout.visible(bars, fraction: 0.2)
         let cut = try #require(visible.holdoutFrom)
         #expect(cut == bars.time[2_400] && visible.bars.count == 2_400 && visible.bars.time.last! < cut)
+        // Several symbols are cut at one time, the earliest: no symbol shows what another keeps locked.
+        let later = SyntheticMarket.bars(count: 2_000, seed: 9, symbol: "LATERUSDT")
+        let both = try LockedHoldout.visible([bars, later], fraction: 0.2)
+        #expect(both.map(\.holdoutFrom) == [later.time[1_600], later.time[1_600]])
+        #expect(both[0].bars.time.last! < later.time[1_600])
         // The script fails loudly if any bar it is shown opens at or after the cut.
         let source = """
             if d.time[#d.time] >= \(Int64(cut)) then error("saw the holdout") end
             """ + "\n" + Self.script(column: "hint")
-        for mode in [ValidationSettings.Mode.quick, .wfOnly, .rollingOnly] {
+        for mode in [ValidationSettings.Mode.quick, .wfOnly, .rollingOnly, .full] {
             var s = Self.settings(mode)
             s.rolling.trainHours = 600
             s.rolling.testHours = 200
@@ -161,6 +190,10 @@ struct ValidatorTests {
          "param 'n' is declared inside factor(d) or signal(d, f); declare every param.* at the top level", Int32(1)),
         ("local x = param.float('x', -1e308, 1e308, 0)\nfunction factor(d) return d.close end\nfunction signal(d, f) return { long = gt(f, 1) } end",
          "parameter 'x'", Int32(1)),
+        ("function factor(d) return lag(d.close, -1) end\nfunction signal(d, f) return { long = gt(f, 1) } end",
+         "lag: k must be an integer in 0...", Int32(1)),
+        ("function factor(d) return d.close end\nfunction signal(d, f) local r = backtest { long = gt(f, 1) } return { long = gt(f, 1) } end",
+         "backtest{} is not available here", Int32(1)),
     ])
     func unjudgeableScripts(source: String, message: String, status: Int32) async throws {
         try await KnowledgeScratch.with { kb in

@@ -90,6 +90,10 @@ struct DataOptions: ParsableArguments {
         if let interval, Interval.milliseconds(interval) == nil {
             throw ValidationError("--interval must look like 1m, 5m, 1h, 4h or 1d, got '\(interval)'")
         }
+        if let from, let to, let start = try? TimeBound.parse(from, endOfDay: false), let end = try? TimeBound.parse(to, endOfDay: true),
+           start > end {
+            throw ValidationError("--from \(from) is after --to \(to)")
+        }
     }
 }
 

@@ -59,8 +59,12 @@ enum ReferenceDocument {
                 NaN marks warm-up and missing values; comparisons with NaN are false.
                 Arithmetic `+ - * / % ^ //` and unary `-` mix series and numbers. Compare with `gt lt ge le eq ne`
                 (`a < b` on series is an error); combine masks with `& | ~`.
-                Hypothesis contract: `hypothesis{...}`, `param.int/float/bool`, `function factor(d)`, `strategy{...}`,
-                `output{ name = series }`. Windows are integers in 1...#s.
+                Hypothesis contract: `hypothesis{...}`; parameters declared at the top level of the script (never inside
+                `factor` or `signal`): `param.int(name, min, max, default)`, `param.float(...)`, either with `{ log = true }` for
+                a log-scaled search, `param.bool(name, default)`, `param.choice(name, { "a", "b" }, default)`; `function factor(d)`
+                (a series that ranks forward returns), `function signal(d, f)` (returns `{ long = mask, short = mask, exit = mask }`),
+                `strategy{...}`, `output{ name = series }`. Windows are integers in 1...#s. Primitives marked LOOKS AHEAD are
+                for research in plain scripts only: validation refuses a factor or signal that calls them.
 
 
                 """

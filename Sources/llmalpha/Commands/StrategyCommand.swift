@@ -29,6 +29,7 @@ struct StrategyPromoteCommand: ParsableCommand {
             Examples:
               llmalpha strategy promote H003
               llmalpha strategy promote H003 --trial 1240 --json
+              llmalpha strategy promote H001 --data examples/planted-edge.csv
 
             Exit status: 0 promoted and the holdout passed, 7 the holdout failed, 2 nothing to
             promote or the holdout already opened, 4 data, 6 knowledge base.
@@ -45,6 +46,10 @@ struct StrategyPromoteCommand: ParsableCommand {
     @Option(name: .customLong("data-dir"), help: ArgumentHelp("Store root. (default: data.dir, ./data; env LLMALPHA_DATA_DIR)", valueName: "dir"))
     var dataDirectory: String?
 
+    @Option(help: ArgumentHelp("The bars file the hypothesis was validated on with --data: its holdout is the end of that file.",
+                               valueName: "file.csv"), completion: .file(extensions: ["csv"]))
+    var data: String?
+
     @Flag(name: .customLong("no-download"), help: "Never download missing data.")
     var noDownload = false
 
@@ -56,8 +61,9 @@ struct StrategyPromoteCommand: ParsableCommand {
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let promoter = StrategyPromoter(knowledge: kb, evaluation: configuration.evaluation, settings: configuration.validation,
                                         version: LLMAlphaVersion.current)
-        let report = try promoter.promote(hypothesis, trial: trial) { symbol, interval in
-            try MissingData.load(BarsRequest(symbol: symbol, interval: interval), store: store, allowDownload: !noDownload)
+        let report = try promoter.promote(hypothesis, trial: trial, dataFile: data) { symbol, interval in
+            try MissingData.load(BarsRequest(symbol: symbol, interval: interval, file: data), store: store,
+                                 allowDownload: !noDownload && data == nil)
         }
         if knowledge.json {
             Console.out(StrategyText.json(report).rendered + "\n")
@@ -123,10 +129,14 @@ enum StrategyText {
                          + " (now the script's defaults)")
         }
         for h in r.holdout {
-            lines.append("holdout     \(h.symbol) \(ValidationText.day(h.from)) → \(ValidationText.day(h.to)), \(ValidationText.grouped(h.bars)) bars "
-                         + "never seen before: Sharpe \(ValidationText.number(h.metrics.sharpe, 2)), \(h.metrics.trades) trades, return "
-                         + "\(RunReport.percent(h.metrics.totalReturn)), max drawdown \(RunReport.percent(h.metrics.maxDrawdown, sign: false)) "
-                         + (h.passed ? "— passed" : "— FAILED"))
+            let span = "\(h.symbol) \(ValidationText.day(h.from)) → \(ValidationText.day(h.to)), \(ReportFormat.grouped(h.bars)) bars"
+            let numbers = "Sharpe \(ReportFormat.fixed(h.metrics.sharpe, 2)), \(h.metrics.trades) trades, "
+                + "return \(RunReport.percent(h.metrics.totalReturn)), max drawdown \(RunReport.percent(h.metrics.maxDrawdown, sign: false))"
+            lines.append("holdout     \(span) never seen before: \(numbers) " + (h.passed ? "— passed" : "— FAILED"))
+        }
+        if !r.familyOpenings.isEmpty {
+            let earlier = r.familyOpenings.map { "\($0.hypothesis) \($0.openedAt.prefix(10))" }.joined(separator: ", ")
+            lines.append("note        this family's holdout was opened before (\(earlier)): a relative has seen these bars")
         }
         lines.append(r.passed ? "verdict     the strategy held up on data it had never seen"
                      : "verdict     the holdout FAILED: the file is kept for the record, marked so; do not trade it")

@@ -28,7 +28,8 @@ struct ValidateCommand: ParsableCommand {
             verdict are recorded in the knowledge base, so the deflated Sharpe counts them.
 
             Examples:
-              llmalpha validate examples/rsi_reversion.lua --mode quick
+              llmalpha validate strategies/funding_fade.lua --mode quick
+              llmalpha validate examples/planted_edge.lua --data examples/planted-edge.csv
               llmalpha validate strategies/sma_trend.lua -s BTC,ETH --trials 50 --seed 7
               llmalpha validate my.lua --report verdict.html --json > verdict.json
               llmalpha validate my.lua --promote      on success, open the holdout and save
@@ -115,17 +116,19 @@ struct ValidationRun {
         if let text = validation.mode, let m = ValidationSettings.Mode(rawValue: text), mode == nil { configuration.validation.mode = m }
         if let trials = validation.trials { configuration.validation.trials = trials }
         if let seed = validation.seed { configuration.validation.seed = seed }
+        if validation.promote, configuration.validation.mode != .full {
+            throw CommandFailure(status: .usage, description: "--promote needs --mode full: only a full validation opens the locked holdout")
+        }
         let jobs = validation.jobs ?? ProcessInfo.processInfo.activeProcessorCount
         let source = try ScriptRun.readScript(at: script)
 
         // Data: every stored bar of each symbol, then the locked holdout cut off, then --from/--to.
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let (from, to) = try dataOptions.bounds()
-        var visible: [VisibleBars] = []
-        for symbol in dataOptions.symbols(configuration) {
-            let full = try dataOptions.loadBars(dataOptions.fullRequest(configuration, symbol: symbol), store: store)
-            visible.append(try LockedHoldout.visible(full, fraction: configuration.validation.honesty.holdout, from: from, to: to))
+        let fulls = try dataOptions.symbols(configuration).map { symbol in
+            try dataOptions.loadBars(dataOptions.fullRequest(configuration, symbol: symbol), store: store)
         }
+        let visible = try LockedHoldout.visible(fulls, fraction: configuration.validation.honesty.holdout, from: from, to: to)
 
         // The knowledge base: written unless --no-record, else only read (its trial count).
         let location = KnowledgeLocation(configuration: configuration, paths: paths, override: validation.knowledgePath)
@@ -166,7 +169,7 @@ struct ValidationRun {
             let promoter = StrategyPromoter(knowledge: kb, evaluation: configuration.evaluation, settings: configuration.validation,
                                             version: LLMAlphaVersion.current)
             do {
-                promotion = try promoter.promote(hypothesis, trial: trial) { symbol, interval in
+                promotion = try promoter.promote(hypothesis, trial: trial, dataFile: dataOptions.data) { symbol, interval in
                     try dataOptions.loadBars(BarsRequest(symbol: symbol, interval: interval, file: dataOptions.data), store: store)
                 }
             } catch {
@@ -186,7 +189,7 @@ struct ValidationRun {
             }
             Console.out(document.rendered + "\n")
         } else {
-            Console.out(ValidationText.text(report, knowledge: knowledge, verbose: output.verbose))
+            Console.out(ValidationText.text(report, knowledge: knowledge, verbose: output.verbose, dataFile: dataOptions.data))
             if let promotion { Console.out("\n" + StrategyText.text(promotion)) }
         }
         if let promotionError { throw promotionError }

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import Knowledge
 import MarketData
@@ -7,7 +8,9 @@ import Validation
 /// The text and JSON renderings of a validation: a stage table per symbol, then the verdict
 /// with the deflated Sharpe, PBO and the trial count behind them.
 enum ValidationText {
-    static func text(_ r: ValidationReport, knowledge: KnowledgeBase?, verbose: Bool) -> String {
+    /// - Parameter dataFile: `--data FILE`, which `strategy promote` needs again.
+    static func text(_ r: ValidationReport, knowledge: KnowledgeBase?, verbose: Bool, dataFile: String? = nil) -> String {
+        let promoteData = dataFile.map { " --data \($0)" } ?? ""
         var lines: [String] = []
         let name = r.hypothesis.map { " · \($0.name)" } ?? ""
         lines.append("validate    \(r.scriptPath)\(name) · mode \(r.mode.rawValue) · \(r.symbols.count) symbol\(r.symbols.count == 1 ? "" : "s")")
@@ -19,7 +22,7 @@ enum ValidationText {
         }
         for s in r.symbols {
             lines.append("")
-            var head = "\(s.symbol) \(s.interval)  \(day(s.from)) → \(day(s.to)), \(grouped(s.bars)) bars"
+            var head = "\(s.symbol) \(s.interval)  \(day(s.from)) → \(day(s.to)), \(ReportFormat.grouped(s.bars)) bars"
             if let h = s.holdoutFrom { head += "; holdout from \(day(h)) locked" }
             lines.append(head)
             lines.append("  stage         result  measured (threshold)")
@@ -35,9 +38,9 @@ enum ValidationText {
             for stage in s.notRun { lines.append(pad("  \(stage.title)", 16) + pad("—", 8) + "not run") }
         }
         lines.append("")
-        let dsr = r.metric("dsr").map { number($0, 3) } ?? "—"
-        let pbo = r.metric("pbo").map { number($0, 2) } ?? "—"
-        let trials = "\(grouped(r.lifetimeTrials)) trials in the knowledge base (\(grouped(r.runTrials)) this run)"
+        let dsr = r.metric("dsr").map { ReportFormat.fixed($0, 3) } ?? "—"
+        let pbo = r.metric("pbo").map { ReportFormat.fixed($0, 2) } ?? "—"
+        let trials = "\(ReportFormat.grouped(r.lifetimeTrials)) trials in the knowledge base (\(ReportFormat.grouped(r.runTrials)) this run)"
         if r.passed {
             lines.append("verdict     VALIDATED (\(r.symbolsPassed) of \(r.symbols.count) symbols): deflated Sharpe \(dsr), PBO \(pbo); \(trials)")
         } else if let f = r.failure {
@@ -50,7 +53,11 @@ enum ValidationText {
         }
         if let (hypothesis, trial) = r.recorded, let kb = knowledge {
             lines.append("recorded    trial \(trial) of \(hypothesis) in \(kb.path)")
-            if r.passed { lines.append("next        llmalpha strategy promote \(hypothesis)   (opens the locked holdout, once)") }
+            if r.passed && r.mode == .full {
+                lines.append("next        llmalpha strategy promote \(hypothesis)\(promoteData)   (opens the locked holdout, once)")
+            } else if r.passed {
+                lines.append("next        llmalpha validate \(r.scriptPath) --mode full   (only a full validation can be promoted)")
+            }
         } else {
             lines.append("recorded    nothing (--no-record)")
         }
@@ -127,19 +134,7 @@ enum ValidationText {
         .array([.number(Double(r.lowerBound + 1)), .number(Double(r.upperBound))])
     }
 
-    static func number(_ x: Double, _ digits: Int) -> String {
-        guard x.isFinite else { return x.isNaN ? "—" : (x > 0 ? "∞" : "−∞") }
-        return String(format: "%.\(digits)f", x)
-    }
-
     static func day(_ ms: Double) -> String { String(TimeBound.format(ms).prefix(10)) }
-
-    static func grouped(_ n: Int) -> String {
-        let formatter = NumberFormatter()
-        formatter.numberStyle = .decimal
-        formatter.groupingSeparator = ","
-        return formatter.string(from: NSNumber(value: n)) ?? "\(n)"
-    }
 
     static func pad(_ s: String, _ width: Int) -> String {
         s.count >= width ? s + " " : s + String(repeating: " ", count: width - s.count)
