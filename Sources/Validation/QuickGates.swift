@@ -59,7 +59,7 @@ package enum QuickGates {
         result.checks.append(Check(.factorIR, "IR", value: ir, .above, t.minIR, failure: irFailure))
         result.checks.append(Check(.factorMonotonicity, "monotonicity", value: monotonicity, .above, t.minMonotonicity,
                                    failure: "mean forward returns across \(t.quantiles) factor quantiles line up with the quantile only "
-                                       + "\(ReportFormat.signed(monotonicity, 2)) (needs \(ReportFormat.plain(t.minMonotonicity))): the ranking is not monotonic, the IC may come from one extreme bucket"))
+                                       + "\(ReportFormat.signed(monotonicity, 2)) (needs above \(ReportFormat.plain(t.minMonotonicity))): the ranking is not monotonic, the IC may come from one extreme bucket"))
         result.checks.append(Check(.factorRankTurnover, "rank turnover", value: best.rankTurnover, .below, t.maxRankTurnover,
                                    failure: "rank turnover \(ReportFormat.plain(best.rankTurnover, 2)) is above \(ReportFormat.plain(t.maxRankTurnover)): the factor's ranking "
                                        + "reshuffles almost every bar, like noise (a longer window or smoothing helps)"))
