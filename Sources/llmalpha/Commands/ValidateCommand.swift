@@ -32,7 +32,7 @@ struct ValidateCommand: ParsableCommand {
               llmalpha validate examples/planted_edge.lua --data examples/planted-edge.csv
               llmalpha validate strategies/sma_trend.lua -s BTC,ETH --trials 50 --seed 7
               llmalpha validate my.lua --report verdict.html --json > verdict.json
-              llmalpha validate my.lua --promote      on success, open the holdout and save
+              llmalpha validate my.lua --promote      on a full pass, open the holdout and save
 
             Exit status: 0 validated, 7 rejected by a gate, 1 script error, 2 usage,
             3 resource limit, 4 data (too short a span), 6 knowledge base, 130 interrupted.
