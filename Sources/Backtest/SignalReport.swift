@@ -81,10 +81,12 @@ public struct SignalReport: Sendable, Equatable {
             return (le, lx, se, sx)
         }
         var events: [(bar: Int, direction: Int)] = []
+        var previous = (longEntry: false, longExit: false, shortEntry: false, shortExit: false)
         for t in window {
             let f = flags(t)
-            if f.longEntry, !(t > window.lowerBound && on(signals.entries, t - 1)) { events.append((t, 1)) }
-            if f.shortEntry, !(t > window.lowerBound && on(signals.shortEntries, t - 1)) { events.append((t, -1)) }
+            if f.longEntry, !previous.longEntry { events.append((t, 1)) }
+            if f.shortEntry, !previous.shortEntry { events.append((t, -1)) }
+            previous = f
         }
         report.signals = events.count
         report.longSignals = events.filter { $0.direction > 0 }.count

@@ -105,8 +105,8 @@ extension KnowledgeBase {
     }
 
     /// A hypothesis's trials, newest first, optionally of one source (`validate`, `optimizer`,
-    /// `run`) and outcome.
-    public func trials(of hypothesisID: String, source: String? = nil, passed: Bool? = nil,
+    /// `run`), outcome and stage reached.
+    public func trials(of hypothesisID: String, source: String? = nil, passed: Bool? = nil, stage: TrialStage? = nil,
                        limit: Int = 100) throws(KnowledgeError) -> [Trial] {
         try read { db in
             var sql = "SELECT * FROM trial WHERE hypothesis = ?"
@@ -118,6 +118,10 @@ extension KnowledgeBase {
             if let passed {
                 sql += " AND passed = ?"
                 arguments += [passed]
+            }
+            if let stage {
+                sql += " AND stage = ?"
+                arguments += [stage.rawValue]
             }
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [limit]

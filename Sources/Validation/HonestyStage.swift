@@ -17,15 +17,16 @@ package enum HonestyStage {
     }
 
     /// - Parameters:
-    ///   - parameterized: whether the script has parameters to optimize (the PBO needs them).
+    ///   - space: the script's parameter space (the PBO needs parameters, and cannot ask for more
+    ///     distinct points than the space holds).
     ///   - symbolIndex: this symbol's place in the walk-forward trials' outcomes.
-    package static func run(_ context: SymbolContext, chosen: [String: String], parameterized: Bool, trials: [OptimizerTrial],
+    package static func run(_ context: SymbolContext, chosen: [String: String], space: ParameterSpace, trials: [OptimizerTrial],
                             symbolIndex: Int?, lifetimeTrials: Int, strategies: [(id: String, name: String, source: String)],
                             settings: ValidationSettings) -> Outcome {
         var outcome = Outcome()
         let h = settings.honesty
         let evaluator = context.evaluator
-        let inSample = context.inSample(settings)
+        let inSample = context.inSample
 
         // The runs behind the checks, in parallel: the in-sample bars now and one bar later, and
         // the whole visible span for the report.
@@ -47,8 +48,11 @@ package enum HonestyStage {
         }
         outcome.backtest = whole.backtest
         var result = StageResult(stage: .honesty)
-        // The chosen parameters' numbers, apart from the quick gates' (which ran the defaults).
-        for (key, value) in MetricSchema.ledger(factor: [], signal: nil, backtest: nowMetrics) { result.metrics["chosen_" + key] = value }
+        // The chosen parameters' numbers over the visible span (what a promoted strategy's rerun
+        // line shows), apart from the quick gates' (which ran the defaults in sample).
+        if let wholeMetrics = whole.metrics {
+            for (key, value) in MetricSchema.ledger(factor: [], signal: nil, backtest: wholeMetrics) { result.metrics["chosen_" + key] = value }
+        }
 
         // Deflated Sharpe: the chosen parameters' daily Sharpe where they were chosen, against the
         // best Sharpe luck gives after every trial the knowledge base has seen.
@@ -88,9 +92,10 @@ package enum HonestyStage {
 
         // PBO over the optimizer's trials on this symbol's training window: the ones that traded,
         // each point once (a trial that never trades is no competitor for the in-sample winner).
-        if parameterized {
+        let needed = min(h.pboMinTrials, space.cardinality ?? h.pboMinTrials)
+        if !space.isEmpty, needed >= 2 {
             let active = activeTrials(trials, symbolIndex: symbolIndex)
-            if active.count >= h.pboMinTrials, let pbo = BacktestOverfitting.cscv(returns: active, splits: h.pboSplits) {
+            if active.count >= needed, let pbo = BacktestOverfitting.cscv(returns: active, splits: h.pboSplits) {
                 result.metrics["pbo"] = pbo.pbo
                 result.notes.append("PBO by CSCV: \(active.count) of \(trials.count) trials traded, \(h.pboSplits) blocks, "
                                     + "\(ReportFormat.grouped(pbo.combinations)) combinations; the chosen-in-sample trial loses out of sample in "
@@ -100,11 +105,11 @@ package enum HonestyStage {
                                                + "parameters best in sample land in the bottom half out of sample that often"))
             } else {
                 result.checks.append(Check(.overfitting, "PBO", value: .nan, .atMost, h.maxPBO,
-                                           failure: "the PBO cannot be measured: \(active.count) of \(trials.count) optimizer trials traded with "
-                                               + "distinct parameters, \(h.pboMinTrials) needed (more --trials, or ranges where the script trades)"))
+                                           failure: "the PBO cannot be measured: only \(active.count) distinct parameter sets of \(trials.count) "
+                                               + "optimizer trials traded, \(needed) needed (more --trials, or ranges where the script trades)"))
             }
         } else {
-            result.notes.append("PBO: not measured, the script has no parameters to optimize")
+            result.notes.append("PBO: not measured, the script has \(space.isEmpty ? "no parameters" : "a single parameter set") to optimize")
         }
 
         // One more bar of delay, on the in-sample bars.

@@ -25,7 +25,12 @@ public enum LockedHoldout {
             }
             visible = visible.slice(from: from, to: to)
         }
-        return VisibleBars(bars: visible, holdoutFrom: holdoutFrom)
+        var days = 0.0
+        if end < full.count, let last = full.time.last {
+            let spacing = Interval.milliseconds(full.interval) ?? 0
+            days = (last - full.time[end] + spacing) / 86_400_000
+        }
+        return VisibleBars(bars: visible, holdoutFrom: holdoutFrom, holdoutDays: days)
     }
 
     /// Several symbols with one cut: the earliest of their own, so no symbol shows a bar from a

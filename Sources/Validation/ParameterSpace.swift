@@ -43,6 +43,20 @@ package struct ParameterSpace: Sendable {
         self.space = space
     }
 
+    /// How many distinct points the space holds (nil when a real dimension makes it continuous).
+    package var cardinality: Int? {
+        var count = 1
+        for d in space.dimensions {
+            switch d {
+            case .integer(_, let low, let high, _): count = count.multipliedReportingOverflow(by: high - low + 1).partialValue
+            case .choice(_, let n): count = count.multipliedReportingOverflow(by: n).partialValue
+            case .real(_, let low, let high, _): if high > low { return nil }
+            }
+            if count <= 0 || count > 1 << 40 { return nil }
+        }
+        return count
+    }
+
     /// True when there is something to optimize.
     package var isEmpty: Bool { searched.isEmpty }
 

@@ -74,8 +74,7 @@ public struct StrategyPromoter: Sendable {
                     throw ValidatorError.promotion("trial \(trialID) is \(what); only a full validation's pass is promoted")
                 }
             } else {
-                guard let latest = try kb.trials(of: hypothesis.id, source: "validate", passed: true, limit: 200)
-                    .first(where: { $0.stage == .holdout }) else {
+                guard let latest = try kb.trials(of: hypothesis.id, source: "validate", passed: true, stage: .holdout, limit: 1).first else {
                     throw ValidatorError.promotion("\(hypothesis.id) has no passed full validation to promote (hint: llmalpha validate "
                                                     + "\(hypothesis.scriptPath) --mode full first; kb show \(hypothesis.id) lists its trials)")
                 }
@@ -106,7 +105,8 @@ public struct StrategyPromoter: Sendable {
             let suffix = trial.data.symbols.count == 1 ? "" : "@\(symbol)"
             let start = trial.metrics["holdout_from" + suffix] ?? (Double(trial.data.to) + 1)
             let index = full.index(atOrAfter: start)
-            let days = index < full.count ? (full.time[full.count - 1] - full.time[index]) / 86_400_000 : 0
+            let spacing = Interval.milliseconds(full.interval) ?? BacktestMetrics.medianSpacing(full.time)
+            let days = index < full.count ? (full.time[full.count - 1] - full.time[index] + spacing) / 86_400_000 : 0
             guard index < full.count, days >= settings.honesty.holdoutMinDays else {
                 throw .promotion("\(symbol) \(trial.data.interval): only \(ReportFormat.plain(days, 1)) days of bars after the validated span "
                                  + "(\(TimeBound.format(start))); the holdout needs \(ReportFormat.plain(settings.honesty.holdoutMinDays, 0)) "
@@ -195,13 +195,21 @@ public struct StrategyPromoter: Sendable {
         for key in ["wf_test_sharpe", "wf_test_trades", "rolling_positive_share", "rolling_decay_ratio", "dsr", "pbo", "lag_retention"] {
             headline[key] = metric(key)
         }
+        // Validation charged at least these costs (and funding), whatever strategy{} says.
+        headline["validation_min_fee"] = settings.minFee
+        headline["validation_min_slippage"] = settings.minSlippage
         let validation = StrategyValidation(data: trial.data, metrics: headline,
                                             parameters: trial.parameters.filter { texts[$0.key] != nil }, parameterTexts: texts,
                                             dataFile: dataFile, version: version,
                                             holdout: HoldoutResult(data: holdoutSpan, metrics: holdoutMetrics.filter { $0.value.isFinite },
                                                                    passed: passed, note: note))
         let strategy: Strategy
-        do { strategy = try kb.promote(hypothesis.id, script: promoted, validation: validation) } catch { throw .knowledge(error) }
+        do {
+            strategy = try kb.promote(hypothesis.id, script: promoted, validation: validation)
+        } catch {
+            try? kb.noteHoldout(of: hypothesis.id, "promotion stopped after the claim: \(error.description)")
+            throw .knowledge(error)
+        }
         return PromotionReport(strategy: strategy, hypothesis: hypothesis.id, trial: trial.id, parameters: texts, holdout: outcomes,
                                passed: passed, familyOpenings: family)
     }

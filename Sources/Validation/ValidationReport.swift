@@ -8,10 +8,13 @@ public struct VisibleBars: Sendable {
     /// Open time of the first locked bar; nil when the holdout is empty (a span too short to
     /// lock anything, or a holdout share of 0).
     public let holdoutFrom: Double?
+    /// Days the locked holdout covers (0 when there is none).
+    public let holdoutDays: Double
 
-    public init(bars: Bars, holdoutFrom: Double?) {
+    public init(bars: Bars, holdoutFrom: Double?, holdoutDays: Double = 0) {
         self.bars = bars
         self.holdoutFrom = holdoutFrom
+        self.holdoutDays = holdoutDays
     }
 }
 
@@ -91,6 +94,8 @@ public struct ValidationReport: Sendable {
     public let lifetimeTrials: Int
     /// Where the verdict was recorded: the hypothesis and the verdict trial; nil with --no-record.
     public var recorded: (hypothesis: String, trial: Int64)?
+    /// What the verdict cannot say by itself (a holdout too short to promote from, ...).
+    public var warnings: [String] = []
 
     public var symbolsPassed: Int { symbols.filter(\.passed).count }
     public var passed: Bool { symbolsPassed >= symbolsNeeded }

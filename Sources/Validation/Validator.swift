@@ -64,15 +64,18 @@ public final class Validator: Sendable {
     public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user",
                          progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidatorError) -> ValidationReport {
         precondition(!data.isEmpty, "validate needs at least one symbol")
+        let generation = running.generation
         let startedAt = Date()
         let mode = settings.mode
         let stages = ValidationStage.stages(for: mode)
         let rules = ScriptEvaluator.Rules(settings)
+        let cuts = WalkForwardStage.cuts(data.map(\.bars), settings.walkForward)
         let contexts = data.map { SymbolContext(data: $0, evaluator: ScriptEvaluator(source: source, path: path, visible: $0.bars,
-                                                                                      settings: evaluation, rules: rules, jobs: jobs)) }
+                                                                                      settings: evaluation, rules: rules, jobs: jobs),
+                                                split: WalkForwardStage.split($0.bars, cuts: cuts)) }
         for context in contexts { try checkSpan(context, mode: mode, stages: stages) }
         let state = ValidatorState(contexts.map(\.evaluator))
-        running.add(state)
+        running.add(state, startedAt: generation)
         defer { running.remove(state) }
 
         // The script with its defaults, on each symbol: its layers, declarations and lookahead
@@ -82,7 +85,7 @@ public final class Validator: Sendable {
         var bases: [ScriptRun] = []
         for context in contexts {
             do {
-                bases.append(try context.evaluator.run(context.evaluator.visible, judged: context.inSample(settings)))
+                bases.append(try context.evaluator.run(context.evaluator.visible, judged: context.inSample))
             } catch {
                 if case .resourceLimit(.interrupt) = error.kind { throw .interrupted }
                 throw .script(error)
@@ -130,7 +133,7 @@ public final class Validator: Sendable {
                 }
             case .factor:
                 for i in alive {
-                    let inSample = contexts[i].inSample(settings)
+                    let inSample = contexts[i].inSample
                     results[i] = QuickGates.factor(Array((bases[i].result.factor ?? [])[inSample]),
                                                    close: Array(contexts[i].data.bars.close[inSample]),
                                                    horizons: evaluation.factorHorizons, barMilliseconds: contexts[i].barMilliseconds,
@@ -152,12 +155,20 @@ public final class Validator: Sendable {
                 for (k, i) in alive.enumerated() {
                     var r = outcome.results[k]
                     // The lookahead check again, when the chosen parameters are not the defaults it ran with.
-                    if chosen != space.defaults, case .success(let base) = Result(catching: { () throws(ScriptError) in
-                        try contexts[i].evaluator.run(contexts[i].evaluator.visible, parameters: space.overrides(chosen))
-                    }) {
-                        let again = LookaheadCheck.judge(contexts[i].evaluator, base: base, parameters: space.overrides(chosen),
-                                                         points: settings.honesty.lookaheadPoints, warmup: settings.warmupBars) { _, _ in }
-                        r.checks += again.checks.filter { !$0.passed }
+                    if chosen != space.defaults {
+                        switch Result(catching: { () throws(ScriptError) in
+                            try contexts[i].evaluator.run(contexts[i].evaluator.visible, parameters: space.overrides(chosen))
+                        }) {
+                        case .success(let base):
+                            let again = LookaheadCheck.judge(contexts[i].evaluator, base: base, parameters: space.overrides(chosen),
+                                                             points: settings.honesty.lookaheadPoints, warmup: settings.warmupBars) { done, total in
+                                progress(ValidationProgress(symbol: contexts[i].symbol, stage: .lookahead, done: done, total: total))
+                            }
+                            r.checks += again.checks.filter { !$0.passed }
+                        case .failure(let error):
+                            r.checks.append(Check(.lookahead, "runs with the chosen parameters", value: 1, .atMost, 0,
+                                                  failure: "the lookahead check cannot rerun with the chosen parameters: \(error.description)"))
+                        }
                     }
                     results[i] = r
                     verdicts[i].walkForward = outcome.details[k]
@@ -182,9 +193,11 @@ public final class Validator: Sendable {
                 }
             case .honesty:
                 let lifetime = try recorder.lifetimeTrials()
-                let strategies = savedStrategies(excluding: hypothesis?.id)
+                // The hypothesis's own strategy is no rival, recorded this time or not.
+                let own = hypothesis?.id ?? (try? knowledge?.hypothesis(forScript: source))??.id
+                let strategies = savedStrategies(excluding: own)
                 for i in alive {
-                    let outcome = HonestyStage.run(contexts[i], chosen: space.overrides(chosen), parameterized: !space.isEmpty,
+                    let outcome = HonestyStage.run(contexts[i], chosen: space.overrides(chosen), space: space,
                                                    trials: walkForwardTrials, symbolIndex: walkForwardIndex[i],
                                                    lifetimeTrials: lifetime, strategies: strategies, settings: settings)
                     if state.cancelled { throw .interrupted }
@@ -198,7 +211,11 @@ public final class Validator: Sendable {
                 verdicts[i].stages.append(r)
             }
             // A lookahead leak makes every later number meaningless, whatever --all-stages says.
-            if !allStages || stage == .lookahead { alive = alive.filter { verdicts[$0].stages.last?.passed ?? false } }
+            alive = alive.filter { i in
+                guard let last = verdicts[i].stages.last else { return false }
+                if !allStages { return last.passed }
+                return !last.checks.contains { $0.code == .lookahead && !$0.passed }
+            }
         }
         for i in verdicts.indices {
             let ran = Set(verdicts[i].stages.map(\.stage))
@@ -207,6 +224,13 @@ public final class Validator: Sendable {
         var report = ValidationReport(scriptPath: path, mode: mode, hypothesis: result.hypothesis, parameters: result.parameters,
                                       chosen: space.overrides(chosen), symbols: verdicts, symbolsNeeded: needed,
                                       runTrials: recorder.runTrials + 1, lifetimeTrials: (try? recorder.lifetimeTrials()) ?? recorder.runTrials + 1)
+        if mode == .full {
+            for c in contexts where c.data.holdoutDays < settings.honesty.holdoutMinDays {
+                report.warnings.append("\(c.symbol): the locked holdout covers \(ReportFormat.plain(c.data.holdoutDays, 1)) days, fewer than "
+                                       + "validation.honesty.holdout_min_days (\(ReportFormat.plain(settings.honesty.holdoutMinDays, 0))): "
+                                       + "a pass cannot be promoted until newer bars arrive")
+            }
+        }
         if let hypothesis {
             let trial = try recorder.recordVerdict(report, parameters: space.values(chosen), startedAt: startedAt)
             report.recorded = (hypothesis.id, trial)
@@ -280,11 +304,11 @@ package struct SymbolContext: Sendable {
     package let data: VisibleBars
     package let evaluator: ScriptEvaluator
     package var symbol: String { data.bars.symbol }
+    /// The walk-forward windows of this symbol (cut at the same times as every other symbol's).
+    package let split: WalkForwardSplit
     /// The bars before the walk-forward test window: what the quick gates, the deflated Sharpe
     /// and the lag check judge.
-    package func inSample(_ settings: ValidationSettings) -> Range<Int> {
-        0..<WalkForwardStage.split(data.bars.count, settings.walkForward).validation.upperBound
-    }
+    package var inSample: Range<Int> { 0..<split.validation.upperBound }
     package var barMilliseconds: Double { Interval.milliseconds(data.bars.interval) ?? BacktestMetrics.medianSpacing(data.bars.time) }
 }
 
@@ -313,14 +337,25 @@ package final class ValidatorState: @unchecked Sendable {
 
 /// The validations a ``Validator`` is running, so one Ctrl-C stops them all and the next starts clean.
 final class RunningValidations: @unchecked Sendable {
-    // @unchecked Sendable: `states` is guarded by `lock`.
+    // @unchecked Sendable: `states` and `generation` are guarded by `lock`.
     private let lock = NSLock()
     private var states: [ObjectIdentifier: ValidatorState] = [:]
+    /// Counts interrupts, so one arriving between a validation's start and its registration still stops it.
+    private var interrupts = 0
 
-    func add(_ state: ValidatorState) {
+    var generation: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return interrupts
+    }
+
+    /// Registers a validation that began when ``generation`` was `startedAt`.
+    func add(_ state: ValidatorState, startedAt: Int) {
         lock.lock()
         states[ObjectIdentifier(state)] = state
+        let missed = interrupts != startedAt
         lock.unlock()
+        if missed { state.interrupt() }
     }
 
     func remove(_ state: ValidatorState) {
@@ -331,6 +366,7 @@ final class RunningValidations: @unchecked Sendable {
 
     func interruptAll() {
         lock.lock()
+        interrupts += 1
         let all = Array(states.values)
         lock.unlock()
         all.forEach { $0.interrupt() }

@@ -1,8 +1,15 @@
 import Backtest
 import Evaluation
 import Foundation
-import MarketData
+package import MarketData
 import Scripting
+
+/// A symbol's walk-forward windows, as bar ranges of its visible bars.
+package struct WalkForwardSplit: Sendable, Equatable {
+    package let train: Range<Int>
+    package let validation: Range<Int>
+    package let test: Range<Int>
+}
 
 /// Stage 4: walk-forward 60/20/20. Parameters are optimized on each symbol's training window
 /// (one parameter set for all symbols: the mean of their Sharpe ratios), the best few are run on
@@ -20,17 +27,28 @@ package enum WalkForwardStage {
         package var trainWindows: [Range<Int>] = []
     }
 
-    /// The split of `n` visible bars.
-    package static func split(_ n: Int, _ s: ValidationSettings.WalkForwardSettings) -> (train: Range<Int>, validation: Range<Int>, test: Range<Int>) {
-        let trainEnd = Int((Double(n) * s.train).rounded(.down))
-        let validationEnd = Int((Double(n) * (s.train + s.validation)).rounded(.down))
-        return (0..<trainEnd, trainEnd..<validationEnd, validationEnd..<n)
+    /// Where train ends and test begins, as open times, for every symbol at once: shares of the
+    /// span from the earliest first bar to the latest last bar. One time for all symbols, so no
+    /// symbol's training or validation bars share a time with another's test window (correlated
+    /// markets would leak it into the jointly chosen parameters).
+    package static func cuts(_ bars: [Bars], _ s: ValidationSettings.WalkForwardSettings) -> (validation: Double, test: Double) {
+        let first = bars.compactMap(\.time.first).min() ?? 0
+        let last = bars.compactMap(\.time.last).max() ?? 0
+        let span = last - first
+        return (first + span * s.train, first + span * (s.train + s.validation))
+    }
+
+    /// One symbol's train, validation and test bars for those cut times.
+    package static func split(_ bars: Bars, cuts: (validation: Double, test: Double)) -> WalkForwardSplit {
+        let validationStart = bars.index(atOrAfter: cuts.validation)
+        let testStart = max(validationStart, bars.index(atOrAfter: cuts.test))
+        return WalkForwardSplit(train: 0..<validationStart, validation: validationStart..<testStart, test: testStart..<bars.count)
     }
 
     package static func run(contexts: [SymbolContext], space: ParameterSpace, settings: ValidationSettings, seed: UInt64,
                             state: ValidatorState, progress: @escaping @Sendable (ValidationProgress) -> Void) -> Outcome {
         var outcome = Outcome()
-        let splits = contexts.map { split($0.data.bars.count, settings.walkForward) }
+        let splits = contexts.map(\.split)
         outcome.trainWindows = splits.map(\.train)
         let budget = space.isEmpty ? 1 : max(1, settings.trials)
         let symbols = contexts.map(\.symbol).joined(separator: ",")
@@ -67,7 +85,7 @@ package enum WalkForwardStage {
             let valid = chosenValidation.indices.contains(k) ? chosenValidation[k].sharpe : .nan
             let tested = test[k]
             let testSharpe = tested.sharpe
-            let (trainBars, validationBars, testBars) = splits[k]
+            let (trainBars, validationBars, testBars) = (splits[k].train, splits[k].validation, splits[k].test)
             result.metrics["wf_trials"] = Double(outcome.trials.count)
             result.metrics["wf_train_sharpe"] = train
             result.metrics["wf_validation_sharpe"] = valid

@@ -79,6 +79,13 @@ struct ValidateCommandTests {
             r = try await CLI.run(["kb", "show", "H001", "--kb", common[3], "--json"], environment: env)
             #expect(r.stdout.contains("\"status\" : \"validated\""), "\(r.stdout.prefix(400))")
 
+            // Validating H001 again is no copy of its own strategy, recorded or not; its holdout stays spent.
+            r = try await CLI.run(["validate", script] + common, environment: env)
+            #expect(r.status == 0, "\(r.stdout)")
+            #expect(r.stdout.contains("holdout     already opened on "), "\(r.stdout)")
+            r = try await CLI.run(["validate", script, "--no-record"] + common, environment: env)
+            #expect(r.status == 0, "\(r.stdout)")
+
             // A copy of a saved strategy is no new knowledge: rejected for its correlation with S001.
             let copy = dir.appendingPathComponent("copy.lua")
             CLI.write(Self.planted + "\n-- the same idea again\n", to: copy)

@@ -98,6 +98,41 @@ struct ValidatorTests {
         }
     }
 
+    @Test("A parameter space smaller than pbo_min_trials is judged on every point it has")
+    func smallSpace() async throws {
+        let source = Self.script(column: "hint")
+            .replacingOccurrences(of: "local n = param.int(\"n\", 1, 48, 6)", with: "local n = param.choice(\"n\", { 3, 6, 12 }, 6)")
+            .replacingOccurrences(of: "local band = param.float(\"band\", 0.2, 2.0, 0.8)", with: "local band = 0.8")
+        let report = try await Self.validate(source, bars: SyntheticMarket.bars(count: 16_000, seed: 11, edge: 0.12),
+                                             settings: Self.settings(.full))
+        #expect(report.passed, "\(report.failure?.check.message ?? "")")
+        #expect(report.metric("pbo") != nil)
+    }
+
+    @Test("An interrupt stops the validation in flight; a later one starts afresh")
+    func interruptIsPerValidation() async throws {
+        let bars = SyntheticMarket.bars(count: 6_000, seed: 5, edge: 0.12)
+        let visible = try LockedHoldout.visible(bars, fraction: 0.2)
+        var s = Self.settings(.wfOnly)
+        s.trials = 400
+        let validator = Validator(settings: s, evaluation: EvaluationSettings(), jobs: 2, knowledge: nil, record: false)
+        validator.interrupt()   // nothing running: no effect on what comes later
+        async let first = validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible])
+        try await Task.sleep(for: .milliseconds(300))
+        validator.interrupt()
+        do {
+            _ = try await first
+            Issue.record("expected the running validation to be interrupted")
+        } catch let error as ValidatorError {
+            guard case .interrupted = error else { Issue.record("\(error)"); return }
+        }
+        var quick = Self.settings(.quick)
+        quick.trials = 5
+        let later = Validator(settings: quick, evaluation: EvaluationSettings(), jobs: 2, knowledge: nil, record: false)
+        later.interrupt()
+        _ = try await later.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible])
+    }
+
     @Test("The same seed gives the same chosen parameters whatever the number of jobs")
     func deterministicAcrossJobs() async throws {
         let bars = SyntheticMarket.bars(count: 6_000, seed: 5, edge: 0.12)

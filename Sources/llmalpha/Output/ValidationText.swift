@@ -51,9 +51,12 @@ enum ValidationText {
         } else {
             lines.append("verdict     REJECTED: \(r.symbolsPassed) of \(r.symbols.count) symbols passed, \(r.symbolsNeeded) needed; \(trials)")
         }
+        for warning in r.warnings { lines.append("warning     \(warning)") }
         if let (hypothesis, trial) = r.recorded, let kb = knowledge {
             lines.append("recorded    trial \(trial) of \(hypothesis) in \(kb.path)")
-            if r.passed && r.mode == .full {
+            if r.passed && r.mode == .full, let lock = try? kb.holdoutLock(of: hypothesis) {
+                lines.append("holdout     already opened on \(lock.openedAt.prefix(10))\(lock.strategy.map { " for \($0)" } ?? ""): it opens once per hypothesis")
+            } else if r.passed && r.mode == .full {
                 lines.append("next        llmalpha strategy promote \(hypothesis)\(promoteData)   (opens the locked holdout, once)")
             } else if r.passed {
                 lines.append("next        llmalpha validate \(r.scriptPath) --mode full   (only a full validation can be promoted)")
@@ -89,6 +92,7 @@ enum ValidationText {
             })),
             ("symbols", .array(r.symbols.map(symbolJSON))),
             ("recorded", r.recorded.map { .object([("hypothesis", .string($0.hypothesis)), ("trial", .number(Double($0.trial)))]) } ?? .null),
+            ("warnings", .array(r.warnings.map { .string($0) })),
         ]
         return .object(fields)
     }
