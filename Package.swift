@@ -1,6 +1,6 @@
 // swift-tools-version:6.1
 // llmalpha: autonomous crypto alpha research. Targets and their one job are in DESIGN.md section 2;
-// imports only point down: llmalpha -> LLMAlpha -> Validation -> Evaluation
+// imports only point down: llmalpha -> LLMAlpha -> Agent -> Validation -> Evaluation
 // -> {Scripting, Backtest, MarketData, Knowledge} -> Primitives.
 import PackageDescription
 
@@ -67,12 +67,16 @@ let package = Package(
         .target(name: "Validation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "Evaluation",
                                                    "DurableFiles"],
                 swiftSettings: strict),
+        // The research agent (DESIGN.md section 8): the loop, the HypothesisSource protocol, the offline
+        // generator, the data profile, refinement and analysis.
+        .target(name: "Agent", dependencies: ["Primitives", "Scripting", "MarketData", "Knowledge", "Evaluation", "Validation"],
+                swiftSettings: strict),
         // The facade a Swift user imports: configuration composed from each target's settings, the public API.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
-                                                 "Evaluation", "Validation", .product(name: "Yams", package: "Yams")],
+                                                 "Evaluation", "Validation", "Agent", .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
-            "LLMAlpha", "Validation", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            "LLMAlpha", "Agent", "Validation", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
         // faults) for the downloader's tests and for trying `data download` by hand.
@@ -104,6 +108,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Evaluation", "Scripting", "Backtest", "MarketData", "Knowledge",
                                                        "Primitives", "SyntheticMarket"],
+                    swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "Validation", "Evaluation", "Scripting", "MarketData", "Knowledge",
+                                                  "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
         .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Validation", "Evaluation", "Backtest", "MarketData",
                                                  "Knowledge", "Primitives", "SyntheticMarket"],

@@ -131,10 +131,16 @@ extension KnowledgeBase {
 
     /// Failed trials closest to passing: furthest stage reached first, then the smallest
     /// shortfall on the gate that stopped them. What refinement starts from.
-    public func nearMisses(limit: Int = 10, family: String? = nil) throws(KnowledgeError) -> [Trial] {
+    /// - Parameter codes: only failures with one of these reason codes (the research agent
+    ///   passes the in-sample gates' codes, so its proposer never sees a test result).
+    public func nearMisses(limit: Int = 10, family: String? = nil, codes: Set<String>? = nil) throws(KnowledgeError) -> [Trial] {
         try read { db in
             var sql = "SELECT * FROM trial WHERE passed = 0"
             var arguments: StatementArguments = []
+            if let codes {
+                sql += " AND reason_code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"
+                arguments += StatementArguments(codes.sorted())
+            }
             if let family {
                 sql += " AND family = ?"
                 arguments += [Self.canonicalID(family, prefix: "H")]
@@ -156,13 +162,16 @@ extension KnowledgeBase {
     }
 
     /// Failure causes, most frequent first.
-    public func failureReasons(limit: Int = 10) throws(KnowledgeError) -> [FailureReason] {
+    public func failureReasons(limit: Int = 10, codes: Set<String>? = nil) throws(KnowledgeError) -> [FailureReason] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            let filter = codes.map { " AND reason_code IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
+            var arguments = StatementArguments((codes ?? []).sorted())
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: """
                 SELECT reason_code, count(*) AS n, max(id) AS last FROM trial
-                WHERE passed = 0 AND reason_code IS NOT NULL
+                WHERE passed = 0 AND reason_code IS NOT NULL\(filter)
                 GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT ?
-                """, arguments: [limit]).map { row in
+                """, arguments: arguments).map { row in
                 let last: Int64 = row["last"]
                 let example = try Row.fetchOne(db, sql: "SELECT reason_message, hypothesis FROM trial WHERE id = ?", arguments: [last])
                 return FailureReason(code: row["reason_code"], count: row["n"],
@@ -173,11 +182,12 @@ extension KnowledgeBase {
 
     /// "Learn from failures": a short text for the model's prompt, naming what failed most and
     /// the nearest misses, so it does not propose the same dead ends again.
-    public func failureSummary(reasons: Int = 8, nearMisses count: Int = 5) throws(KnowledgeError) -> String {
+    /// - Parameter codes: only these reason codes (see ``nearMisses(limit:family:codes:)``).
+    public func failureSummary(reasons: Int = 8, nearMisses count: Int = 5, codes: Set<String>? = nil) throws(KnowledgeError) -> String {
         let total = try trialCount()
         guard total > 0 else { return "No trials recorded yet." }
-        let reasons = try failureReasons(limit: reasons)
-        let misses = try nearMisses(limit: count)
+        let reasons = try failureReasons(limit: reasons, codes: codes)
+        let misses = try nearMisses(limit: count, codes: codes)
         let names = try read { db in
             try Dictionary(String.fetchAll(db, sql: "SELECT id || char(9) || name FROM hypothesis").map {
                 let parts = $0.split(separator: "\t", maxSplits: 1).map(String.init)

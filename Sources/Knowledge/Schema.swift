@@ -157,6 +157,71 @@ enum Schema {
                     FROM strategy s JOIN holdout_opening o ON o.strategy = s.id GROUP BY s.hypothesis;
                 """)
         }
+        // The research agent's runs, one row each, and what every iteration of a run did: the
+        // proposer's view of it (in-sample numbers only) next to the verdict the user sees. A
+        // run resumes from its steps; `agent status` and `agent analyze` read both tables.
+        // `fingerprint` on a hypothesis is its factor's structure up to parameter values, so a
+        // proposal already tried under other numbers is not evaluated again.
+        migrator.registerMigration("v3-research") { db in
+            try db.execute(sql: """
+                CREATE TABLE research_run (
+                    number INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    state TEXT NOT NULL CHECK (state IN ('running','interrupted','finished','failed')),
+                    provider TEXT NOT NULL,
+                    model TEXT,
+                    seed INTEGER NOT NULL,
+                    settings TEXT NOT NULL,
+                    max_iterations INTEGER NOT NULL,
+                    iteration INTEGER NOT NULL DEFAULT 0,
+                    stage TEXT,
+                    current TEXT,
+                    hypotheses INTEGER NOT NULL DEFAULT 0,
+                    trials INTEGER NOT NULL DEFAULT 0,
+                    validated INTEGER NOT NULL DEFAULT 0,
+                    duplicates INTEGER NOT NULL DEFAULT 0,
+                    consecutive_failures INTEGER NOT NULL DEFAULT 0,
+                    best_hypothesis TEXT,
+                    best_test_sharpe REAL,
+                    elapsed_s REAL NOT NULL DEFAULT 0,
+                    spend_usd REAL NOT NULL DEFAULT 0,
+                    stop_reason TEXT,
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    started_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    finished_at TEXT
+                );
+                CREATE TABLE research_step (
+                    run TEXT NOT NULL REFERENCES research_run(id),
+                    iteration INTEGER NOT NULL,
+                    attempt INTEGER NOT NULL,
+                    outcome TEXT NOT NULL CHECK (outcome IN ('evaluated','duplicate','invalid','error')),
+                    action TEXT NOT NULL CHECK (action IN ('new','refine')),
+                    hypothesis TEXT REFERENCES hypothesis(id),
+                    parent TEXT,
+                    family TEXT,
+                    category TEXT,
+                    template TEXT,
+                    fingerprint TEXT,
+                    stage TEXT,
+                    passed INTEGER CHECK (passed IN (0, 1)),
+                    reason_code TEXT,
+                    feedback TEXT NOT NULL DEFAULT '',
+                    metrics TEXT NOT NULL DEFAULT '{}',
+                    score REAL,
+                    test_sharpe REAL,
+                    trials INTEGER NOT NULL DEFAULT 0,
+                    strategy TEXT,
+                    duration_s REAL NOT NULL,
+                    created_at TEXT NOT NULL,
+                    PRIMARY KEY (run, iteration, attempt)
+                );
+                CREATE INDEX research_step_hypothesis ON research_step(hypothesis);
+                ALTER TABLE hypothesis ADD COLUMN fingerprint TEXT;
+                CREATE INDEX hypothesis_fingerprint ON hypothesis(fingerprint);
+                """)
+        }
         return migrator
     }
 }

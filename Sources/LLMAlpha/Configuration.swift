@@ -5,6 +5,7 @@ public import MarketData
 import Primitives
 public import Scripting
 public import Validation
+public import Agent
 internal import Yams
 
 /// Settings of every command (DESIGN.md section 9), composed from each target's own settings type.
@@ -22,6 +23,8 @@ public struct Configuration: Sendable, Equatable {
     public var knowledge = KnowledgeSettings()
     /// `validation.*`: the mode, the optimizer's budget and every gate's threshold (Validation).
     public var validation = ValidationSettings()
+    /// `agent.*`: the research agent's proposer, budget and stop conditions (Agent).
+    public var agent = AgentSettings()
 
     public static let defaults = Configuration()
     public init() {}
@@ -36,6 +39,8 @@ public struct Configuration: Sendable, Equatable {
     struct Key: Sendable {
         enum Kind: Sendable, Equatable {
             case number, positiveNumber, nonNegativeNumber, fraction, positiveInteger, nonNegativeInteger, text, integerList, boolean
+            /// Text that may be empty ("" = the default of whatever reads it).
+            case optionalText
             case choice([String])
         }
         let path: String
@@ -116,6 +121,19 @@ public struct Configuration: Sendable, Equatable {
         number("validation.honesty.holdout_min_sharpe", .number, \.validation.honesty.holdoutMinSharpe),
         integer("validation.honesty.holdout_min_trades", .nonNegativeInteger, \.validation.honesty.holdoutMinTrades),
         number("validation.honesty.holdout_min_days", .nonNegativeNumber, \.validation.honesty.holdoutMinDays),
+        choice("agent.llm.provider", \.agent.provider),
+        Key(path: "agent.llm.model", kind: .optionalText) { c, v in if case .text(let s) = v { c.agent.model = s } },
+        number("agent.llm.temperature", .nonNegativeNumber, \.agent.temperature),
+        Key(path: "agent.llm.base_url", kind: .optionalText) { c, v in if case .text(let s) = v { c.agent.baseURL = s } },
+        integer("agent.max_iterations", .positiveInteger, \.agent.maxIterations),
+        integer("agent.max_consecutive_failures", .positiveInteger, \.agent.maxConsecutiveFailures),
+        choice("agent.validation.mode", \.agent.validationMode),
+        number("agent.validation.min_sharpe", .number, \.agent.minSharpe),
+        integer("agent.validation.min_trades", .nonNegativeInteger, \.agent.minTrades),
+        number("agent.early_stop_sharpe", .nonNegativeNumber, \.agent.earlyStopSharpe),
+        number("agent.sandbox_timeout", .positiveNumber, \.agent.sandboxTimeout),
+        flag("agent.learn_from_failures", \.agent.learnFromFailures),
+        number("agent.budget_minutes", .nonNegativeNumber, \.agent.budgetMinutes),
     ]
 
     static func text(_ path: String, _ field: any WritableKeyPath<Configuration, String> & Sendable) -> Key {
@@ -242,6 +260,8 @@ public struct Configuration: Sendable, Equatable {
         case .text:
             guard !trimmed.isEmpty else { throw fail() }
             key.apply(&self, .text(trimmed))
+        case .optionalText:
+            key.apply(&self, .text(trimmed))
         case .boolean:
             switch trimmed.lowercased() {
             case "true", "yes", "on", "1": key.apply(&self, .flag(true))
@@ -278,6 +298,7 @@ extension Configuration.Key.Kind {
         case .positiveInteger: return "a positive integer"
         case .nonNegativeInteger: return "an integer ≥ 0"
         case .text: return "a value"
+        case .optionalText: return "a value or \"\""
         case .integerList: return "positive integers separated by commas"
         case .boolean: return "true or false"
         case .choice(let options): return "one of " + options.joined(separator: ", ")

@@ -49,3 +49,20 @@
 @_exported public import enum Validation.LockedHoldout
 @_exported public import struct Validation.StrategyPromoter
 @_exported public import struct Validation.PromotionReport
+
+@_exported public import struct Agent.AgentSettings
+@_exported public import enum Agent.AgentError
+@_exported public import enum Agent.ResearchCategory
+@_exported public import enum Agent.ResearchEvent
+@_exported public import struct Agent.ResearchResult
+@_exported public import struct Agent.IterationRecord
+@_exported public import protocol Agent.HypothesisSource
+@_exported public import struct Agent.ProposalRequest
+@_exported public import struct Agent.Proposal
+@_exported public import struct Agent.RefinementTarget
+@_exported public import struct Agent.ProposerOutcome
+@_exported public import struct Agent.OfflineGenerator
+@_exported public import struct Agent.DataProfile
+@_exported public import struct Agent.KnowledgeAnalysis
+@_exported public import struct Knowledge.ResearchRun
+@_exported public import struct Knowledge.ResearchStep

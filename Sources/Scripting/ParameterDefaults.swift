@@ -11,6 +11,15 @@ package enum ParameterDefaults {
     /// - Throws: ``ScriptError`` (`.contract`) when a named parameter has no declaration of the
     ///   plain shape `param.kind("name", ...)` to rewrite.
     package static func rewrite(_ source: String, to values: [String: String]) throws(ScriptError) -> String {
+        try rewrite(source, arguments: values.mapValues { value in { kind in [kind == "choice" ? 2 : kind == "bool" ? 1 : 3: value] } })
+    }
+
+    /// Rewrites any arguments of named declarations: for `param.int("n", 5, 50, 20)` index 1 is
+    /// the minimum, 2 the maximum, 3 the default. `arguments[name]` gets the declaration's kind
+    /// (`int`, `float`, `choice`, `bool`) and returns the new text of each argument to change.
+    /// The research agent shifts a near-miss's parameter ranges with it.
+    package static func rewrite(_ source: String,
+                                arguments: [String: (String) -> [Int: String]]) throws(ScriptError) -> String {
         let text = LuaText(source)
         var edits: [(range: Range<Int>, replacement: String)] = []
         var done: Set<String> = []
@@ -25,23 +34,18 @@ package enum ParameterDefaults {
             var k = j
             while k < text.count, LuaText.isIdentifier(text[k]) { k += 1 }
             let kind = text.text(j..<k)
-            let defaultIndex: Int
-            switch kind {
-            case "int", "float": defaultIndex = 3
-            case "choice": defaultIndex = 2
-            case "bool": defaultIndex = 1
-            default: i = k; continue
-            }
+            guard ["int", "float", "choice", "bool"].contains(kind) else { i = k; continue }
             let open = text.skipTrivia(from: k)
             guard open < text.count, text[open] == 40 else { i = open; continue }
-            let arguments = splitArguments(text, from: open + 1)
-            i = arguments.end
-            guard let first = arguments.spans.first, let name = stringLiteral(text, first),
-                  let value = values[name], arguments.spans.count > defaultIndex else { continue }
-            edits.append((arguments.spans[defaultIndex], value))
+            let found = splitArguments(text, from: open + 1)
+            i = found.end
+            guard let first = found.spans.first, let name = stringLiteral(text, first), let change = arguments[name] else { continue }
+            let wanted = change(kind)
+            guard wanted.keys.allSatisfy({ $0 > 0 && $0 < found.spans.count }) else { continue }
+            for (index, replacement) in wanted { edits.append((found.spans[index], replacement)) }
             done.insert(name)
         }
-        if let missing = values.keys.sorted().first(where: { !done.contains($0) }) {
+        if let missing = arguments.keys.sorted().first(where: { !done.contains($0) }) {
             throw ScriptError(kind: .contract, message: "cannot set the default of param '\(missing)': no declaration "
                               + "param.<kind>(\"\(missing)\", ...) with its default written out was found in the script")
         }
@@ -50,6 +54,32 @@ package enum ParameterDefaults {
             bytes.replaceSubrange(edit.range, with: Array(edit.replacement.utf8))
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Every `param.*` declaration of the plain shape `param.kind("name", ...)`, in order, with
+    /// its arguments' source text: what a refinement reads before moving a range.
+    package static func declarations(_ source: String) -> [(kind: String, name: String, arguments: [String])] {
+        let text = LuaText(source)
+        var found: [(kind: String, name: String, arguments: [String])] = []
+        var i = 0
+        let word = Array("param".utf8)
+        while i < text.count {
+            if let skipped = text.skipStringOrComment(at: i) { i = skipped.end; continue }
+            guard text.isWord(word, at: i), i == 0 || text[i - 1] != 46 else { i += 1; continue }
+            var j = text.skipTrivia(from: i + word.count)
+            guard j < text.count, text[j] == 46 else { i = j; continue }
+            j = text.skipTrivia(from: j + 1)
+            var k = j
+            while k < text.count, LuaText.isIdentifier(text[k]) { k += 1 }
+            let kind = text.text(j..<k)
+            let open = text.skipTrivia(from: k)
+            guard ["int", "float", "choice", "bool"].contains(kind), open < text.count, text[open] == 40 else { i = max(k, i + 1); continue }
+            let call = splitArguments(text, from: open + 1)
+            i = call.end
+            guard let first = call.spans.first, let name = stringLiteral(text, first) else { continue }
+            found.append((kind, name, call.spans.map { text.text($0) }))
+        }
+        return found
     }
 
     /// The Lua literal that declares `value` as the default of `p`.

@@ -19,8 +19,14 @@ struct TrialRecorder {
     /// Trials this run evaluated so far (optimizer trials).
     private(set) var runTrials = 0
     private var spans: [String: DataSpan] = [:]
+    /// Names this validation's trials (see ``Validator/validate(source:path:data:origin:trialKey:progress:)``):
+    /// the same key gives the same uids, so validating again after an interruption records nothing twice.
+    let trialKey: String?
+    private var batches = 0
 
-    init(knowledge: KnowledgeBase?, counter: KnowledgeBase?, hypothesis: String?, space: ParameterSpace, contexts: [SymbolContext]) {
+    init(knowledge: KnowledgeBase?, counter: KnowledgeBase?, hypothesis: String?, space: ParameterSpace, contexts: [SymbolContext],
+         trialKey: String? = nil) {
+        self.trialKey = trialKey
         self.knowledge = hypothesis == nil ? nil : knowledge
         self.counter = counter
         self.hypothesis = hypothesis
@@ -32,10 +38,12 @@ struct TrialRecorder {
     mutating func recordOptimizerTrials(_ trials: [OptimizerTrial], stage: ValidationStage, symbols: [Int], windows: [Range<Int>],
                                         seed: UInt64) throws(ValidatorError) {
         runTrials += trials.count
+        batches += 1
         guard let kb = knowledge, let hypothesis, !trials.isEmpty else { return }
+        let batch = batches
         let span = combined(zip(symbols, windows).map { self.span(symbol: $0, window: $1) })
         let names = symbols.map { contexts[$0].symbol }
-        let drafts = trials.map { t -> TrialDraft in
+        let drafts = trials.enumerated().map { k, t -> TrialDraft in
             var metrics: [String: Double] = [:]
             if t.outcomes.count == 1, let m = t.outcomes[0].metrics {
                 metrics = MetricSchema.ledger(factor: [], signal: nil, backtest: m)
@@ -52,6 +60,7 @@ struct TrialRecorder {
                                    passed: nil, metrics: metrics.filter { $0.value.isFinite }, seed: seed,
                                    durationSeconds: t.outcomes.map(\.seconds).reduce(0, +),
                                    startedAt: t.outcomes.map(\.startedAt).min() ?? Date(), source: "optimizer")
+            if let uid = uid("\(batch)/\(k)") { draft.uid = uid }
             if let error = t.outcomes.compactMap(\.error).first {
                 draft.passed = false
                 draft.reasonCode = TrialRecording.reasonCode(error)
@@ -95,6 +104,7 @@ struct TrialRecorder {
         var draft = TrialDraft(hypothesis: hypothesis, parameters: parameters, data: span, stage: stage, passed: report.passed,
                                metrics: metrics.filter { $0.value.isFinite }, durationSeconds: Date().timeIntervalSince(startedAt),
                                startedAt: startedAt, source: "validate")
+        if let uid = uid("verdict") { draft.uid = uid }
         if let failure = report.failure {
             draft.reasonCode = failure.check.code.rawValue
             draft.reasonMessage = report.symbols.count == 1 ? failure.check.message : "\(failure.symbol): \(failure.check.message)"
@@ -116,6 +126,11 @@ struct TrialRecorder {
         } catch {
             throw .knowledge(error)
         }
+    }
+
+    /// The uid of this validation's trial `name`, when a trial key is set.
+    private func uid(_ name: String) -> String? {
+        trialKey.map { SHA256.hex(Array("\($0)/\(name)".utf8)).prefix(32).description }
     }
 
     /// A symbol's visible bars, or a window of them, as the ledger records data.

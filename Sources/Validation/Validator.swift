@@ -57,11 +57,15 @@ public final class Validator: Sendable {
     public func interrupt() { running.interruptAll() }
 
     /// Validates one script on the visible bars of one or more symbols.
-    /// - Parameter origin: who wrote the script, for a new hypothesis (`user`, `offline`, `llm:<model>`).
+    /// - Parameters:
+    ///   - origin: who wrote the script, for a new hypothesis (`user`, `offline`, `llm:<model>`).
+    ///   - trialKey: names this validation's trials in the ledger (the research agent passes its
+    ///     run and iteration): validating again under the same key, after an interruption, adds
+    ///     no trial twice. Nil gives every trial a fresh uid.
     /// - Throws: ``ValidatorError`` when it cannot be judged (missing layers, span too short,
     ///   a script error with its defaults, the knowledge base refusing, Ctrl-C). A hypothesis
     ///   that fails a gate is no error: it is a report with `passed == false`.
-    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user",
+    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user", trialKey: String? = nil,
                          progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) throws(ValidatorError) -> ValidationReport {
         precondition(!data.isEmpty, "validate needs at least one symbol")
         let generation = running.generation
@@ -105,7 +109,7 @@ public final class Validator: Sendable {
             }
         }
         var recorder = TrialRecorder(knowledge: record ? knowledge : nil, counter: knowledge, hypothesis: hypothesis?.id, space: space,
-                                     contexts: contexts)
+                                     contexts: contexts, trialKey: trialKey)
 
         var verdicts = contexts.map { c in
             SymbolVerdict(symbol: c.data.bars.symbol, interval: c.data.bars.interval, bars: c.data.bars.count,
@@ -240,12 +244,12 @@ public final class Validator: Sendable {
 
     /// The same, for async callers (the research agent): the CPU-bound work runs on a thread of
     /// its own, never blocking Swift's cooperative pool, and the caller awaits the report.
-    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user",
+    public func validate(source: String, path: String, data: [VisibleBars], origin: String = "user", trialKey: String? = nil,
                          progress: @escaping @Sendable (ValidationProgress) -> Void = { _ in }) async throws(ValidatorError) -> ValidationReport {
         let result: Result<ValidationReport, ValidatorError> = await withCheckedContinuation { continuation in
             let thread = Thread { [self] in
                 continuation.resume(returning: Result { () throws(ValidatorError) -> ValidationReport in
-                    try validate(source: source, path: path, data: data, origin: origin, progress: progress)
+                    try validate(source: source, path: path, data: data, origin: origin, trialKey: trialKey, progress: progress)
                 })
             }
             thread.stackSize = 1 << 20

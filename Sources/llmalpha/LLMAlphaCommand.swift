@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Agent
 import Backtest
 import Evaluation
 import Knowledge
@@ -16,6 +17,7 @@ struct LLMAlphaCommand: ParsableCommand {
         abstract: "Autonomous crypto alpha research: Lua hypotheses in a sandbox over Binance USD-M perpetual data.",
         discussion: reflow("""
             Start here:
+              llmalpha agent research                    the research loop on bundled data, offline
               llmalpha run examples/rsi_reversion.lua    a hypothesis on bundled BTCUSDT 1h
               llmalpha backtest run -s BTC -S rsi_mr     backtest a strategy script
               llmalpha validate examples/rsi_reversion.lua   judge it: gates, walk-forward, DSR
@@ -28,7 +30,7 @@ struct LLMAlphaCommand: ParsableCommand {
             4 data, 5 network, 6 knowledge base, 7 rejected by validation, 130 interrupted.
             """),
         version: LLMAlphaVersion.current,
-        subcommands: [RunCommand.self, BacktestCommand.self, ValidateCommand.self, StrategyCommand.self, ReplCommand.self,
+        subcommands: [AgentCommand.self, RunCommand.self, BacktestCommand.self, ValidateCommand.self, StrategyCommand.self, ReplCommand.self,
                       DataCommand.self, KnowledgeCommand.self, DocsCommand.self])
 
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
@@ -63,6 +65,10 @@ struct LLMAlphaCommand: ParsableCommand {
         } catch let error as ValidatorError {
             Console.error(error.description)
             Foundation.exit(ExitStatus.for(error))
+        } catch let error as AgentError {
+            if case .interrupted = error { Foundation.exit(ExitStatus.interrupted.rawValue) }
+            Console.error(error.description)
+            Foundation.exit(ExitStatus.for(error))
         } catch {
             let code = exitCode(for: error)
             if code == .success {
@@ -73,8 +79,4 @@ struct LLMAlphaCommand: ParsableCommand {
             Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }
-}
-
-enum LLMAlphaVersion {
-    static let current = "0.1.0"
 }

@@ -23,8 +23,8 @@ package enum PrimitiveRegistry {
     // MARK: - argument shorthands
 
     private static let s = ArgumentSpec("s", .series)
-    private static func window(_ name: String = "n", default d: Double? = nil) -> ArgumentSpec {
-        ArgumentSpec(name, .window, default: d)
+    private static func window(_ name: String = "n", default d: Double? = nil, typical: ClosedRange<Double>? = nil) -> ArgumentSpec {
+        ArgumentSpec(name, .window, default: d, typical: typical)
     }
     private static let out = [ResultSpec.series("result")]
     private static let mask = [ResultSpec.mask("mask")]
@@ -32,10 +32,10 @@ package enum PrimitiveRegistry {
     /// A series → series kernel with one window.
     private static func windowed(
         _ name: String, _ group: PrimitiveSpec.Group, summary: String, example: String, lookback: String = "n - 1",
-        reference: String, defaultWindow: Double? = nil, cost: PrimitiveSpec.Cost = .linear,
+        reference: String, defaultWindow: Double? = nil, typical: ClosedRange<Double>? = nil, cost: PrimitiveSpec.Cost = .linear,
         _ kernel: @escaping @Sendable (UnsafeBufferPointer<Double>, Int, UnsafeMutableBufferPointer<Double>) -> Void
     ) -> PrimitiveSpec {
-        PrimitiveSpec(name: name, group: group, arguments: [s, window(default: defaultWindow)], results: out,
+        PrimitiveSpec(name: name, group: group, arguments: [s, window(default: defaultWindow, typical: typical)], results: out,
                       summary: summary, example: example, lookback: lookback, reference: reference, cost: cost) { a, r in
             kernel(a.series(0), a.int(1), r.series[0])
         }
@@ -54,9 +54,9 @@ package enum PrimitiveRegistry {
 
     static let rolling: [PrimitiveSpec] = [
         windowed("sma", .rolling, summary: "simple moving average of the last n values",
-                 example: "local m = sma(d.close, 20)", reference: "TA-Lib SMA") { Rolling.mean($0, window: $1, into: $2) },
+                 example: "local m = sma(d.close, 20)", reference: "TA-Lib SMA", typical: 5...400) { Rolling.mean($0, window: $1, into: $2) },
         windowed("ema", .rolling, summary: "exponential moving average, k = 2/(n+1), seeded with the SMA of the first n values",
-                 example: "local e = ema(d.close, 20)", reference: "TA-Lib EMA") { Rolling.ema($0, window: $1, into: $2) },
+                 example: "local e = ema(d.close, 20)", reference: "TA-Lib EMA", typical: 5...400) { Rolling.ema($0, window: $1, into: $2) },
         windowed("wma", .rolling, summary: "linearly weighted moving average (weights 1..n, newest heaviest)",
                  example: "local w = wma(d.close, 20)", reference: "TA-Lib WMA") { Rolling.wma($0, window: $1, into: $2) },
         windowed("std", .rolling, summary: "rolling standard deviation, population (ddof = 0); 0 on a flat window",
@@ -66,15 +66,15 @@ package enum PrimitiveRegistry {
         windowed("var", .rolling, summary: "rolling variance, population (ddof = 0)",
                  example: "local v = var(d.close, 20)", reference: "TA-Lib VAR") { Rolling.variance($0, window: $1, into: $2) },
         windowed("zscore", .rolling, summary: "(s - sma(s, n)) / std(s, n), population std; NaN where std is 0",
-                 example: "local z = zscore(d.close, 48)", reference: "pandas rolling mean/std(ddof=0)") {
+                 example: "local z = zscore(d.close, 48)", reference: "pandas rolling mean/std(ddof=0)", typical: 12...500) {
             Rolling.zScore($0, window: $1, into: $2)
         },
         windowed("rolling_sum", .rolling, summary: "sum of the last n values",
                  example: "local v24 = rolling_sum(d.volume, 24)", reference: "TA-Lib SUM") { Rolling.sum($0, window: $1, into: $2) },
         windowed("rolling_max", .rolling, summary: "highest of the last n values",
-                 example: "local hh = rolling_max(d.high, 24)", reference: "TA-Lib MAX") { Rolling.max($0, window: $1, into: $2) },
+                 example: "local hh = rolling_max(d.high, 24)", reference: "TA-Lib MAX", typical: 12...336) { Rolling.max($0, window: $1, into: $2) },
         windowed("rolling_min", .rolling, summary: "lowest of the last n values",
-                 example: "local ll = rolling_min(d.low, 24)", reference: "TA-Lib MIN") { Rolling.min($0, window: $1, into: $2) },
+                 example: "local ll = rolling_min(d.low, 24)", reference: "TA-Lib MIN", typical: 12...336) { Rolling.min($0, window: $1, into: $2) },
         windowed("rolling_median", .rolling, summary: "median of the last n values",
                  example: "local med = rolling_median(d.close, 21)", reference: "pandas rolling median",
                  cost: .lengthTimesWindow(argument: 1)) { Rolling.median($0, window: $1, into: $2) },
@@ -116,11 +116,12 @@ package enum PrimitiveRegistry {
 
     static let indicators: [PrimitiveSpec] = [
         windowed("rsi", .indicator, summary: "relative strength index, Wilder smoothing, 0..100",
-                 example: "local r = rsi(d.close, 14)", lookback: "n", reference: "TA-Lib RSI", defaultWindow: 14) {
+                 example: "local r = rsi(d.close, 14)", lookback: "n", reference: "TA-Lib RSI", defaultWindow: 14, typical: 2...30) {
             Indicators.rsi($0, window: $1, into: $2)
         },
         PrimitiveSpec(name: "macd", group: .indicator,
-                      arguments: [s, window("fast", default: 12), window("slow", default: 26), window("signal", default: 9)],
+                      arguments: [s, window("fast", default: 12, typical: 6...24), window("slow", default: 26, typical: 20...80),
+                                  window("signal", default: 9, typical: 5...18)],
                       results: [.series("macd"), .series("signal"), .series("hist")],
                       summary: "MACD line (ema fast - ema slow), its signal ema and the histogram",
                       example: "local m, sig, hist = macd(d.close, 12, 26, 9)", lookback: "slow + signal - 2",
@@ -129,13 +130,13 @@ package enum PrimitiveRegistry {
             Indicators.macd(a.series(0), fast: a.int(1), slow: a.int(2), signal: a.int(3),
                             macd: r.series[0], signalLine: r.series[1], histogram: r.series[2])
         },
-        PrimitiveSpec(name: "atr", group: .indicator, arguments: [high, low, close, window(default: 14)], results: out,
+        PrimitiveSpec(name: "atr", group: .indicator, arguments: [high, low, close, window(default: 14, typical: 5...50)], results: out,
                       summary: "average true range, Wilder smoothing", example: "local a = atr(d.high, d.low, d.close, 14)",
                       lookback: "n", reference: "TA-Lib ATR") { a, r in
             Indicators.atr(high: a.series(0), low: a.series(1), close: a.series(2), window: a.int(3), into: r.series[0])
         },
         PrimitiveSpec(name: "bbands", group: .indicator,
-                      arguments: [s, window(default: 20), ArgumentSpec("k", .number(0...100), default: 2)],
+                      arguments: [s, window(default: 20, typical: 10...100), ArgumentSpec("k", .number(0...100), default: 2, typical: 1...3)],
                       results: [.series("upper"), .series("middle"), .series("lower")],
                       summary: "Bollinger bands: sma(s, n) ± k population std", example: "local up, mid, lo = bbands(d.close, 20, 2)",
                       lookback: "n - 1", reference: "TA-Lib BBANDS") { a, r in
@@ -143,7 +144,8 @@ package enum PrimitiveRegistry {
                                       upper: r.series[0], middle: r.series[1], lower: r.series[2])
         },
         PrimitiveSpec(name: "stoch", group: .indicator,
-                      arguments: [high, low, close, window("k", default: 14), window("smooth_k", default: 3), window("d", default: 3)],
+                      arguments: [high, low, close, window("k", default: 14, typical: 5...30), window("smooth_k", default: 3, typical: 1...5),
+                                  window("d", default: 3, typical: 1...5)],
                       results: [.series("k"), .series("d")],
                       summary: "slow stochastic %K and %D (SMA smoothing), 0..100",
                       example: "local k, dd = stoch(d.high, d.low, d.close, 14, 3, 3)", lookback: "k + smooth_k + d - 3",
@@ -151,7 +153,7 @@ package enum PrimitiveRegistry {
             Indicators.stochastic(high: a.series(0), low: a.series(1), close: a.series(2), fastK: a.int(3), slowK: a.int(4),
                                   slowD: a.int(5), k: r.series[0], d: r.series[1])
         },
-        PrimitiveSpec(name: "adx", group: .indicator, arguments: [high, low, close, window(default: 14)], results: out,
+        PrimitiveSpec(name: "adx", group: .indicator, arguments: [high, low, close, window(default: 14, typical: 7...30)], results: out,
                       summary: "average directional index (trend strength), 0..100",
                       example: "local strength = adx(d.high, d.low, d.close, 14)", lookback: "2n - 1", reference: "TA-Lib ADX") { a, r in
             Indicators.adx(high: a.series(0), low: a.series(1), close: a.series(2), window: a.int(3), into: r.series[0])
@@ -161,7 +163,7 @@ package enum PrimitiveRegistry {
                       lookback: "0", reference: "TA-Lib OBV") { a, r in
             Indicators.obv(close: a.series(0), volume: a.series(1), into: r.series[0])
         },
-        PrimitiveSpec(name: "vwap", group: .indicator, arguments: [high, low, close, volume, window()], results: out,
+        PrimitiveSpec(name: "vwap", group: .indicator, arguments: [high, low, close, volume, window(typical: 12...168)], results: out,
                       summary: "rolling volume-weighted average of the typical price (h+l+c)/3 over n bars",
                       example: "local v = vwap(d.high, d.low, d.close, d.volume, 24)", lookback: "n - 1",
                       reference: "pandas rolling sums") { a, r in
@@ -172,7 +174,7 @@ package enum PrimitiveRegistry {
                  example: "local m = roc(d.close, 10)", lookback: "n", reference: "TA-Lib ROC", defaultWindow: 10) {
             Indicators.roc($0, window: $1, into: $2)
         },
-        PrimitiveSpec(name: "pct_change", group: .indicator, arguments: [s, window(default: 1)], results: out,
+        PrimitiveSpec(name: "pct_change", group: .indicator, arguments: [s, window(default: 1, typical: 1...168)], results: out,
                       summary: "fractional change over n bars: s / s[t-n] - 1", example: "local r = pct_change(d.close, 1)",
                       lookback: "n", reference: "pandas pct_change") { a, r in
             Indicators.pctChange(a.series(0), periods: a.int(1), into: r.series[0])
@@ -187,7 +189,7 @@ package enum PrimitiveRegistry {
     // MARK: - transforms
 
     static let transforms: [PrimitiveSpec] = [
-        PrimitiveSpec(name: "lag", group: .transform, arguments: [s, ArgumentSpec("k", .integer(min: 0, max: nil), default: 1)],
+        PrimitiveSpec(name: "lag", group: .transform, arguments: [s, ArgumentSpec("k", .integer(min: 0, max: nil), default: 1, typical: 1...48)],
                       results: out, summary: "the value k bars ago (k >= 0; the past only)",
                       example: "local prev = lag(d.close, 1)", lookback: "k", reference: "pandas shift") { a, r in
             Transforms.lag(a.series(0), periods: a.int(1), into: r.series[0])

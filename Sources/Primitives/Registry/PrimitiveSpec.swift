@@ -71,6 +71,9 @@ package final class PrimitiveSpec: Sendable {
     /// rolling primitive and the method `s:std()`).
     package var key: String { placement == .method ? ":" + name : name }
 
+    /// The typical range of the argument `name` (see ``ArgumentSpec/typical``).
+    package func typical(_ name: String) -> ClosedRange<Double>? { arguments.first { $0.name == name }?.typical }
+
     /// The Lua call signature for docs: `rsi(s, n = 14) -> series`.
     package var signature: String {
         let shown = placement == .method ? Array(arguments.dropFirst()) : arguments
@@ -106,13 +109,24 @@ package struct ArgumentSpec: Sendable {
     package let kind: Kind
     package let defaultValue: Double?
     package let defaultOption: String?
+    /// The values worth trying on hourly crypto bars (a window of 2...240 unless the entry says
+    /// otherwise): the offline generator's parameter ranges and a hint in the docs. The binding
+    /// still accepts the whole of ``kind``'s range.
+    package let typical: ClosedRange<Double>?
 
-    package init(_ name: String, _ kind: Kind, default value: Double? = nil) {
+    package init(_ name: String, _ kind: Kind, default value: Double? = nil, typical: ClosedRange<Double>? = nil) {
         self.name = name; self.kind = kind; self.defaultValue = value; self.defaultOption = nil
+        if let typical {
+            self.typical = typical
+        } else if case .window = kind {
+            self.typical = 2...240
+        } else {
+            self.typical = nil
+        }
     }
 
     package init(_ name: String, options: [String], default option: String) {
-        self.name = name; self.kind = .option(options); self.defaultValue = nil; self.defaultOption = option
+        self.name = name; self.kind = .option(options); self.defaultValue = nil; self.defaultOption = option; self.typical = nil
     }
 
     var defaultText: String? {

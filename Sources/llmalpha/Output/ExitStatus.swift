@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Backtest
+import Agent
 import Evaluation
 import Knowledge
 import LLMAlpha
@@ -35,6 +36,14 @@ enum ExitStatus: Int32 {
         case is OutputFileError: return ExitStatus.scriptError.rawValue
         case let e as ValidatorError: return e.exitCode
         case let e as CommandFailure: return e.status.rawValue
+        case let e as AgentError:
+            switch e {
+            case .usage: return ExitStatus.usage.rawValue
+            case .source: return ExitStatus.scriptError.rawValue
+            case .validation(let v): return v.exitCode
+            case .knowledge: return ExitStatus.knowledgeError.rawValue
+            case .interrupted: return ExitStatus.interrupted.rawValue
+            }
         default: return ExitStatus.scriptError.rawValue
         }
     }

@@ -1,0 +1,178 @@
+import Foundation
+import Knowledge
+import Validation
+
+/// What the loop knows between iterations, rebuilt from the knowledge base when a run starts or
+/// resumes: counts for the status line, the proposer's history, and the refinement bookkeeping
+/// (how often each hypothesis was refined, which families failed to improve too often).
+struct LoopState: Sendable {
+    let runID: String
+    let options: ResearchOptions
+    let knowledge: KnowledgeBase
+    var iteration: Int { didSet { progress.iteration = iteration } }
+    var progress: ResearchProgress
+    /// Proposer-visible outcomes, oldest first (every run's when learning from failures).
+    var history: [ProposerOutcome] = []
+    var knownFingerprints: Set<String>
+    var failureSummary: String
+    /// Refinements made of each hypothesis.
+    var refinements: [String: Int] = [:]
+    /// Per family: the best in-sample score and the refinements in a row that did not beat it.
+    var familyBest: [String: Double] = [:]
+    var familyMisses: [String: Int] = [:]
+    var abandonedFamilies: Set<String> = []
+    var abandonedCategories: Set<ResearchCategory> = []
+    /// Validated hypotheses (never refined further).
+    var validated: Set<String> = []
+    /// `agent improve` ran out of changes to make.
+    var nothingLeft = false
+    private var names: [String: String] = [:]
+    private var families: [String: String] = [:]
+    private var newScores: [ResearchCategory: [Double]] = [:]
+
+    /// The reason codes a proposer may see: the in-sample gates' and the sandbox's.
+    static let visibleCodes: Set<String> = Set(ProposerOutcome.visibleCodes.map(\.rawValue))
+        .union(["sandbox.error", "sandbox.syntax", "sandbox.contract", "sandbox.limit.instructions", "sandbox.limit.memory",
+                "sandbox.limit.time", "sandbox.limit.output"])
+
+    init(run: ResearchRun, knowledge: KnowledgeBase, options: ResearchOptions) throws(AgentError) {
+        runID = run.id
+        self.options = options
+        self.knowledge = knowledge
+        iteration = run.iteration
+        progress = ResearchProgress(iteration: run.iteration, hypotheses: run.hypotheses, trials: run.trials, validated: run.validated,
+                                    duplicates: run.duplicates, consecutiveFailures: run.consecutiveFailures,
+                                    bestHypothesis: run.bestHypothesis, bestTestSharpe: run.bestTestSharpe,
+                                    elapsedSeconds: run.elapsedSeconds, spendUSD: run.spendUSD)
+        do {
+            knownFingerprints = try knowledge.fingerprints()
+            failureSummary = options.agent.learnFromFailures ? try knowledge.failureSummary(codes: Self.visibleCodes) : ""
+            for h in try knowledge.hypotheses() {
+                names[h.id] = h.name
+                families[h.id] = h.family
+                if h.status == .validated { validated.insert(h.id) }
+            }
+            // Every run's steps teach the proposer when learning from failures; the refinement
+            // bookkeeping always counts every run (a hypothesis is not refined again and again
+            // across runs).
+            for step in try knowledge.steps() {
+                replay(step, countsTowardHistory: step.run == run.id || options.agent.learnFromFailures)
+            }
+        } catch {
+            throw .knowledge(error.description)
+        }
+    }
+
+    private mutating func replay(_ step: ResearchStep, countsTowardHistory: Bool) {
+        if let parent = step.parent, step.outcome != .duplicate { refinements[parent, default: 0] += 1 }
+        guard let h = step.hypothesis, step.outcome == .evaluated || step.outcome == .invalid else { return }
+        if step.passed == true { validated.insert(h) }
+        let outcome = ProposerOutcome(hypothesis: h, name: names[h] ?? "", category: step.category, template: step.template,
+                                      stage: step.stage ?? "sandbox", reasonCode: step.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
+                                      feedback: step.feedback, metrics: step.metrics, score: step.score ?? 0)
+        if countsTowardHistory { history.append(outcome) }
+        track(step, score: outcome.score)
+    }
+
+    /// Family and category bookkeeping of one evaluated step.
+    private mutating func track(_ step: ResearchStep, score: Double) {
+        guard let h = step.hypothesis else { return }
+        let family = step.family ?? families[h] ?? h
+        if step.parent != nil {
+            if score > familyBest[family, default: -1] {
+                familyBest[family] = score
+                familyMisses[family] = 0
+            } else {
+                familyMisses[family, default: 0] += 1
+                if familyMisses[family]! >= options.agent.maxConsecutiveFailures { abandonedFamilies.insert(family) }
+            }
+        } else {
+            familyBest[family] = max(familyBest[family, default: -1], score)
+            if step.run == runID, let c = step.category.flatMap(ResearchCategory.init(rawValue:)) {
+                newScores[c, default: []].append(score)
+                // A category whose last new proposals all stopped at the factor gate, far off, is
+                // set aside for this run (unless -c asked for it).
+                let recent = newScores[c]!.suffix(2 * options.agent.maxConsecutiveFailures)
+                if options.category == nil, recent.count == 2 * options.agent.maxConsecutiveFailures, recent.allSatisfy({ $0 < 1.0 }) {
+                    abandonedCategories.insert(c)
+                }
+            }
+        }
+    }
+
+    /// Takes a finished step in: counts, history, refinement bookkeeping.
+    mutating func absorb(_ step: ResearchStep, outcome: ProposerOutcome?, validated isValidated: Bool) {
+        if let parent = step.parent, step.outcome != .duplicate { refinements[parent, default: 0] += 1 }
+        switch step.outcome {
+        case .duplicate:
+            progress.duplicates += 1
+            return
+        case .error:
+            progress.consecutiveFailures += 1
+            if options.improve != nil { nothingLeft = true }
+            return
+        case .evaluated, .invalid:
+            break
+        }
+        progress.hypotheses += 1
+        progress.trials += step.trials
+        if let h = step.hypothesis {
+            families[h] = step.family ?? h
+            names[h] = outcome?.name ?? names[h]
+        }
+        if isValidated, let h = step.hypothesis {
+            validated.insert(h)
+            progress.validated += 1
+            progress.consecutiveFailures = 0
+            if let sharpe = step.testSharpe, sharpe > (progress.bestTestSharpe ?? -.infinity) {
+                progress.bestTestSharpe = sharpe
+                progress.bestHypothesis = h
+            }
+        } else {
+            progress.consecutiveFailures += 1
+        }
+        if let outcome { history.append(outcome) }
+        track(step, score: outcome?.score ?? 0)
+    }
+
+    /// The hypothesis to refine this iteration, if any: the one named by `agent improve`, else
+    /// on every other iteration the best in-sample near-miss whose family is still alive and
+    /// that has not been refined four times. Chosen by in-sample score only.
+    func refinementTarget(iteration: Int) throws(AgentError) -> RefinementTarget? {
+        if let id = options.improve { return try target(id) }
+        guard iteration % 2 == 1 else { return nil }
+        let candidates = history.filter { o in
+            o.score >= 1.5 && !validated.contains(o.hypothesis) && refinements[o.hypothesis, default: 0] < 4
+                && !abandonedFamilies.contains(families[o.hypothesis] ?? o.hypothesis)
+        }
+        guard let best = candidates.enumerated().max(by: { a, b in
+            a.element.score != b.element.score ? a.element.score < b.element.score : a.offset < b.offset
+        })?.element else { return nil }
+        return try target(best.hypothesis, outcome: best)
+    }
+
+    private func target(_ id: String, outcome known: ProposerOutcome? = nil) throws(AgentError) -> RefinementTarget {
+        do {
+            let h = try knowledge.hypothesis(id)
+            let path = knowledge.files.resolve(h.scriptPath)
+            guard let script = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw AgentError.knowledge("\(h.id): cannot read its script \(h.scriptPath) (llmalpha kb check tells more)")
+            }
+            let verdict = try knowledge.trials(of: h.id, source: "validate", limit: 1).first
+            let outcome = known ?? history.last { $0.hypothesis == h.id }
+                ?? ProposerOutcome(hypothesis: h.id, name: h.name, category: h.tags.first { ResearchCategory(rawValue: $0) != nil },
+                                   template: nil, stage: verdict?.stage.rawValue ?? "sandbox",
+                                   reasonCode: verdict?.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
+                                   feedback: verdict?.reasonCode.flatMap { Self.visibleCodes.contains($0) ? verdict?.reasonMessage : nil } ?? "",
+                                   score: 0)
+            return RefinementTarget(hypothesis: h.id, name: h.name, script: script, parameters: verdict?.parameters ?? [:],
+                                    outcome: outcome, generation: refinements[h.id, default: 0])
+        } catch let error as AgentError {
+            throw error
+        } catch let error as KnowledgeError {
+            throw .knowledge(error.description)
+        } catch {
+            throw .knowledge(String(describing: error))
+        }
+    }
+}

@@ -1,0 +1,462 @@
+public import Evaluation
+import Foundation
+public import Knowledge
+public import MarketData
+import Primitives
+import Scripting
+public import Validation
+
+/// What one research run is asked to do.
+public struct ResearchOptions: Sendable {
+    /// `-r`: a research direction in the user's words.
+    public var direction: String?
+    /// `-c`: stay in one category.
+    public var category: ResearchCategory?
+    /// `agent improve H003`: refine this hypothesis every iteration instead of proposing anew.
+    public var improve: String?
+    public var iterations: Int
+    public var seed: UInt64
+    public var agent: AgentSettings
+    /// Validation as the agent judges (``AgentSettings/validation(_:)`` applied).
+    public var validation: ValidationSettings
+    public var evaluation: EvaluationSettings
+    public var jobs: Int
+    /// Open the holdout of a full pass and write `strategies/S0NN-<name>.lua`.
+    public var promote: Bool
+    /// The llmalpha version written into promoted strategies.
+    public var version: String
+    /// `--data FILE`, for a promoted strategy's rerun line.
+    public var dataFile: String?
+    /// Settings recorded with the run so `--resume` uses the same ones (symbols, span, ...).
+    public var recorded: [String: String]
+
+    public init(direction: String? = nil, category: ResearchCategory? = nil, improve: String? = nil, iterations: Int, seed: UInt64,
+                agent: AgentSettings, validation: ValidationSettings, evaluation: EvaluationSettings, jobs: Int, promote: Bool = true,
+                version: String, dataFile: String? = nil, recorded: [String: String] = [:]) {
+        self.direction = direction
+        self.category = category
+        self.improve = improve
+        self.iterations = iterations
+        self.seed = seed
+        self.agent = agent
+        self.validation = validation
+        self.evaluation = evaluation
+        self.jobs = jobs
+        self.promote = promote
+        self.version = version
+        self.dataFile = dataFile
+        self.recorded = recorded
+    }
+}
+
+/// The closed loop (DESIGN.md section 8): propose → static checks → sandbox run → validate →
+/// record → refine a near-miss, abandon a family that keeps failing, or propose anew; until the
+/// iterations, the early-stop Sharpe, the time budget or Ctrl-C end it.
+///
+/// Everything it does is in the knowledge base: the run (settings, state, counts), a step per
+/// proposal, and, through the validator, every hypothesis and trial. A run resumes from there:
+/// the proposer's seeds derive from the run's seed and the iteration, and trials carry uids
+/// derived from the run and iteration, so an iteration cut short by Ctrl-C is evaluated again
+/// without a trial counted twice.
+///
+/// The proposer sees train and validation numbers and the reasons of in-sample gates
+/// (``ProposerOutcome``); walk-forward test and holdout results decide the verdict, promotion
+/// and the early stop, and are shown to the user, never to the proposer or to the choice of what
+/// to refine.
+public final class ResearchLoop: Sendable {
+    public let knowledge: KnowledgeBase
+    public let source: any HypothesisSource
+    public let data: [VisibleBars]
+    public let options: ResearchOptions
+    /// Every stored bar of a symbol (the locked holdout included), for promotion.
+    let loadFull: @Sendable (_ symbol: String, _ interval: String) throws -> Bars
+    let validator: Validator
+    private let stop = StopFlag()
+
+    public init(knowledge: KnowledgeBase, source: any HypothesisSource, data: [VisibleBars], options: ResearchOptions,
+                loadFull: @escaping @Sendable (_ symbol: String, _ interval: String) throws -> Bars) {
+        precondition(!data.isEmpty, "research needs data")
+        self.knowledge = knowledge
+        self.source = source
+        self.data = data
+        self.options = options
+        self.loadFull = loadFull
+        self.validator = Validator(settings: options.validation, evaluation: options.evaluation, jobs: options.jobs,
+                                   knowledge: knowledge, record: true)
+    }
+
+    /// Stops the run: the validation in progress is cut short, its iteration left for `--resume`,
+    /// and the run marked interrupted.
+    public func interrupt() {
+        stop.set()
+        validator.interrupt()
+    }
+
+    /// The walk-forward training bars of the first symbol: what the data profile may see.
+    public var trainingBars: Bars {
+        let visible = data[0].bars
+        let cuts = WalkForwardStage.cuts(data.map(\.bars), options.validation.walkForward)
+        let split = WalkForwardStage.split(visible, cuts: cuts)
+        return visible.slice(split.train)
+    }
+
+    /// Runs a new research run, or continues `resume`.
+    /// - Throws: ``AgentError``: `.interrupted` after Ctrl-C (the run is marked interrupted),
+    ///   `.validation` when the data cannot be judged at all, `.knowledge` when the ledger refuses.
+    public func run(resume: ResearchRun? = nil, events: @escaping @Sendable (ResearchEvent) -> Void) async throws(AgentError) -> ResearchResult {
+        let profile = DataProfile(bars: trainingBars)
+        if let category = options.category, let column = category.requiredColumn, !profile.columns.contains(column) {
+            throw .usage("-c \(category.rawValue) needs d.\(column), which \(data[0].bars.symbol) \(data[0].bars.interval) does not have "
+                         + "(hint: llmalpha data download -s \(data[0].bars.symbol) --\(column == "funding" ? "funding" : "oi") adds it, or choose another -c)")
+        }
+        let run: ResearchRun
+        do {
+            if let resume {
+                run = try knowledge.resumeRun(resume.id, maxIterations: options.iterations)
+            } else {
+                var settings = options.recorded
+                settings["mode"] = options.validation.mode.rawValue
+                if let d = options.direction { settings["direction"] = d }
+                if let c = options.category { settings["category"] = c.rawValue }
+                if let i = options.improve { settings["improve"] = i }
+                run = try knowledge.startRun(provider: source.origin, model: nil, seed: options.seed, settings: settings,
+                                             maxIterations: options.iterations)
+            }
+            try fingerprintUnmarked()
+        } catch {
+            throw .knowledge(error.description)
+        }
+        events(.started(run: run, profile: profile, resumed: resume != nil))
+        let (knowledge, options) = (self.knowledge, self.options)
+        var state = try await OffPool.run { () throws(AgentError) in try LoopState(run: run, knowledge: knowledge, options: options) }
+        let sessionStart = Date()
+        let earlierElapsed = run.elapsedSeconds
+        var stopReason = "completed \(options.iterations) iterations"
+        var records: [IterationRecord] = []
+
+        func progress(_ counts: ResearchProgress, stage: String? = nil, current: String? = nil) {
+            var p = counts
+            p.stage = stage
+            p.current = current
+            p.elapsedSeconds = earlierElapsed + Date().timeIntervalSince(sessionStart)
+            try? knowledge.updateRun(run.id, p)
+        }
+
+        do {
+            while state.iteration < options.iterations {
+                if stop.isSet { throw AgentError.interrupted }
+                if options.agent.budgetMinutes > 0, earlierElapsed + Date().timeIntervalSince(sessionStart) >= options.agent.budgetMinutes * 60 {
+                    stopReason = "time budget of \(HypothesisDesign.number(options.agent.budgetMinutes)) minutes spent"
+                    break
+                }
+                let record = try await iteration(state.iteration, run: run, profile: profile, state: &state, events: events) { counts, stage, current in
+                    progress(counts, stage: stage, current: current)
+                }
+                records.append(record)
+                state.iteration += 1
+                progress(state.progress)
+                events(.finished(record))
+                if record.verdict == .validated, let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
+                   sharpe >= options.agent.earlyStopSharpe {
+                    stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
+                        + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
+                    break
+                }
+                if options.improve != nil, state.nothingLeft {
+                    stopReason = "nothing left to refine in \(options.improve!)"
+                    break
+                }
+            }
+        } catch AgentError.interrupted {
+            progress(state.progress)
+            try? knowledge.endRun(run.id, state: .interrupted, reason: "interrupted at iteration \(state.iteration + 1); resume with --resume \(run.id)")
+            throw .interrupted
+        } catch {
+            progress(state.progress)
+            let failure = (error as? AgentError) ?? .knowledge(String(describing: error))
+            try? knowledge.endRun(run.id, state: .failed, reason: failure.description)
+            throw failure
+        }
+        progress(state.progress)
+        do { try knowledge.endRun(run.id, state: .finished, reason: stopReason) } catch { throw .knowledge(error.description) }
+        let (session, reason) = (records, stopReason)
+        let result = try await OffPool.run { () throws(AgentError) in
+            try ResearchResult.load(run: run.id, knowledge: knowledge, session: session, stopReason: reason)
+        }
+        events(.completed(result))
+        return result
+    }
+
+    /// One iteration: propose until something new comes (duplicates are recorded and thrown
+    /// back), check it, validate it, record it, promote it.
+    private func iteration(_ i: Int, run: ResearchRun, profile: DataProfile, state: inout LoopState,
+                           events: @escaping @Sendable (ResearchEvent) -> Void,
+                           progress: (ResearchProgress, String?, String?) -> Void) async throws(AgentError) -> IterationRecord {
+        let started = Date()
+        let target = try state.refinementTarget(iteration: i)
+        let action: ResearchStep.Action = target == nil ? .new : .refine
+        var lastDuplicate: (name: String, of: String)? = nil
+        for attempt in 0..<max(1, options.agent.maxDuplicateAttempts) {
+            if stop.isSet { throw .interrupted }
+            let seed = Self.seed(run.seed, iteration: i, attempt: attempt)
+            events(.proposing(iteration: i, attempt: attempt, action: action, target: target?.hypothesis))
+            progress(state.progress, "proposing", target.map { "refining \($0.hypothesis)" })
+            let request = ProposalRequest(task: target.map { .refine($0) } ?? .new, direction: options.direction, category: options.category,
+                                          iteration: i, attempt: attempt, seed: seed, mode: options.validation.mode, profile: profile,
+                                          failureSummary: state.failureSummary, history: state.history,
+                                          knownFingerprints: state.knownFingerprints, abandoned: state.abandonedCategories)
+            let proposal: Proposal
+            do {
+                proposal = try await source.propose(request)
+            } catch {
+                if case .usage = error { throw error }
+                var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .error, action: action,
+                                        parent: target?.hypothesis, feedback: error.description,
+                                        durationSeconds: Date().timeIntervalSince(started))
+                step.reasonCode = "agent.source"
+                try record(step, state: &state)
+                return IterationRecord(iteration: i, hypothesis: nil, name: "(no proposal)", action: action, parent: target?.hypothesis,
+                                       category: nil, stage: "proposal", verdict: .error, reason: error.description, reasonCode: "agent.source",
+                                       keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil, trials: 0,
+                                       seconds: Date().timeIntervalSince(started))
+            }
+            let script = proposal.script
+            let shape = ScriptShape(script)
+            let name = Self.name(of: script) ?? "unnamed"
+            var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .evaluated, action: action,
+                                    parent: target?.hypothesis, category: proposal.category?.rawValue, template: proposal.template,
+                                    fingerprint: shape.fingerprint)
+
+            // The same script, or (for a new proposal) the same factor up to parameter values:
+            // recorded as a duplicate, and the source asked again.
+            // A hypothesis recorded by a validation that was cut short (no verdict yet) is not a
+            // duplicate: it is this iteration's own, come back after `--resume`.
+            let duplicateOf: Hypothesis?
+            do {
+                if let same = try knowledge.hypothesis(forScript: script), try knowledge.isJudged(same.id) {
+                    duplicateOf = same
+                } else if action == .new, let fp = shape.fingerprint, let same = try knowledge.hypothesis(fingerprint: fp) {
+                    duplicateOf = same
+                } else {
+                    duplicateOf = nil
+                }
+            } catch {
+                throw .knowledge(error.description)
+            }
+            if let same = duplicateOf {
+                step.outcome = .duplicate
+                step.hypothesis = same.id
+                step.feedback = "the same \(action == .new ? "factor (up to parameter values)" : "script") as \(same.id) \"\(same.name)\""
+                step.durationSeconds = Date().timeIntervalSince(started)
+                try record(step, state: &state)
+                if let fp = shape.fingerprint { state.knownFingerprints.insert(fp) }
+                events(.duplicate(iteration: i, name: name, of: same.id))
+                lastDuplicate = (name, same.id)
+                continue
+            }
+
+            // Static checks, before any bar is touched.
+            if let problem = staticProblem(shape) {
+                return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, started: started,
+                                         target: target, state: &state)
+            }
+
+            // The sandbox run and validation.
+            progress(state.progress, "validating", name)
+            let report: ValidationReport
+            do {
+                report = try await validator.validate(source: script, path: "\(run.id)-\(i + 1).lua", data: data, origin: source.origin,
+                                                      trialKey: "\(run.id)/\(i)/\(attempt)") { p in
+                    events(.validating(iteration: i, name: name, stage: p.stage.title, done: p.done, total: p.total))
+                }
+            } catch {
+                switch error {
+                case .interrupted: throw .interrupted
+                case .script(let scriptError):
+                    return try recordInvalid(script: script, name: name, code: TrialRecording.reasonCode(scriptError),
+                                             message: scriptError.description, step: step, started: started, target: target,
+                                             state: &state, error: scriptError)
+                case .missingLayers(let message):
+                    return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: message, step: step,
+                                             started: started, target: target, state: &state)
+                default:
+                    throw .validation(error)
+                }
+            }
+            guard let (hypothesisID, verdictTrial) = report.recorded else { throw .knowledge("the verdict of \(name) was not recorded") }
+            if let fp = shape.fingerprint {
+                do { try knowledge.setFingerprint(hypothesisID, fp) } catch { throw .knowledge(error.description) }
+                state.knownFingerprints.insert(fp)
+            }
+            let outcome = ProposerOutcome.of(report, hypothesis: hypothesisID, name: name, category: proposal.category?.rawValue,
+                                             template: proposal.template)
+            let testSharpe = report.metric("wf_test_sharpe")
+            step.hypothesis = hypothesisID
+            step.family = (try? knowledge.hypothesis(hypothesisID))?.family
+            step.stage = report.passed && report.mode == .full ? TrialStage.holdout.rawValue : report.furthestStage?.trialStage.rawValue
+            step.passed = report.passed
+            step.reasonCode = report.failure?.check.code.rawValue ?? (report.passed ? nil : ReasonCode.symbolShare.rawValue)
+            step.feedback = outcome.feedback
+            step.metrics = outcome.metrics
+            step.score = outcome.score
+            step.testSharpe = testSharpe
+            step.trials = report.runTrials
+
+            var verdict: IterationRecord.Verdict = report.passed ? .validated : .rejected
+            var reason = report.failure.map { "\($0.stage.stage.title): \($0.check.message)" } ?? ""
+            var strategyFile: String? = nil
+            if report.passed, report.mode == .full, options.promote {
+                progress(state.progress, "promoting", hypothesisID)
+                let promoter = StrategyPromoter(knowledge: knowledge, evaluation: options.evaluation, settings: options.validation,
+                                                version: options.version)
+                let (loadFull, dataFile) = (self.loadFull, options.dataFile)
+                let promoted = try await OffPool.run { () -> Result<PromotionReport, ValidatorError> in
+                    Result { () throws(ValidatorError) in try promoter.promote(hypothesisID, trial: verdictTrial, dataFile: dataFile, load: loadFull) }
+                }
+                switch promoted {
+                case .success(let promotion):
+                    step.strategy = promotion.strategy.id
+                    strategyFile = promotion.strategy.filePath
+                    if !promotion.passed {
+                        verdict = .rejected
+                        reason = "holdout: the strategy failed its locked holdout (\(promotion.strategy.filePath) is marked FAILED)"
+                        step.reasonCode = "holdout"
+                    }
+                    events(.note("\(hypothesisID) promoted to \(promotion.strategy.filePath): holdout \(promotion.passed ? "passed" : "FAILED")"))
+                case .failure(let error):
+                    verdict = .rejected
+                    reason = "promotion: \(error.description)"
+                    step.reasonCode = "holdout"
+                    events(.note("\(hypothesisID) passed validation but was not promoted: \(error.description)"))
+                }
+                step.passed = verdict == .validated
+            }
+            step.durationSeconds = Date().timeIntervalSince(started)
+            try record(step, state: &state, outcome: outcome, validated: verdict == .validated)
+            let key = verdict == .validated ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
+                : Self.keyNumber(report)
+            return IterationRecord(iteration: i, hypothesis: hypothesisID, name: name, action: action, parent: target?.hypothesis,
+                                   category: proposal.category?.rawValue, stage: step.stage ?? "sandbox", verdict: verdict, reason: reason,
+                                   reasonCode: step.reasonCode, keyNumber: key, testSharpe: testSharpe, score: outcome.score,
+                                   strategy: step.strategy, strategyFile: strategyFile, trials: report.runTrials,
+                                   seconds: Date().timeIntervalSince(started))
+        }
+        let duplicate = lastDuplicate ?? ("unnamed", "?")
+        return IterationRecord(iteration: i, hypothesis: nil, name: duplicate.name, action: action, parent: target?.hypothesis,
+                               category: nil, stage: "proposal", verdict: .duplicate,
+                               reason: "\(options.agent.maxDuplicateAttempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
+                               reasonCode: "agent.duplicate", keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil,
+                               trials: 0, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// The layers the mode needs, and params declared at top level.
+    private func staticProblem(_ shape: ScriptShape) -> String? {
+        let mode = options.validation.mode
+        var missing: [String] = []
+        if [.quick, .full].contains(mode), !shape.functions.contains("factor") { missing.append("factor(d)") }
+        if !shape.functions.contains("signal") { missing.append("signal(d, f)") }
+        if !missing.isEmpty {
+            return "static check: --mode \(mode.rawValue) needs \(missing.joined(separator: " and ")) defined at top level"
+        }
+        if let nested = shape.nestedParameters.first {
+            return "static check: param '\(nested)' is declared inside a function; declare every param.* at top level"
+        }
+        return nil
+    }
+
+    /// Records a script that could not be judged: the hypothesis, one sandbox trial with the
+    /// error, and the step.
+    private func recordInvalid(script: String, name: String, code: String, message: String, step: ResearchStep, started: Date,
+                               target: RefinementTarget?, state: inout LoopState, error: ScriptError? = nil) throws(AgentError) -> IterationRecord {
+        var step = step
+        let info = error?.hypothesis
+        do {
+            let (hypothesis, _) = try TrialRecording.recordHypothesis(source: script, path: "\(step.run)-\(step.iteration + 1).lua", info: info,
+                                                                     origin: source.origin, into: knowledge)
+            let line = message.split(separator: "\n").first.map(String.init) ?? message
+            let span = TrialRecording.dataSpan(data[0].bars)
+            var trial = TrialDraft(hypothesis: hypothesis.id, data: span, stage: .sandbox, passed: false, reasonCode: code,
+                                   reasonMessage: line, durationSeconds: Date().timeIntervalSince(started), startedAt: started,
+                                   source: "validate")
+            trial.uid = "\(step.run)/\(step.iteration)/\(step.attempt)/invalid"
+            try knowledge.recordTrial(trial)
+            try knowledge.setStatus(hypothesis.id, .rejected)
+            step.hypothesis = hypothesis.id
+            step.family = hypothesis.family
+            step.outcome = .invalid
+            step.stage = TrialStage.sandbox.rawValue
+            step.passed = false
+            step.reasonCode = code
+            step.feedback = line
+            step.score = 0
+            step.trials = 1
+            step.durationSeconds = Date().timeIntervalSince(started)
+            if let fp = step.fingerprint { try knowledge.setFingerprint(hypothesis.id, fp) }
+            let outcome = ProposerOutcome.failed(hypothesis: hypothesis.id, name: name, category: step.category, template: step.template,
+                                                 code: code, message: line)
+            try record(step, state: &state, outcome: outcome, validated: false)
+            return IterationRecord(iteration: step.iteration, hypothesis: hypothesis.id, name: name, action: step.action, parent: step.parent,
+                                   category: step.category, stage: "sandbox", verdict: .invalid, reason: line, reasonCode: code,
+                                   keyNumber: code, testSharpe: nil, score: 0, strategy: nil, strategyFile: nil, trials: 1,
+                                   seconds: Date().timeIntervalSince(started))
+        } catch let e as KnowledgeError {
+            throw .knowledge(e.description)
+        } catch let e as AgentError {
+            throw e
+        } catch {
+            throw .knowledge(String(describing: error))
+        }
+    }
+
+    private func record(_ step: ResearchStep, state: inout LoopState, outcome: ProposerOutcome? = nil,
+                        validated: Bool = false) throws(AgentError) {
+        do { try knowledge.recordStep(step) } catch { throw .knowledge(error.description) }
+        state.absorb(step, outcome: outcome, validated: validated)
+    }
+
+    /// Hypotheses recorded by `run`, `validate` or an import have no fingerprint yet: the agent
+    /// reads their scripts once, so it does not propose their factors again.
+    private func fingerprintUnmarked() throws(KnowledgeError) {
+        for h in try knowledge.hypothesesWithoutFingerprint() {
+            guard let text = try? String(contentsOfFile: knowledge.files.resolve(h.scriptPath), encoding: .utf8),
+                  let fp = ScriptShape(text).fingerprint else { continue }
+            try knowledge.setFingerprint(h.id, fp)
+        }
+    }
+
+    /// The seed of one proposal: the run's seed mixed with the iteration and the attempt
+    /// (splitmix64), so a resumed run asks exactly what it would have asked.
+    static func seed(_ base: UInt64, iteration: Int, attempt: Int) -> UInt64 {
+        var z = base &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(iteration * 1024 + attempt + 1)
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// The `name` of a script's `hypothesis{}`, read from its text.
+    static func name(of script: String) -> String? {
+        for line in script.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("name"), let q = t.firstIndex(of: "\"") else { continue }
+            let rest = t[t.index(after: q)...]
+            if let end = rest.firstIndex(of: "\"") { return String(rest[..<end]) }
+        }
+        return nil
+    }
+
+    /// The failing check's measure, or the backtest Sharpe of a pass.
+    static func keyNumber(_ report: ValidationReport) -> String {
+        if let f = report.failure { return "\(f.check.label) \(f.check.code.format(f.check.value))" }
+        if let s = report.metric("sharpe") { return "in-sample Sharpe \(String(format: "%.2f", s))" }
+        return ""
+    }
+}
+
+/// A flag set from a signal handler's thread and read by the loop.
+final class StopFlag: @unchecked Sendable {
+    // @unchecked Sendable: `value` is guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}

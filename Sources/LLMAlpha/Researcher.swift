@@ -1,0 +1,263 @@
+public import Agent
+import Foundation
+public import Knowledge
+public import MarketData
+public import Validation
+
+/// The research agent as a Swift API: proposes hypotheses, runs them in the sandbox, validates
+/// them, records everything in the knowledge base, refines near-misses, and promotes survivors
+/// to `strategies/` (DESIGN.md section 8).
+///
+/// ```swift
+/// import LLMAlpha
+///
+/// let researcher = try Researcher()                 // configs/default.yaml, bundled data, offline
+/// researcher.iterations = 10
+/// researcher.symbols = ["BTCUSDT"]
+/// for try await event in researcher.research(requirements: "funding crowding", category: .funding) {
+///     if case .finished(let r) = event { print(r.hypothesis ?? "-", r.name, r.verdict, r.keyNumber) }
+///     if case .completed(let result) = event { print(result.summary()) }
+/// }
+/// ```
+public final class Researcher: @unchecked Sendable {
+    // @unchecked Sendable: the settings are set before `research` is called; `current` (the loop
+    // running now, for `interrupt`) is guarded by `lock`.
+
+    /// Every setting; the properties below override parts of it for the next run.
+    public var configuration: Configuration
+    public var paths: ProjectPaths
+    /// Who proposes: `.auto` (the configured language model, else offline), `.offline`, ...
+    public var provider: AgentSettings.Provider?
+    public var model: String?
+    /// Iterations of one run (`-n`).
+    public var iterations: Int?
+    public var mode: ValidationSettings.Mode?
+    /// Optimizer trials on the walk-forward training window.
+    public var trials: Int?
+    public var seed: UInt64?
+    /// Symbols loaded from the store (the default is `data.symbol`).
+    public var symbols: [String]?
+    public var interval: String?
+    /// The span to research, ms since 1970 UTC (the locked holdout is cut before it applies).
+    public var from: Double?
+    public var to: Double?
+    /// Your own bars instead of the store's, every bar you have: the locked holdout is cut from their end.
+    public var bars: [Bars]?
+    /// The file `bars` came from, for promoted strategies' rerun line.
+    public var dataFile: String?
+    /// `--kb PATH`; nil: `knowledge.path`.
+    public var knowledgePath: String?
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Promote a full pass (open its holdout, write `strategies/S0NN-<name>.lua`).
+    public var promote = true
+    /// A proposer of your own (a scripted list, a model client); nil: from `provider`.
+    public var source: (any HypothesisSource)?
+
+    private let lock = NSLock()
+    private var current: ResearchLoop?
+    private var interrupted = false
+
+    /// - Parameters:
+    ///   - configuration: nil loads `configs/default.yaml` of the project and the environment.
+    public init(configuration: Configuration? = nil, paths: ProjectPaths = ProjectPaths()) throws(ConfigurationError) {
+        self.paths = paths
+        if let configuration {
+            self.configuration = configuration
+        } else {
+            self.configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: nil,
+                                                        environment: ProcessInfo.processInfo.environment)
+        }
+    }
+
+    /// Runs the loop: an async sequence of events ending in ``ResearchEvent/completed(_:)``.
+    /// - Parameters:
+    ///   - requirements: a research direction in words (`-r`), matched against the generator's
+    ///     building blocks (and given to a language model).
+    ///   - category: stay in one category (`-c`).
+    ///   - resume: continue an interrupted run (R003) with its own settings.
+    public func research(requirements: String? = nil, category: ResearchCategory? = nil,
+                         resume: String? = nil) -> AsyncThrowingStream<ResearchEvent, any Error> {
+        stream { [self] in try prepare(direction: requirements, category: category, improve: nil, resume: resume) }
+    }
+
+    /// Refines one hypothesis `iterations` times (parameters first, then structure); each child is
+    /// recorded with `parent` = `hypothesis`.
+    public func improve(_ hypothesis: String, iterations: Int = 3) -> AsyncThrowingStream<ResearchEvent, any Error> {
+        stream { [self] in
+            self.iterations = iterations
+            return try prepare(direction: nil, category: nil, improve: hypothesis, resume: nil)
+        }
+    }
+
+    /// Runs to the end and returns the result.
+    public func run(requirements: String? = nil, category: ResearchCategory? = nil) async throws -> ResearchResult {
+        for try await event in research(requirements: requirements, category: category) {
+            if case .completed(let result) = event { return result }
+        }
+        throw AgentError.interrupted
+    }
+
+    /// Stops the run in progress (Ctrl-C): its iteration is left for `resume`.
+    public func interrupt() {
+        lock.lock()
+        interrupted = true
+        let loop = current
+        lock.unlock()
+        loop?.interrupt()
+    }
+
+    /// Makes `loop` the one `interrupt` stops; true when an interrupt came before it started.
+    private func attach(_ loop: ResearchLoop?) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        current = loop
+        return interrupted
+    }
+
+    /// The knowledge base this researcher writes, opened (created on first use).
+    public func openKnowledge() throws(KnowledgeError) -> KnowledgeBase {
+        try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: true)
+    }
+
+    /// What the knowledge base has learned.
+    public func analyze() throws(KnowledgeError) -> KnowledgeAnalysis {
+        let location = KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
+        return try KnowledgeAnalysis.of(location.open(.read))
+    }
+
+    // MARK: -
+
+    private struct Prepared {
+        let loop: ResearchLoop
+        let resume: ResearchRun?
+        let notes: [String]
+    }
+
+    private func stream(_ make: @escaping @Sendable () throws -> Prepared) -> AsyncThrowingStream<ResearchEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    let prepared = try make()
+                    if attach(prepared.loop) { prepared.loop.interrupt() }
+                    for note in prepared.notes { continuation.yield(.note(note)) }
+                    _ = try await prepared.loop.run(resume: prepared.resume) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+                _ = attach(nil)
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
+    /// Resolves the settings (a resumed run's own), the source, the data and the knowledge base.
+    private func prepare(direction: String?, category: ResearchCategory?, improve: String?, resume: String?) throws -> Prepared {
+        let kb = try openKnowledge()
+        var direction = direction, category = category, improve = improve
+        var config = configuration
+        var symbols = self.symbols ?? [config.data.symbol]
+        var interval = self.interval ?? config.data.interval
+        var from = self.from, to = self.to
+        var dataFile = self.dataFile
+        var iterations = self.iterations ?? config.agent.maxIterations
+        var seed = self.seed ?? UInt64(config.validation.seed)
+        var resumed: ResearchRun? = nil
+        if let mode { config.agent.validationMode = mode }
+        if let trials { config.validation.trials = trials }
+
+        if let resume {
+            let run = try resume.isEmpty ? Self.latestResumable(kb) : kb.run(resume)
+            let s = run.settings
+            direction = s["direction"]
+            category = s["category"].flatMap(ResearchCategory.init(rawValue:))
+            improve = s["improve"]
+            symbols = s["symbols"].map { $0.split(separator: ",").map(String.init) } ?? symbols
+            interval = s["interval"] ?? interval
+            from = s["from"].flatMap(Double.init)
+            to = s["to"].flatMap(Double.init)
+            dataFile = s["data"]
+            if let m = s["mode"].flatMap(ValidationSettings.Mode.init(rawValue:)) { config.agent.validationMode = m }
+            if let t = s["trials"].flatMap(Int.init) { config.validation.trials = t }
+            if self.iterations == nil { iterations = run.maxIterations }
+            seed = run.seed
+            resumed = run
+        }
+
+        var notes: [String] = []
+        let source: any HypothesisSource
+        if let custom = self.source {
+            source = custom
+        } else {
+            let (resolved, note) = try ProviderChoice.resolve(provider ?? config.agent.provider, model: model ?? config.agent.model,
+                                                              interval: interval)
+            source = resolved
+            if let note { notes.append(note) }
+        }
+
+        // Data: every bar, the locked holdout cut off the end, then the span.
+        let fulls: [Bars]
+        if let bars {
+            fulls = bars
+            symbols = bars.map(\.symbol)
+        } else if let file = dataFile {
+            fulls = [try BarsRequest(symbol: symbols.first ?? "CSV", interval: interval, file: file).load(from: store(config))]
+        } else {
+            fulls = try symbols.map { try BarsRequest(symbol: BarsRequest.normalizeSymbol($0), interval: interval).load(from: store(config)) }
+        }
+        let visible = try LockedHoldout.visible(fulls, fraction: config.validation.honesty.holdout, from: from, to: to)
+        let known = Dictionary(fulls.map { ("\($0.symbol) \($0.interval)", $0) }, uniquingKeysWith: { a, _ in a })
+
+        var evaluation = config.evaluation
+        evaluation.sandbox.timeout = min(evaluation.sandbox.timeout, config.agent.sandboxTimeout)
+        var recorded: [String: String] = ["symbols": symbols.joined(separator: ","), "interval": interval,
+                                          "trials": String(config.validation.trials)]
+        if let from { recorded["from"] = String(from) }
+        if let to { recorded["to"] = String(to) }
+        if let dataFile { recorded["data"] = dataFile }
+        let options = ResearchOptions(direction: direction, category: category, improve: improve, iterations: iterations, seed: seed,
+                                      agent: config.agent, validation: config.agent.validation(config.validation), evaluation: evaluation,
+                                      jobs: jobs, promote: promote, version: LLMAlphaVersion.current, dataFile: dataFile, recorded: recorded)
+        let storeRoot = store(config)
+        let loop = ResearchLoop(knowledge: kb, source: source, data: visible, options: options) { symbol, interval in
+            if let bars = known["\(symbol) \(interval)"] { return bars }
+            return try BarsRequest(symbol: symbol, interval: interval).load(from: storeRoot)
+        }
+        return Prepared(loop: loop, resume: resumed, notes: notes)
+    }
+
+    private func store(_ config: Configuration) -> MarketStore {
+        MarketStore(root: paths.dataDirectory(config.data.directory))
+    }
+
+    /// `--resume` without a run: the newest run that did not finish.
+    static func latestResumable(_ kb: KnowledgeBase) throws -> ResearchRun {
+        let runs = try kb.runs(limit: 50)
+        guard let run = runs.first(where: { $0.state != .finished }) ?? runs.first else {
+            throw AgentError.usage("--resume: this knowledge base has no research run yet (llmalpha agent research starts one)")
+        }
+        return run
+    }
+}
+
+/// Which proposer a provider setting means here.
+enum ProviderChoice {
+    /// - Returns: the source, and a line to tell the user when the choice was not the one asked for.
+    static func resolve(_ provider: AgentSettings.Provider, model: String, interval: String) throws(AgentError) -> (any HypothesisSource, String?) {
+        let environment = ProcessInfo.processInfo.environment
+        switch provider {
+        case .offline:
+            return (OfflineGenerator(interval: interval), nil)
+        case .auto:
+            let keys = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"].filter { !(environment[$0] ?? "").isEmpty }
+            if keys.isEmpty {
+                return (OfflineGenerator(interval: interval),
+                        "provider: offline generator (no OPENAI_API_KEY or ANTHROPIC_API_KEY configured; -p offline silences this line)")
+            }
+            return (OfflineGenerator(interval: interval),
+                    "provider: offline generator (\(keys.joined(separator: " and ")) set, but this build has no language-model client yet; -p offline silences this line)")
+        case .openai, .anthropic, .ollama:
+            throw .usage("-p \(provider.rawValue): this build has no language-model client yet; use -p offline (the default without a key)")
+        }
+    }
+}

@@ -1,0 +1,142 @@
+/// What a hypothesis script looks like without running it: the layer functions it defines at
+/// top level, where its `param.*` declarations sit, and a fingerprint of its factor's structure.
+/// The research agent's static checks and its duplicate test read it; a script that cannot be
+/// walked (unbalanced blocks) still gets a shape, and the sandbox run says what is wrong.
+package struct ScriptShape: Sendable, Equatable {
+    /// Functions defined at top level (`function factor(d)`, `factor = function(d)`).
+    package let functions: Set<String>
+    /// Names of `param.*` declarations made inside a function body (a contract error).
+    package let nestedParameters: [String]
+    /// A 128-bit hash (hex) of the factor body's tokens with numbers and parameter names
+    /// blanked: two scripts share it when their factors are the same expression up to parameter
+    /// values. The signal body stands in for a script without a factor; nil without either.
+    package let fingerprint: String?
+
+    package init(_ source: String) {
+        let tokens = Self.tokens(source)
+        var functions: Set<String> = []
+        var nested: [String] = []
+        var parameterNames: Set<String> = []
+        var bodies: [String: Range<Int>] = [:]
+        var depth = 0
+        var open: [(name: String?, depth: Int, start: Int)] = []
+        var i = 0
+        while i < tokens.count {
+            let t = tokens[i]
+            switch t {
+            case "function":
+                var name: String? = nil
+                if depth == 0, i + 1 < tokens.count, Self.isName(tokens[i + 1]) { name = tokens[i + 1] }
+                if depth == 0, i >= 2, tokens[i - 1] == "=", Self.isName(tokens[i - 2]) { name = tokens[i - 2] }
+                if let name { functions.insert(name) }
+                open.append((name, depth, i))
+                depth += 1
+            case "if", "do", "repeat":
+                depth += 1
+            case "while", "for":
+                break   // their `do` opens the block
+            case "end", "until":
+                depth = max(0, depth - 1)
+                if let last = open.last, last.depth == depth {
+                    open.removeLast()
+                    if let name = last.name { bodies[name] = last.start..<(i + 1) }
+                }
+            case "param":
+                if i + 2 < tokens.count, tokens[i + 1] == ".", i + 4 < tokens.count {
+                    // param.int("name", ...): the name is the string after "(".
+                    let name = tokens[i + 4].hasPrefix("\"") ? String(tokens[i + 4].dropFirst().dropLast()) : tokens[i + 4]
+                    if depth > 0 { nested.append(name) }
+                    if depth == 0, i >= 2, tokens[i - 1] == "=", Self.isName(tokens[i - 2]) { parameterNames.insert(tokens[i - 2]) }
+                }
+            default:
+                break
+            }
+            i += 1
+        }
+        functions = functions.filter { !$0.isEmpty }
+        self.functions = functions
+        nestedParameters = nested
+        if let body = bodies["factor"] ?? bodies["signal"] {
+            let normalized = tokens[body].map { token -> String in
+                // A parameter and a literal in its place are the same expression up to values.
+                if parameterNames.contains(token) { return "#" }
+                if let first = token.first, first.isNumber || (first == "." && token.count > 1) { return "#" }
+                return token
+            }
+            fingerprint = Self.hash(normalized.joined(separator: " "))
+        } else {
+            fingerprint = nil
+        }
+    }
+
+    /// Lua tokens without comments and blank space; strings kept whole with their quotes.
+    static func tokens(_ source: String) -> [String] {
+        let text = LuaText(source)
+        var out: [String] = []
+        var i = 0
+        while i < text.count {
+            let c = text[i]
+            if LuaText.isSpace(c) { i += 1; continue }
+            if let skipped = text.skipStringOrComment(at: i) {
+                if skipped.isString { out.append("\"" + text.text(i..<skipped.end).trimmingQuotes() + "\"") }
+                i = skipped.end
+                continue
+            }
+            if LuaText.isIdentifier(c) {
+                var j = i + 1
+                // Numbers: digits, a fraction, an exponent with its sign, hex.
+                let number = c >= 48 && c <= 57
+                while j < text.count, LuaText.isIdentifier(text[j]) || (number && (text[j] == 46
+                        || ((text[j] == 43 || text[j] == 45) && (text[j - 1] | 0x20) == 101))) { j += 1 }
+                out.append(text.text(i..<j))
+                i = j
+                continue
+            }
+            if c == 46, i + 1 < text.count, text[i + 1] >= 48, text[i + 1] <= 57 {   // .5
+                var j = i + 1
+                while j < text.count, LuaText.isIdentifier(text[j]) || text[j] == 46 { j += 1 }
+                out.append(text.text(i..<j))
+                i = j
+                continue
+            }
+            // Operators: the two- and three-character ones Lua has, else one character.
+            for width in [3, 2, 1] where i + width <= text.count {
+                let op = text.text(i..<(i + width))
+                if width == 1 || ["...", "..", "==", "~=", "<=", ">=", "//", "::", "<<", ">>"].contains(op) {
+                    out.append(op)
+                    i += width
+                    break
+                }
+            }
+        }
+        return out
+    }
+
+    /// Two FNV-1a 64-bit hashes with different offsets: stable across runs and platforms, which
+    /// Swift's `Hasher` is not.
+    static func hash(_ text: String) -> String {
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x8422_2325_cbf2_9ce4
+        for byte in text.utf8 {
+            a = (a ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+            b = (b ^ UInt64(byte ^ 0x5a)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = { (x: UInt64) in String(repeating: "0", count: 16 - String(x, radix: 16).count) + String(x, radix: 16) }
+        return hex(a) + hex(b)
+    }
+
+    private static func isName(_ token: String) -> Bool {
+        guard let first = token.first, first == "_" || first.isLetter else { return false }
+        return !["and", "or", "not", "nil", "true", "false", "function", "local", "return", "end", "if", "then", "else"].contains(token)
+    }
+}
+
+private extension String {
+    /// The inside of a quoted or long-bracket string literal.
+    func trimmingQuotes() -> String {
+        if hasPrefix("\"") || hasPrefix("'") { return String(dropFirst().dropLast()) }
+        guard let open = firstIndex(of: "["), let inner = self[index(after: open)...].firstIndex(of: "[") else { return self }
+        let body = self[index(after: inner)...]
+        return String(body.prefix(max(0, body.count - (distance(from: startIndex, to: inner) + 1))))
+    }
+}

@@ -1,0 +1,395 @@
+import Agent
+import ArgumentParser
+import Foundation
+import Knowledge
+import LLMAlpha
+import MarketData
+import Validation
+
+struct AgentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent",
+        abstract: "The research agent: propose, validate, record, refine, promote.",
+        discussion: reflow("""
+            Examples:
+              llmalpha agent research                      10 hypotheses on bundled BTCUSDT 1h, offline
+              llmalpha agent research -c funding -n 20 -s BTC,ETH
+              llmalpha agent research -r "volume confirms breakouts" --mode quick -n 50
+              llmalpha agent research --resume             continue the last interrupted run
+              llmalpha agent improve H007 -n 3             refine one hypothesis
+              llmalpha agent status                        where the current or last run stands
+              llmalpha agent analyze                       what the knowledge base has learned
+            """),
+        subcommands: [AgentResearchCommand.self, AgentImproveCommand.self, AgentStatusCommand.self, AgentAnalyzeCommand.self])
+}
+
+/// The flags `research` and `improve` share.
+struct AgentRunOptions: ParsableArguments {
+    @Option(name: [.customShort("p"), .long], help: ArgumentHelp("Who proposes: offline, openai, anthropic, ollama, or auto (a configured key, else offline). (default: agent.llm.provider, auto)", valueName: "provider"))
+    var provider: String?
+
+    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("The language model. (default: agent.llm.model)", valueName: "model"))
+    var model: String?
+
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("An OpenAI-compatible server for -p openai. (default: agent.llm.base_url)", valueName: "url"))
+    var baseURL: String?
+
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("The provider's key (else OPENAI_API_KEY / ANTHROPIC_API_KEY); never printed.", valueName: "key"))
+    var apiKey: String?
+
+    @Option(name: .customLong("early-stop-sharpe"), help: ArgumentHelp("Stop once a validated strategy's walk-forward test Sharpe reaches this; 0 never. (default: agent.early_stop_sharpe, 1.5)", valueName: "x"))
+    var earlyStopSharpe: Double?
+
+    @Option(help: ArgumentHelp("How hypotheses are judged: quick, full, wf_only, rolling_only; only a full pass is promoted. (default: agent.validation.mode, full)", valueName: "mode"))
+    var mode: String?
+
+    @Option(help: ArgumentHelp("Optimizer trials per walk-forward training window. (default: validation.trials, 50)", valueName: "n"))
+    var trials: Int?
+
+    @Option(help: ArgumentHelp("Seed of the proposer and the optimizer: the same seed gives the same run. (default: validation.seed, 42)", valueName: "n"))
+    var seed: Int?
+
+    @Option(name: .customLong("budget-minutes"), help: ArgumentHelp("Stop after this many minutes of work. (default: agent.budget_minutes, 0 = none)", valueName: "min"))
+    var budgetMinutes: Double?
+
+    @Option(help: ArgumentHelp("Scripts run at once. (default: the number of cores)", valueName: "n"))
+    var jobs: Int?
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
+    var knowledgePath: String?
+
+    @Flag(name: .customLong("no-promote"), help: "Do not open the holdout of a full pass (promote later with llmalpha strategy promote).")
+    var noPromote = false
+
+    @Flag(name: .shortAndLong, help: "No live status and no line per hypothesis; only the summary.")
+    var quiet = false
+
+    @Flag(help: "Print one JSON document at the end instead of the summary.")
+    var json = false
+
+    func validate() throws {
+        if let provider, AgentSettings.Provider(rawValue: provider) == nil {
+            throw ValidationError("-p must be one of \(AgentSettings.Provider.allCases.map(\.rawValue).joined(separator: ", ")), got '\(provider)'")
+        }
+        if let mode, ValidationSettings.Mode(rawValue: mode) == nil {
+            throw ValidationError("--mode must be quick, full, wf_only or rolling_only, got '\(mode)'")
+        }
+        if let trials, trials < 1 || trials > 100_000 { throw ValidationError("--trials must be in 1...100000, got \(trials)") }
+        if let seed, seed < 0 { throw ValidationError("--seed must be 0 or more, got \(seed)") }
+        if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
+        if let x = earlyStopSharpe, !(x >= 0 && x.isFinite) { throw ValidationError("--early-stop-sharpe must be 0 or more, got \(x)") }
+        if let x = budgetMinutes, !(x >= 0 && x.isFinite) { throw ValidationError("--budget-minutes must be 0 or more, got \(x)") }
+    }
+
+    /// A researcher with these flags over the configuration.
+    func researcher(_ configuration: Configuration, paths: ProjectPaths) throws -> Researcher {
+        var configuration = configuration
+        if let earlyStopSharpe { configuration.agent.earlyStopSharpe = earlyStopSharpe }
+        if let budgetMinutes { configuration.agent.budgetMinutes = budgetMinutes }
+        if let baseURL { configuration.agent.baseURL = baseURL }
+        let researcher = try Researcher(configuration: configuration, paths: paths)
+        researcher.provider = provider.flatMap(AgentSettings.Provider.init(rawValue:))
+        researcher.model = model
+        researcher.mode = mode.flatMap(ValidationSettings.Mode.init(rawValue:))
+        researcher.trials = trials
+        researcher.seed = seed.map(UInt64.init)
+        researcher.knowledgePath = knowledgePath
+        researcher.promote = !noPromote
+        if let jobs { researcher.jobs = jobs }
+        return researcher
+    }
+}
+
+struct AgentResearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "research",
+        abstract: "Run the research loop on the bundled (or your) data.",
+        discussion: reflow("""
+            Each iteration proposes a hypothesis (a Lua script: factor, signal, strategy),
+            checks it, runs it in the sandbox, validates it (validation.* thresholds; the
+            walk-forward test Sharpe must reach agent.validation.min_sharpe), and records the
+            script, every trial and the verdict in the knowledge base. Every other iteration
+            refines the best near-miss instead (its parameter ranges first, then its
+            structure); a family whose refinements fail agent.max_consecutive_failures times
+            in a row is abandoned. Survivors of a full validation open their locked holdout
+            and are written to strategies/; every script goes to hypotheses/.
+
+            The proposer sees train and validation numbers and failure reasons only: the
+            walk-forward test and the holdout decide the verdict and the early stop, nothing
+            else. A proposal whose factor is the same expression as a recorded one (up to
+            parameter values) is not evaluated again.
+
+            Without a language-model key the offline generator proposes: it composes
+            factors from the primitive registry (momentum, mean reversion, breakouts,
+            volatility, funding, open interest, volume), with signal rules, filters and
+            stops, biased by a profile of the training bars. Deterministic for a --seed.
+
+            Ctrl-C stops after the write in progress, marks the run interrupted and exits
+            130; --resume continues it with the same seed stream. Exit status: 0 finished,
+            2 usage, 4 data, 6 knowledge base, 130 interrupted.
+            """))
+
+    @Option(name: [.customShort("r"), .long], help: ArgumentHelp("A research direction, e.g. \"funding crowding after rallies\".", valueName: "text"))
+    var research: String?
+
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Stay in one category: \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "category"))
+    var category: String?
+
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Iterations (hypotheses). (default: agent.max_iterations, 10)", valueName: "n"))
+    var iterations: Int?
+
+    @Option(name: .long, defaultAsFlag: "", help: ArgumentHelp("Continue an interrupted run (the last one without a value) with its own settings.", valueName: "run"))
+    var resume: String? = nil
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var agent: AgentRunOptions
+
+    func validate() throws {
+        if let category, ResearchCategory(rawValue: category) == nil {
+            throw ValidationError("-c must be one of \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")), got '\(category)'")
+        }
+        if let iterations, iterations < 1 || iterations > 100_000 { throw ValidationError("-n must be in 1...100000, got \(iterations)") }
+    }
+
+    func run() throws {
+        let paths = ProjectPaths()
+        let configuration = try dataOptions.loadConfiguration(paths: paths)
+        let researcher = try agent.researcher(configuration, paths: paths)
+        researcher.iterations = iterations
+        if resume == nil {
+            try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+        }
+        let stream = researcher.research(requirements: research, category: category.flatMap(ResearchCategory.init(rawValue:)),
+                                         resume: resume)
+        try AgentSession(options: agent).perform(stream, researcher: researcher)
+    }
+}
+
+struct AgentImproveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "improve",
+        abstract: "Refine one hypothesis: its parameter ranges first, then its structure.",
+        discussion: reflow("""
+            Each iteration writes a child script with parent = the hypothesis: the first
+            narrows its parameter ranges around the values chosen in sample, the second
+            shifts them, later ones add a trend or volatility filter or change the exit.
+            Works on any recorded hypothesis, whoever wrote it.
+
+            Example: llmalpha agent improve H007 -n 3
+            """))
+
+    @Argument(help: ArgumentHelp("The hypothesis to refine (H007).", valueName: "hypothesis"))
+    var hypothesis: String
+
+    @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Refinements to make.", valueName: "n"))
+    var iterations: Int = 3
+
+    @OptionGroup var dataOptions: DataOptions
+    @OptionGroup var agent: AgentRunOptions
+
+    func validate() throws {
+        if iterations < 1 || iterations > 1000 { throw ValidationError("-n must be in 1...1000, got \(iterations)") }
+    }
+
+    func run() throws {
+        let paths = ProjectPaths()
+        let configuration = try dataOptions.loadConfiguration(paths: paths)
+        let researcher = try agent.researcher(configuration, paths: paths)
+        // The hypothesis must exist before any data is loaded.
+        let kb = try researcher.openKnowledge()
+        _ = try kb.hypothesis(hypothesis)
+        try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+        try AgentSession(options: agent).perform(researcher.improve(hypothesis, iterations: iterations), researcher: researcher)
+    }
+}
+
+struct AgentStatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Where the current or last research run stands.",
+        discussion: reflow("""
+            Iteration, stage, best validated strategy, counts (hypotheses, trials,
+            validated, duplicates), failures in a row, elapsed time and spend, and the
+            run's last hypotheses. A run whose process is gone shows as stale: resume it
+            with llmalpha agent research --resume RUN.
+            """))
+
+    @Argument(help: ArgumentHelp("The run (R003); the newest by default.", valueName: "run"))
+    var runID: String?
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path)", valueName: "path"))
+    var knowledgePath: String?
+
+    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
+    var config: String?
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run() throws {
+        let paths = ProjectPaths()
+        let configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config, environment: ProcessInfo.processInfo.environment)
+        let kb = try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.read)
+        let run: ResearchRun
+        if let runID {
+            run = try kb.run(runID)
+        } else {
+            guard let newest = try kb.runs(limit: 1).first else {
+                throw CommandFailure(status: .usage, description: "no research run in \(kb.path) yet (llmalpha agent research starts one)")
+            }
+            run = newest
+        }
+        let steps = try kb.steps(run: run.id)
+        let names = Dictionary(try kb.hypotheses().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        if json {
+            Console.out(AgentText.statusJSON(run, steps: steps, names: names).rendered + "\n")
+        } else {
+            Console.out(AgentText.status(run, steps: steps, names: names))
+        }
+    }
+}
+
+struct AgentAnalyzeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "What the knowledge base has learned, and what to try next.",
+        discussion: reflow("""
+            Categories and families with where their hypotheses stopped, the failure
+            reasons ranked with advice, the near-misses with the parameters chosen in
+            sample, and concrete commands for the next run.
+            """))
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path)", valueName: "path"))
+    var knowledgePath: String?
+
+    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
+    var config: String?
+
+    @Flag(help: "Print one JSON document.")
+    var json = false
+
+    func run() throws {
+        let paths = ProjectPaths()
+        let configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config, environment: ProcessInfo.processInfo.environment)
+        let kb = try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.read)
+        let analysis = try KnowledgeAnalysis.of(kb)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            Console.out(String(decoding: try encoder.encode(analysis), as: UTF8.self) + "\n")
+        } else {
+            Console.out(analysis.text + "\n")
+        }
+    }
+}
+
+/// One research or improve run on the command line: the live status, a line per hypothesis,
+/// Ctrl-C, and the summary or JSON at the end.
+struct AgentSession {
+    let options: AgentRunOptions
+
+    /// Loads the bars of the data flags (downloading missing ones as `run` does) into the researcher.
+    static func loadData(_ dataOptions: DataOptions, configuration: Configuration, paths: ProjectPaths, into researcher: Researcher) throws {
+        let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
+        let (from, to) = try dataOptions.bounds()
+        researcher.bars = try dataOptions.symbols(configuration).map { symbol in
+            try dataOptions.loadBars(dataOptions.fullRequest(configuration, symbol: symbol), store: store)
+        }
+        researcher.symbols = researcher.bars!.map(\.symbol)
+        researcher.interval = configuration.data.interval
+        researcher.from = from
+        researcher.to = to
+        researcher.dataFile = dataOptions.data
+    }
+
+    func perform(_ stream: AsyncThrowingStream<ResearchEvent, any Error>, researcher: Researcher) throws {
+        let interrupt = InterruptHandler { researcher.interrupt() }
+        defer { interrupt.cancel() }
+        let quiet = options.quiet
+        // The live line only on a terminal; elsewhere a line per finished hypothesis is the log.
+        let status = StatusLine(enabled: !quiet && isatty(STDERR_FILENO) != 0)
+        let lines = !quiet
+        let display = LiveState()
+        let outcome = Blocking.run { () async -> Result<ResearchResult, any Error> in
+            do {
+                for try await event in stream {
+                    switch event {
+                    case .started(let run, let profile, let resumed):
+                        display.started(run)
+                        if lines {
+                            Console.note("\(resumed ? "resuming" : "research run") \(run.id): \(run.maxIterations) iterations, seed \(run.seed), "
+                                         + "\(run.settings["symbols"] ?? "") \(run.settings["interval"] ?? ""), mode \(run.settings["mode"] ?? "")")
+                            for line in profile.summary.split(separator: "\n") { Console.note("  " + line) }
+                        }
+                    case .proposing(let i, let attempt, let action, let target):
+                        status.update(display.heading(i, "proposing" + (action == .refine ? " a refinement of \(target ?? "")" : "")
+                                                      + (attempt > 0 ? " (attempt \(attempt + 1))" : "")))
+                    case .validating(let i, let name, let stage, let done, let total):
+                        status.update(display.heading(i, "\(name): \(stage)"), detail: total > 0 ? "\(done)/\(total)" : "")
+                    case .duplicate(_, let name, let of):
+                        if lines { status.finish(); Console.note("  duplicate: \(name) repeats \(of); proposing again") }
+                    case .finished(let record):
+                        display.finished(record)
+                        if lines { status.finish(); Console.note(AgentText.line(record, of: display.total)) }
+                    case .note(let text):
+                        if lines { status.finish(); Console.note(text) }
+                    case .completed(let result):
+                        status.finish()
+                        return .success(result)
+                    }
+                }
+                return .failure(AgentError.interrupted)
+            } catch {
+                status.finish()
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(let result):
+            if options.json {
+                Console.out(AgentText.resultJSON(result).rendered + "\n")
+            } else {
+                Console.out(AgentText.summary(result) + "\n")
+            }
+        case .failure(let error):
+            if case AgentError.interrupted = error {
+                Console.note("interrupted: the run is saved; continue it with llmalpha agent research --resume")
+            }
+            throw error
+        }
+    }
+}
+
+/// What the live status line knows: the run's size, the best so far, the clock.
+final class LiveState: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`; events arrive from the loop's task.
+    private let lock = NSLock()
+    private var started = Date()
+    private(set) var total = 0
+    private var validated = 0
+    private var best: Double?
+
+    func started(_ run: ResearchRun) {
+        lock.lock(); defer { lock.unlock() }
+        total = run.maxIterations
+        validated = run.validated
+        best = run.bestTestSharpe
+        started = Date()
+    }
+
+    func finished(_ r: IterationRecord) {
+        lock.lock(); defer { lock.unlock() }
+        if r.verdict == .validated {
+            validated += 1
+            if let s = r.testSharpe, s > (best ?? -.infinity) { best = s }
+        }
+    }
+
+    func heading(_ iteration: Int, _ what: String) -> String {
+        lock.lock(); defer { lock.unlock() }
+        let elapsed = Int(Date().timeIntervalSince(started))
+        let bestText = best.map { String(format: "best test Sharpe %.2f", $0) } ?? "no strategy yet"
+        return "[\(iteration + 1)/\(total)] \(what)  ·  \(validated) validated, \(bestText), \(elapsed / 60)m\(String(format: "%02d", elapsed % 60))s"
+    }
+}

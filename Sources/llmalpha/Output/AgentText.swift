@@ -1,0 +1,166 @@
+import Agent
+import Foundation
+import Knowledge
+import LLMAlpha
+
+/// The text and JSON renderings of the research agent's runs.
+enum AgentText {
+    /// One line per finished hypothesis: where it got, the verdict, the number that decided.
+    static func line(_ r: IterationRecord, of total: Int) -> String {
+        let id = r.hypothesis ?? "-"
+        let parent = r.parent.map { " ← \($0)" } ?? ""
+        let verdict: String
+        switch r.verdict {
+        case .validated: verdict = "VALIDATED"
+        case .rejected: verdict = "rejected"
+        case .invalid: verdict = "invalid"
+        case .duplicate: verdict = "duplicate"
+        case .error: verdict = "error"
+        }
+        let strategy = r.strategyFile.map { " → \($0)" } ?? ""
+        let key = r.keyNumber.isEmpty ? "" : ", \(r.keyNumber)"
+        return String(format: "[%d/%d] ", r.iteration + 1, total)
+            + "\(id) \(r.name)\(parent): \(verdict) at \(r.stage)\(key) (\(String(format: "%.1f", r.seconds)) s)\(strategy)"
+    }
+
+    /// The summary table at the end of a run.
+    static func summary(_ result: ResearchResult) -> String {
+        var out = result.summary() + "\n"
+        let rows = result.iterations
+        guard !rows.isEmpty else { return out }
+        out += "\n" + pad(["#", "hypothesis", "name", "stage", "verdict", "key number"]) + "\n"
+        for r in rows {
+            out += pad([String(r.iteration + 1), r.hypothesis ?? "-", String(r.name.prefix(40)), r.stage, r.verdict.rawValue, r.keyNumber]) + "\n"
+        }
+        return out
+    }
+
+    private static func pad(_ cells: [String]) -> String {
+        let widths = [4, 10, 42, 13, 10, 0]
+        return zip(cells, widths).map { cell, w in w == 0 ? cell : cell.padding(toLength: max(w, cell.count + 1), withPad: " ", startingAt: 0) }
+            .joined()
+    }
+
+    static func resultJSON(_ result: ResearchResult) -> JSONValue {
+        let run = result.run
+        return .object([
+            ("run", .string(run.id)),
+            ("state", .string(run.state.rawValue)),
+            ("stop_reason", .string(result.stopReason)),
+            ("provider", .string(run.provider)),
+            ("seed", .number(Double(run.seed))),
+            ("iterations", .number(Double(result.iterations.count))),
+            ("hypotheses", .number(Double(run.hypotheses))),
+            ("trials", .number(Double(run.trials))),
+            ("duplicates", .number(Double(run.duplicates))),
+            ("validated", .number(Double(result.validatedCount))),
+            ("strategies", .array(result.strategies.map { .string($0.filePath) })),
+            ("best", result.bestHypothesis.map { id in
+                .object([("hypothesis", .string(id)), ("test_sharpe", .optionalNumber(result.bestSharpe))])
+            } ?? .null),
+            ("elapsed_seconds", .number(run.elapsedSeconds)),
+            ("results", .array(result.iterations.map(recordJSON))),
+            ("near_misses", .array(result.nearMisses.map(recordJSON))),
+            ("reasons", .array(result.reasons.map { .object([("code", .string($0.code)), ("count", .number(Double($0.count)))]) })),
+        ])
+    }
+
+    static func recordJSON(_ r: IterationRecord) -> JSONValue {
+        .object([
+            ("iteration", .number(Double(r.iteration + 1))),
+            ("hypothesis", .optionalString(r.hypothesis)),
+            ("name", .string(r.name)),
+            ("action", .string(r.action.rawValue)),
+            ("parent", .optionalString(r.parent)),
+            ("category", .optionalString(r.category)),
+            ("stage", .string(r.stage)),
+            ("verdict", .string(r.verdict.rawValue)),
+            ("reason_code", .optionalString(r.reasonCode)),
+            ("reason", .string(r.reason)),
+            ("key_number", .string(r.keyNumber)),
+            ("test_sharpe", .optionalNumber(r.testSharpe)),
+            ("score", .optionalNumber(r.score)),
+            ("strategy", .optionalString(r.strategyFile)),
+            ("trials", .number(Double(r.trials))),
+            ("seconds", .number(r.seconds)),
+        ])
+    }
+
+    /// `agent status`.
+    static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String]) -> String {
+        var lines: [String] = []
+        let state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id))" : run.state.rawValue
+        lines.append("\(run.id): \(state), iteration \(run.iteration)/\(run.maxIterations), \(run.provider), seed \(run.seed)")
+        if let stage = run.stage { lines.append("  now: \(stage)\(run.current.map { " \($0)" } ?? "")") }
+        let s = run.settings
+        lines.append("  data: \(s["symbols"] ?? "?") \(s["interval"] ?? "")\(s["data"].map { " from \($0)" } ?? ""), mode \(s["mode"] ?? "?")"
+                     + (s["direction"].map { ", direction \"\($0)\"" } ?? "") + (s["category"].map { ", category \($0)" } ?? "")
+                     + (s["improve"].map { ", improving \($0)" } ?? ""))
+        lines.append("  \(run.hypotheses) hypotheses, \(run.trials) trials, \(run.validated) validated, \(run.duplicates) duplicates, "
+                     + "\(run.consecutiveFailures) failures in a row")
+        if let best = run.bestHypothesis {
+            lines.append("  best: \(best) \(names[best] ?? ""), walk-forward test Sharpe \(String(format: "%.2f", run.bestTestSharpe ?? .nan))")
+        } else {
+            lines.append("  best: no validated strategy yet")
+        }
+        lines.append("  elapsed \(duration(run.elapsedSeconds)), spend $\(String(format: "%.2f", run.spendUSD)); started \(run.startedAt)"
+                     + (run.finishedAt.map { ", ended \($0)" } ?? ""))
+        if let reason = run.stopReason { lines.append("  stopped: \(reason)") }
+        let recent = steps.suffix(8)
+        if !recent.isEmpty {
+            lines.append("  last steps:")
+            for step in recent {
+                let verdict = step.outcome == .evaluated ? (step.passed == true ? "validated" : "rejected") : step.outcome.rawValue
+                let name = step.hypothesis.flatMap { names[$0] } ?? ""
+                lines.append("    \(step.iteration + 1). \(step.hypothesis ?? "-") \(name) \(step.action == .refine ? "(refines \(step.parent ?? "?")) " : "")"
+                             + "\(verdict) at \(step.stage ?? "proposal")\(step.reasonCode.map { ", \($0)" } ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String]) -> JSONValue {
+        .object([
+            ("run", .string(run.id)),
+            ("state", .string(run.state.rawValue)),
+            ("stale", .bool(stale(run))),
+            ("iteration", .number(Double(run.iteration))),
+            ("max_iterations", .number(Double(run.maxIterations))),
+            ("stage", .optionalString(run.stage)),
+            ("current", .optionalString(run.current)),
+            ("provider", .string(run.provider)),
+            ("seed", .number(Double(run.seed))),
+            ("settings", .object(run.settings.keys.sorted().map { ($0, .string(run.settings[$0]!)) })),
+            ("hypotheses", .number(Double(run.hypotheses))),
+            ("trials", .number(Double(run.trials))),
+            ("validated", .number(Double(run.validated))),
+            ("duplicates", .number(Double(run.duplicates))),
+            ("consecutive_failures", .number(Double(run.consecutiveFailures))),
+            ("best", run.bestHypothesis.map { .object([("hypothesis", .string($0)), ("test_sharpe", .optionalNumber(run.bestTestSharpe))]) } ?? .null),
+            ("elapsed_seconds", .number(run.elapsedSeconds)),
+            ("spend_usd", .number(run.spendUSD)),
+            ("started_at", .string(run.startedAt)),
+            ("updated_at", .string(run.updatedAt)),
+            ("finished_at", .optionalString(run.finishedAt)),
+            ("stop_reason", .optionalString(run.stopReason)),
+            ("steps", .array(steps.map { step in
+                .object([("iteration", .number(Double(step.iteration + 1))), ("attempt", .number(Double(step.attempt))),
+                         ("outcome", .string(step.outcome.rawValue)), ("action", .string(step.action.rawValue)),
+                         ("hypothesis", .optionalString(step.hypothesis)), ("name", .optionalString(step.hypothesis.flatMap { names[$0] })),
+                         ("parent", .optionalString(step.parent)), ("stage", .optionalString(step.stage)),
+                         ("passed", step.passed.map { .bool($0) } ?? .null), ("reason_code", .optionalString(step.reasonCode)),
+                         ("test_sharpe", .optionalNumber(step.testSharpe)), ("strategy", .optionalString(step.strategy))])
+            })),
+        ])
+    }
+
+    /// A run marked running whose process on this host is gone.
+    static func stale(_ run: ResearchRun) -> Bool {
+        guard run.state == .running, run.host == ProcessInfo.processInfo.hostName else { return false }
+        return kill(pid_t(run.pid), 0) != 0 && errno != EPERM
+    }
+
+    static func duration(_ s: Double) -> String {
+        s >= 3600 ? String(format: "%.1f h", s / 3600) : s >= 90 ? String(format: "%.1f min", s / 60) : String(format: "%.0f s", s)
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import MarketData
+import Primitives
+import Scripting
+import SyntheticMarket
+import Testing
+@testable import Agent
+@testable import Evaluation
+
+/// The offline generator: deterministic, every script it writes parses and runs, every category
+/// is covered, ranges come from the registry, and refinements keep lineage and still run.
+@Suite("Offline generator")
+struct OfflineGeneratorTests {
+    /// Synthetic bars with every column a category can need.
+    static let bars: Bars = {
+        var bars = SyntheticMarket.bars(count: 3_000, seed: 5)
+        var rng = SeededRandom(seed: 9)
+        bars.setExtra("funding", (0..<bars.count).map { _ in 0.0001 + 0.0002 * rng.normal() })
+        var oi = 1e6
+        bars.setExtra("open_interest", (0..<bars.count).map { _ in oi *= 1 + 0.01 * rng.normal(); return oi })
+        return bars
+    }()
+
+    static let profile = DataProfile(bars: bars)
+
+    static func request(_ task: ProposalRequest.Task = .new, seed: UInt64, category: ResearchCategory? = nil, direction: String? = nil,
+                        known: Set<String> = []) -> ProposalRequest {
+        ProposalRequest(task: task, direction: direction, category: category, iteration: 0, seed: seed, mode: .full, profile: profile,
+                        knownFingerprints: known)
+    }
+
+    /// Runs a script on its own thread, awaited, so the test never blocks a cooperative thread
+    /// (other suites' fake servers need them).
+    static func run(_ script: String) async throws -> ScriptResult {
+        let result: Result<ScriptResult, ScriptError> = await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(returning: Result { () throws(ScriptError) in
+                    try ScriptRunner(limits: SandboxLimits(timeout: 20)).run(source: script, chunkName: "generated.lua",
+                                                                             data: DataTable(bars: bars)) { _ in }
+                })
+            }.start()
+        }
+        return try result.get()
+    }
+
+    @Test("The same seed gives the same script; another seed another")
+    func deterministic() async throws {
+        let generator = OfflineGenerator()
+        let a = try await generator.propose(Self.request(seed: 123))
+        let b = try await generator.propose(Self.request(seed: 123))
+        let c = try await generator.propose(Self.request(seed: 124))
+        #expect(a.script == b.script)
+        #expect(a.template == b.template)
+        #expect(a.script != c.script)
+    }
+
+    @Test("Every category: eight scripts each that parse, run, define factor and signal, and say what they bet on")
+    func everyCategoryRuns() async throws {
+        let generator = OfflineGenerator()
+        #expect(Set(Self.profile.servedCategories) == Set(ResearchCategory.allCases))
+        for category in ResearchCategory.allCases {
+            var templates: Set<String> = []
+            for seed in UInt64(1)...8 {
+                let proposal = try await generator.propose(Self.request(seed: seed * 7919, category: category))
+                #expect(proposal.category == category)
+                let result = try await Self.run(proposal.script)
+                #expect(result.factor != nil, "\(category): no factor\n\(proposal.script)")
+                #expect(result.signal != nil, "\(category): no signal\n\(proposal.script)")
+                let rationale = try #require(result.hypothesis?.rationale)
+                #expect(rationale.hasPrefix("Bets that "), "\(rationale)")
+                #expect(result.hypothesis?.tags.contains(category.rawValue) == true)
+                // The factor is not flat: it has finite values that differ.
+                let finite = (result.factor ?? []).filter(\.isFinite)
+                #expect(Set(finite).count > 10, "\(category): factor nearly constant\n\(proposal.script)")
+                templates.insert(proposal.template ?? "")
+            }
+            #expect(templates.count >= 3, "\(category): only \(templates)")
+        }
+    }
+
+    @Test("A category the data cannot serve is a usage error naming the missing column")
+    func missingColumn() async throws {
+        let plain = DataProfile(bars: SyntheticMarket.bars(count: 500, seed: 1))
+        let request = ProposalRequest(task: .new, category: .openInterest, iteration: 0, seed: 1, mode: .quick, profile: plain)
+        await #expect(throws: AgentError.self) { try await OfflineGenerator().propose(request) }
+        do {
+            _ = try await OfflineGenerator().propose(request)
+        } catch {
+            #expect(error.description.contains("d.open_interest"))
+        }
+    }
+
+    @Test("Blocks call only registered primitives, and their ranges lie inside the registry's typical ranges")
+    func blocksFollowTheRegistry() {
+        for block in FactorBlocks.all {
+            for call in block.calls { #expect(PrimitiveRegistry.byName[call] != nil, "\(block.key) calls \(call)") }
+            for p in block.parameters {
+                #expect(p.range.lowerBound <= p.range.upperBound)
+                #expect(p.range.lowerBound >= 1 || !p.isInteger, "\(block.key).\(p.name)")
+            }
+        }
+        // A registry range narrowed by the block: ema's typical 5...400 within 60...400.
+        let slow = FactorBlocks.momentum.first { $0.key == "ema_spread" }!.parameters[1]
+        #expect(slow.range == 60...400)
+        #expect(PrimitiveRegistry.byName["rsi"]!.typical("n") == 2...30)
+    }
+
+    @Test("A research direction narrows the blocks; known fingerprints are avoided")
+    func directionAndKnownFingerprints() async throws {
+        let generator = OfflineGenerator()
+        for seed in UInt64(1)...6 {
+            let p = try await generator.propose(Self.request(seed: seed, direction: "RSI"))
+            #expect(p.template?.contains("rsi_fade") == true, "\(p.template ?? "")")
+        }
+        let first = try await generator.propose(Self.request(seed: 77, category: .funding))
+        let fingerprint = try #require(ScriptShape(first.script).fingerprint)
+        let second = try await generator.propose(Self.request(seed: 77, category: .funding, known: [fingerprint]))
+        #expect(ScriptShape(second.script).fingerprint != fingerprint)
+    }
+
+    @Test("Unknown data columns become blocks of their own (a synthetic hint, your CSV's features)")
+    func columnBlocks() async throws {
+        let bars = SyntheticMarket.bars(count: 1_000, seed: 3, edge: 0.1)
+        let profile = DataProfile(bars: bars)
+        #expect(profile.columns.isSuperset(of: ["hint", "noise"]))
+        let request = ProposalRequest(task: .new, direction: "hint", iteration: 0, seed: 5, mode: .full, profile: profile)
+        let p = try await OfflineGenerator().propose(request)
+        #expect(p.script.contains("d.hint"), "\(p.script)")
+    }
+
+    @Test("Fingerprints: the same factor up to numbers and parameter names is one; layout and comments do not count")
+    func fingerprints() {
+        let a = """
+            hypothesis { name = "a" }
+            local n = param.int("n", 5, 50, 20)
+            function factor(d) return -zscore(d.close, n) end
+            function signal(d, f) return { long = gt(f, 1) } end
+            """
+        let b = """
+            -- same idea, other numbers and names
+            hypothesis { name = "b" }
+            local window = param.int("window", 10, 90, 40)
+            function factor(d)
+              return -zscore(d.close,   window)   -- faded
+            end
+            function signal(d, f) return { long = gt(f, 2), short = lt(f, -2) } end
+            """
+        let c = a.replacingOccurrences(of: "-zscore(d.close, n)", with: "zscore(d.close, n)")
+        let d = a.replacingOccurrences(of: "-zscore(d.close, n)", with: "-zscore(d.close, 30)")
+        #expect(ScriptShape(a).fingerprint == ScriptShape(b).fingerprint)
+        #expect(ScriptShape(a).fingerprint == ScriptShape(d).fingerprint)
+        #expect(ScriptShape(a).fingerprint != ScriptShape(c).fingerprint)
+        #expect(ScriptShape(a).functions == ["factor", "signal"])
+        let nested = "function factor(d) local n = param.int(\"n\", 1, 9, 3) return sma(d.close, n) end"
+        #expect(ScriptShape(nested).nestedParameters == ["n"])
+    }
+
+    @Test("No block parameter shadows a name the scripts use (signal, factor, the signal rule's locals)")
+    func parameterNamesAreFree() {
+        let reserved: Set<String> = ["factor", "signal", "strategy", "hypothesis", "param", "d", "f", "z", "s", "norm", "entry", "exit_band",
+                                     "hold", "trend", "session", "blend", "up", "r", "calm", "h", "open", "weekday", "k", "top", "bottom",
+                                     "upper", "middle", "lower", "histogram"]
+        for block in FactorBlocks.all {
+            for p in block.parameters { #expect(!reserved.contains(p.name), "\(block.key).\(p.name)") }
+        }
+    }
+
+    @Test("Refinement: parameters first (defaults moved, ranges narrowed), then structure; parent set; the child runs")
+    func refinement() async throws {
+        let parent = try String(contentsOf: URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../strategies/rsi_mr.lua").standardized, encoding: .utf8)
+        let outcome = ProposerOutcome(hypothesis: "H004", name: "rsi_mr", category: "mean_reversion", template: nil, stage: "signal",
+                                      reasonCode: "signal.edge", feedback: "edge too thin", score: 2.5)
+        let generator = OfflineGenerator()
+        var scripts: [String] = []
+        for generation in 0..<4 {
+            let target = RefinementTarget(hypothesis: "H004", name: "rsi_mr", script: parent, parameters: ["period": 14, "low_band": 25],
+                                          outcome: outcome, generation: generation)
+            let proposal = try await generator.propose(Self.request(.refine(target), seed: UInt64(100 + generation)))
+            let result = try await Self.run(proposal.script)
+            #expect(result.hypothesis?.parent == "H004", "\(proposal.script)")
+            #expect(result.signal != nil)
+            #expect(proposal.change != nil)
+            scripts.append(proposal.script)
+        }
+        // Generations 0 and 1 move parameters only: the code below the declarations is the parent's.
+        for s in scripts.prefix(2) {
+            #expect(s.contains("function signal(d, f)\n  local r = rsi(d.close, period)"))
+            #expect(!s.contains("-- refinement:"))
+            #expect(s != parent)
+        }
+        // Later ones change the structure and say so.
+        for s in scripts.suffix(2) { #expect(s.contains("-- refinement:")) }
+        // The factor is the parent's: a refinement is not a new idea.
+        #expect(Set(scripts.map { ScriptShape($0).fingerprint }) == [ScriptShape(parent).fingerprint])
+    }
+}
