@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
         .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge",
-                                                                "Validation", "LLMAlpha"],
+                                                                "Validation", "Agent", "LLMAlpha", "SyntheticMarket"],
                           swiftSettings: strict),
 
         .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],

@@ -82,7 +82,9 @@ public struct KnowledgeAnalysis: Sendable, Codable {
         let tried = Set(byCategory.keys)
         let untried = ResearchCategory.allCases.map(\.rawValue).filter { !tried.contains($0) }
         if !untried.isEmpty {
-            suggestions.append("Never tried: \(untried.joined(separator: ", ")). Try: llmalpha agent research -c \(untried[0]) -n 10")
+            let servable = untried.first { ResearchCategory(rawValue: $0)?.requiredColumn != "open_interest" } ?? untried[0]
+            let note = untried.contains("open_interest") ? " (open_interest needs open-interest data: llmalpha data download --oi)" : ""
+            suggestions.append("Never tried: \(untried.joined(separator: ", "))\(note). Try: llmalpha agent research -c \(servable) -n 10")
         }
         if let best = categories.filter({ $0.name != "uncategorized" }).max(by: { ($0.bestScore ?? 0) < ($1.bestScore ?? 0) }),
            let score = best.bestScore, score >= 2 {

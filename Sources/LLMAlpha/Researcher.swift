@@ -139,8 +139,11 @@ public final class Researcher: @unchecked Sendable {
                 do {
                     let prepared = try make()
                     if attach(prepared.loop) { prepared.loop.interrupt() }
-                    for note in prepared.notes { continuation.yield(.note(note)) }
-                    _ = try await prepared.loop.run(resume: prepared.resume) { continuation.yield($0) }
+                    // Notes (which proposer) follow the start, so a run refused at its start prints one line.
+                    _ = try await prepared.loop.run(resume: prepared.resume) { event in
+                        continuation.yield(event)
+                        if case .started = event { for note in prepared.notes { continuation.yield(.note(note)) } }
+                    }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

@@ -35,7 +35,7 @@ struct Benchmarks {
         var results: [Result] = []
         let sizes = quick ? [1_000_000] : [1_000_000, 10_000_000]
         for n in sizes {
-            let market = SyntheticMarket(count: n)
+            let market = KernelInputs(count: n)
             if only?.contains("from_signals") ?? true { _ = fromSignalsInputs(market) }
             for op in kernelOps + [fromSignals] where only?.contains(op.name) ?? true {
                 let runs = n >= 10_000_000 ? 5 : (quick ? 7 : 11)
@@ -47,7 +47,8 @@ struct Benchmarks {
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
             let key = ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar"
-                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : (op.name == "validate_full" ? "median_ns_per_run" : "median_ns_per_call"))
+                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : (op.name == "validate_full" ? "median_ns_per_run"
+                    : (op.name.hasPrefix("agent_") ? "median_ns_per_iteration" : "median_ns_per_call")))
             results.append(Result(op: op.name, n: op.n, key: key, value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
         }
@@ -70,7 +71,7 @@ struct Benchmarks {
 /// A deterministic random walk with OHLCV, long enough for every op.
 /// `@unchecked Sendable`: filled in `init`, then only read (and the outputs written) by one
 /// benchmark at a time on the main thread.
-final class SyntheticMarket: @unchecked Sendable {
+final class KernelInputs: @unchecked Sendable {
     let count: Int
     let open: UnsafeMutableBufferPointer<Double>, high: UnsafeMutableBufferPointer<Double>
     let low: UnsafeMutableBufferPointer<Double>, close: UnsafeMutableBufferPointer<Double>
@@ -121,8 +122,8 @@ func medianSeconds(_ runs: Int, _ body: () -> Void) -> Double {
 
 struct KernelOp: Sendable {
     let name: String
-    let body: @Sendable (SyntheticMarket) -> Void
-    func measure(_ m: SyntheticMarket, _ runs: Int) -> Double {
+    let body: @Sendable (KernelInputs) -> Void
+    func measure(_ m: KernelInputs, _ runs: Int) -> Double {
         medianSeconds(runs) { body(m); blackHole(m.outputs[0][m.count / 2]) }
     }
 }
@@ -160,7 +161,7 @@ let fromSignals = KernelOp(name: "from_signals") { m in
 
 /// Inputs are built once per market, outside the timed region.
 nonisolated(unsafe) var fromSignalsCache: [Int: (MarketColumns, SignalMasks)] = [:]   // bench is single-threaded
-func fromSignalsInputs(_ m: SyntheticMarket) -> (MarketColumns, SignalMasks) {
+func fromSignalsInputs(_ m: KernelInputs) -> (MarketColumns, SignalMasks) {
     if let cached = fromSignalsCache[m.count] { return cached }
     var seed: UInt64 = 99
     func mask() -> [Double] {
@@ -184,7 +185,7 @@ struct VMOp: Sendable {
 
 /// 50,000 bars, the size of a typical hypothesis run.
 let vmData: DataTable = {
-    let m = SyntheticMarket(count: 50_000)
+    let m = KernelInputs(count: 50_000)
     var t = DataTable()
     t.add("time", (0..<50_000).map { 1.7e12 + Double($0) * 3.6e6 })
     t.add("open", Array(m.open)); t.add("high", Array(m.high)); t.add("low", Array(m.low))
@@ -292,6 +293,10 @@ let vmOps: [VMOp] = [
             }
         } * 1e9
     },
+    // The research agent: one offline iteration in quick mode, and one full-mode iteration with
+    // the default trial budget, on 50k 1h bars. Per iteration, in ns.
+    VMOp(name: "agent_offline_iter", n: 50_000) { AgentBench.offlineQuickIteration() },
+    VMOp(name: "agent_full_iter", n: 50_000) { AgentBench.fullIteration() },
     // Recording one trial in its own transaction, as a research loop does after each evaluation:
     // the mean over 20,000 such trials of 500 hypotheses, into a knowledge base growing to 100,000.
     VMOp(name: "kb_insert_trial", n: 100_000) {

@@ -191,7 +191,21 @@ struct OfflineGeneratorTests {
         }
         // Later ones change the structure and say so.
         for s in scripts.suffix(2) { #expect(s.contains("-- refinement:")) }
-        // The factor is the parent's: a refinement is not a new idea.
-        #expect(Set(scripts.map { ScriptShape($0).fingerprint }) == [ScriptShape(parent).fingerprint])
+        // Moving parameters keeps the factor's structure: the same idea, other numbers.
+        #expect(Set(scripts.prefix(2).map { ScriptShape($0).fingerprint }) == [ScriptShape(parent).fingerprint])
+
+        // Stopped at the factor gate: a filter on the signal would change nothing the gate sees,
+        // so the structural step smooths the factor; a negative IC flips it first.
+        var factorMiss = outcome
+        factorMiss.stage = "factor"
+        let smoothing = try await generator.propose(Self.request(.refine(RefinementTarget(
+            hypothesis: "H004", name: "rsi_mr", script: parent, parameters: [:], outcome: factorMiss, generation: 2)), seed: 9))
+        #expect(smoothing.script.contains("return ema(smooth_factor_base(d), refine_smooth)"), "\(smoothing.script)")
+        factorMiss.metrics = ["factor_horizon": 24, "factor_ic_24": -0.03]
+        let flipped = try await generator.propose(Self.request(.refine(RefinementTarget(
+            hypothesis: "H004", name: "rsi_mr", script: parent, parameters: [:], outcome: factorMiss, generation: 0)), seed: 9))
+        #expect(flipped.script.contains("return -flip_factor_base(d)"))
+        _ = try await Self.run(flipped.script)
+        _ = try await Self.run(smoothing.script)
     }
 }

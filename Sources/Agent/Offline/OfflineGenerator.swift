@@ -169,7 +169,7 @@ public struct OfflineGenerator: HypothesisSource {
         if step < 2, !declarations.isEmpty {
             if let proposal = shiftRanges(target, declarations, widen: step == 1, rng: &rng) { return proposal }
         }
-        let mutations = StructuralMutation.structural.filter { $0.applies(to: target.script) }
+        let mutations = StructuralMutation.candidates(after: target.outcome.stage).filter { $0.applies(to: target.script) }
         guard !mutations.isEmpty else {
             // Nothing structural left to add: move the ranges again, further out.
             if let proposal = shiftRanges(target, declarations, widen: true, rng: &rng) { return proposal }

@@ -10,11 +10,20 @@ enum StructuralMutation: String, Sendable, CaseIterable {
     case reversionExit = "reversion_exit"
     case flipExit = "flip_exit"
     case longOnly = "long_only"
+    /// An EMA over the factor: steadier ranks, less turnover, a more stable IC.
+    case smoothFactor = "smooth_factor"
     /// Only when the factor ranked returns the wrong way round (a negative IC in sample).
     case flipFactor = "flip_factor"
 
-    /// The changes tried in turn once parameters have been moved.
-    static let structural: [StructuralMutation] = [.trendFilter, .calmFilter, .reversionExit, .flipExit, .longOnly]
+    /// The changes that can help a hypothesis stopped at `stage`: a factor the factor gate
+    /// refused needs a different factor (a filter on its signal changes nothing the gate sees);
+    /// later stages are about entries and exits.
+    static func candidates(after stage: String) -> [StructuralMutation] {
+        switch stage {
+        case "sandbox", "factor": return [.smoothFactor]
+        default: return [.trendFilter, .calmFilter, .reversionExit, .flipExit, .longOnly, .smoothFactor]
+        }
+    }
 
     /// The comment line the mutation writes; also how a script is known to have it already.
     var marker: String {
@@ -24,6 +33,7 @@ enum StructuralMutation: String, Sendable, CaseIterable {
         case .reversionExit: return "-- refinement: also exit when the z-scored factor falls back near zero"
         case .flipExit: return "-- refinement: also exit when the factor changes sign"
         case .longOnly: return "-- refinement: long entries only"
+        case .smoothFactor: return "-- refinement: the factor smoothed by an EMA (steadier ranks, less turnover)"
         case .flipFactor: return "-- refinement: the factor's sign flipped (it ranked returns the wrong way round in sample)"
         }
     }
@@ -32,7 +42,8 @@ enum StructuralMutation: String, Sendable, CaseIterable {
 
     func applies(to script: String) -> Bool {
         let functions = ScriptShape(script).functions
-        return functions.contains(self == .flipFactor ? "factor" : "signal") && !script.contains(marker)
+        let layer = self == .flipFactor || self == .smoothFactor ? "factor" : "signal"
+        return functions.contains(layer) && !script.contains(marker)
     }
 
     func apply(to script: String, parent: String, rng: inout SeededRandom) -> String {
@@ -77,6 +88,12 @@ enum StructuralMutation: String, Sendable, CaseIterable {
                       "  local flip = crossunder(f, 0) | crossover(f, 0)",
                       "  s.exit = s.exit and (s.exit | flip) or flip",
                       "  return s",
+                      "end"]
+        case .smoothFactor:
+            lines += ["local refine_smooth = param.int(\"refine_smooth\", 2, 48, \([4, 8, 16][rng.index(below: 3)]))",
+                      "local \(base) = factor",
+                      "function factor(d)",
+                      "  return ema(\(base)(d), refine_smooth)",
                       "end"]
         case .flipFactor:
             lines += ["local \(base) = factor",

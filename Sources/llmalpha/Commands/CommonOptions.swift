@@ -11,7 +11,7 @@ import Scripting
 /// Which bars a command runs on; shared by every command that reads market data.
 struct DataOptions: ParsableArguments {
     @Option(name: [.customShort("s"), .customLong("symbol"), .customLong("symbols")],
-            help: ArgumentHelp("Symbol from the store; BTC means BTCUSDT. validate takes several, comma-separated. (default: data.symbol, BTCUSDT)",
+            help: ArgumentHelp("Symbol from the store; BTC means BTCUSDT. validate and agent take several, comma-separated. (default: data.symbol, BTCUSDT)",
                                valueName: "BTC[,ETH]"))
     var symbol: String?
 
