@@ -23,27 +23,12 @@ package enum ParameterDefaults {
         let text = LuaText(source)
         var edits: [(range: Range<Int>, replacement: String)] = []
         var done: Set<String> = []
-        var i = 0
-        let word = Array("param".utf8)
-        while i < text.count {
-            if let skipped = text.skipStringOrComment(at: i) { i = skipped.end; continue }
-            guard text.isWord(word, at: i), i == 0 || text[i - 1] != 46 else { i += 1; continue }
-            var j = text.skipTrivia(from: i + word.count)
-            guard j < text.count, text[j] == 46 else { i = j; continue }
-            j = text.skipTrivia(from: j + 1)
-            var k = j
-            while k < text.count, LuaText.isIdentifier(text[k]) { k += 1 }
-            let kind = text.text(j..<k)
-            guard ["int", "float", "choice", "bool"].contains(kind) else { i = k; continue }
-            let open = text.skipTrivia(from: k)
-            guard open < text.count, text[open] == 40 else { i = open; continue }
-            let found = splitArguments(text, from: open + 1)
-            i = found.end
-            guard let first = found.spans.first, let name = stringLiteral(text, first), let change = arguments[name] else { continue }
-            let wanted = change(kind)
-            guard wanted.keys.allSatisfy({ $0 > 0 && $0 < found.spans.count }) else { continue }
-            for (index, replacement) in wanted { edits.append((found.spans[index], replacement)) }
-            done.insert(name)
+        for d in scan(text) {
+            guard let change = arguments[d.name] else { continue }
+            let wanted = change(d.kind)
+            guard wanted.keys.allSatisfy({ $0 > 0 && $0 < d.spans.count }) else { continue }
+            for (index, replacement) in wanted { edits.append((d.spans[index], replacement)) }
+            done.insert(d.name)
         }
         if let missing = arguments.keys.sorted().first(where: { !done.contains($0) }) {
             throw ScriptError(kind: .contract, message: "cannot set the default of param '\(missing)': no declaration "
@@ -60,7 +45,13 @@ package enum ParameterDefaults {
     /// its arguments' source text: what a refinement reads before moving a range.
     package static func declarations(_ source: String) -> [(kind: String, name: String, arguments: [String])] {
         let text = LuaText(source)
-        var found: [(kind: String, name: String, arguments: [String])] = []
+        return scan(text).map { d in (d.kind, d.name, d.spans.map { text.text($0) }) }
+    }
+
+    /// The declarations `param.int|float|choice|bool("name", ...)` outside strings and comments,
+    /// with the span of each argument.
+    private static func scan(_ text: LuaText) -> [(kind: String, name: String, spans: [Range<Int>])] {
+        var found: [(kind: String, name: String, spans: [Range<Int>])] = []
         var i = 0
         let word = Array("param".utf8)
         while i < text.count {
@@ -72,12 +63,13 @@ package enum ParameterDefaults {
             var k = j
             while k < text.count, LuaText.isIdentifier(text[k]) { k += 1 }
             let kind = text.text(j..<k)
+            guard ["int", "float", "choice", "bool"].contains(kind) else { i = max(k, i + 1); continue }
             let open = text.skipTrivia(from: k)
-            guard ["int", "float", "choice", "bool"].contains(kind), open < text.count, text[open] == 40 else { i = max(k, i + 1); continue }
+            guard open < text.count, text[open] == 40 else { i = max(open, i + 1); continue }
             let call = splitArguments(text, from: open + 1)
             i = call.end
             guard let first = call.spans.first, let name = stringLiteral(text, first) else { continue }
-            found.append((kind, name, call.spans.map { text.text($0) }))
+            found.append((kind, name, call.spans))
         }
         return found
     }

@@ -6,10 +6,14 @@ package enum PrimitiveReference {
         var out = "`\(spec.signature)`\n"
         out += "    \(spec.summary)\n"
         if spec.placement != .method && spec.placement != .metamethod { out += "    lookback: \(spec.lookback)\n" }
+        let typical = spec.arguments.compactMap { a in a.typical.map { "\(a.name) \(number($0.lowerBound))–\(number($0.upperBound))" } }
+        if !typical.isEmpty { out += "    typical on 1h bars: \(typical.joined(separator: ", "))\n" }
         if spec.looksAhead { out += "    LOOKS AHEAD: reads future bars\n" }
         out += "    example: \(spec.example)\n"
         return out
     }
+
+    private static func number(_ x: Double) -> String { x == x.rounded() ? String(Int(x)) : String(x) }
 
     /// The entries of `specs` under their group headings, in registry order.
     package static func grouped(_ specs: [PrimitiveSpec]) -> String {

@@ -217,19 +217,10 @@ struct AgentStatusCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("The run (R003); the newest by default.", valueName: "run"))
     var runID: String?
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path)", valueName: "path"))
-    var knowledgePath: String?
-
-    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
-    var config: String?
-
-    @Flag(help: "Print one JSON document.")
-    var json = false
+    @OptionGroup var options: KnowledgeOptions
 
     func run() throws {
-        let paths = ProjectPaths()
-        let configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config, environment: ProcessInfo.processInfo.environment)
-        let kb = try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.read)
+        let kb = try options.open(.read)
         let run: ResearchRun
         if let runID {
             run = try kb.run(runID)
@@ -241,7 +232,7 @@ struct AgentStatusCommand: ParsableCommand {
         }
         let steps = try kb.steps(run: run.id)
         let names = Dictionary(try kb.hypotheses().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
-        if json {
+        if options.json {
             Console.out(AgentText.statusJSON(run, steps: steps, names: names).rendered + "\n")
         } else {
             Console.out(AgentText.status(run, steps: steps, names: names))
@@ -259,25 +250,13 @@ struct AgentAnalyzeCommand: ParsableCommand {
             sample, and concrete commands for the next run.
             """))
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path)", valueName: "path"))
-    var knowledgePath: String?
-
-    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
-    var config: String?
-
-    @Flag(help: "Print one JSON document.")
-    var json = false
+    @OptionGroup var options: KnowledgeOptions
 
     func run() throws {
-        let paths = ProjectPaths()
-        let configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config, environment: ProcessInfo.processInfo.environment)
-        let kb = try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.read)
+        let kb = try options.open(.read)
         let analysis = try KnowledgeAnalysis.of(kb)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Console.out(String(decoding: try encoder.encode(analysis), as: UTF8.self) + "\n")
+        if options.json {
+            Console.out(KnowledgeOptions.json(analysis))
         } else {
             Console.out(analysis.text + "\n")
         }
