@@ -68,7 +68,7 @@ struct LoopState: Sendable {
         guard let h = step.hypothesis, step.outcome == .evaluated || step.outcome == .invalid else { return }
         if step.passed == true { validated.insert(h) }
         let outcome = ProposerOutcome(hypothesis: h, name: names[h] ?? "", category: step.category, template: step.template,
-                                      stage: step.stage ?? "sandbox", reasonCode: step.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
+                                      stage: ProposerOutcome.visibleStage(step.stage ?? "sandbox"), reasonCode: step.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
                                       feedback: step.feedback, metrics: step.metrics, score: step.score ?? 0)
         if countsTowardHistory { history.append(outcome) }
         track(step, score: outcome.score)
@@ -98,6 +98,12 @@ struct LoopState: Sendable {
                 }
             }
         }
+    }
+
+    /// Reads the knowledge base's failures again (another run may have added some).
+    mutating func refreshFailureSummary() throws(AgentError) {
+        guard options.agent.learnFromFailures else { return }
+        do { failureSummary = try knowledge.failureSummary(codes: Self.visibleCodes) } catch { throw .knowledge(error.description) }
     }
 
     /// Takes a finished step in: counts, history, refinement bookkeeping.
@@ -161,10 +167,10 @@ struct LoopState: Sendable {
             let verdict = try knowledge.trials(of: h.id, source: "validate", limit: 1).first
             let outcome = known ?? history.last { $0.hypothesis == h.id }
                 ?? ProposerOutcome(hypothesis: h.id, name: h.name, category: h.tags.first { ResearchCategory(rawValue: $0) != nil },
-                                   template: nil, stage: verdict?.stage.rawValue ?? "sandbox",
+                                   template: nil, stage: ProposerOutcome.visibleStage(verdict?.stage.rawValue ?? "sandbox"),
                                    reasonCode: verdict?.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
                                    feedback: verdict?.reasonCode.flatMap { Self.visibleCodes.contains($0) ? verdict?.reasonMessage : nil } ?? "",
-                                   score: 0)
+                                   metrics: ProposerOutcome.inSample(verdict?.metrics ?? [:]), score: 0)
             return RefinementTarget(hypothesis: h.id, name: h.name, script: script, parameters: verdict?.parameters ?? [:],
                                     outcome: outcome, generation: refinements[h.id, default: 0])
         } catch let error as AgentError {

@@ -46,6 +46,13 @@ public struct ProposerOutcome: Sendable, Codable, Equatable {
         .walkForwardValidationSharpe,
     ]
 
+    /// The furthest stage a proposer may know of, from the ledger's: anything past the
+    /// walk-forward stage is reported as `walk_forward`, so passing the test window or the
+    /// rolling windows shows nowhere.
+    public static func visibleStage(_ stage: String) -> String {
+        ["rolling", "honesty", "holdout"].contains(stage) ? TrialStage.walkForward.rawValue : stage
+    }
+
     /// The proposer's view of a validation report.
     public static func of(_ report: ValidationReport, hypothesis: String, name: String, category: String?,
                           template: String?) -> ProposerOutcome {
@@ -94,12 +101,21 @@ public struct ProposerOutcome: Sendable, Codable, Equatable {
     /// The keys of ``metrics``: numbers of the in-sample gates and the walk-forward training and
     /// validation windows, never of its test window.
     static func inSampleMetrics(_ report: ValidationReport) -> [String: Double] {
-        var keys = ["factor_horizon", "factor_ir", "factor_monotonicity", "factor_rank_turnover", "signal_win_rate",
-                    "signal_average_edge", "signal_per_1000_bars", "sharpe", "trades", "wf_train_sharpe", "wf_validation_sharpe"]
+        var keys = inSampleKeys
         if let h = report.metric("factor_horizon"), h.isFinite { keys.append("factor_ic_\(Int(h))") }
         var out: [String: Double] = [:]
         for key in keys { if let v = report.metric(key), v.isFinite { out[key] = v } }
         return out
+    }
+
+    static let inSampleKeys = ["factor_horizon", "factor_ir", "factor_monotonicity", "factor_rank_turnover", "signal_win_rate",
+                               "signal_average_edge", "signal_per_1000_bars", "sharpe", "trades", "wf_train_sharpe", "wf_validation_sharpe"]
+
+    /// The in-sample numbers among a ledger trial's metrics (a verdict's of an earlier run).
+    public static func inSample(_ metrics: [String: Double]) -> [String: Double] {
+        var keys = inSampleKeys
+        if let h = metrics["factor_horizon"], h.isFinite { keys.append("factor_ic_\(Int(h))") }
+        return metrics.filter { keys.contains($0.key) && $0.value.isFinite }
     }
 
     /// The factor's IC at the horizon the factor gate judged, when it ran.

@@ -193,6 +193,7 @@ public final class ResearchLoop: Sendable {
                            events: @escaping @Sendable (ResearchEvent) -> Void,
                            progress: (ResearchProgress, String?, String?) -> Void) async throws(AgentError) -> IterationRecord {
         let started = Date()
+        try state.refreshFailureSummary()
         let target = try state.refinementTarget(iteration: i)
         let action: ResearchStep.Action = target == nil ? .new : .refine
         var lastDuplicate: (name: String, of: String)? = nil
@@ -332,7 +333,11 @@ public final class ResearchLoop: Sendable {
                 step.passed = verdict == .validated
             }
             step.durationSeconds = Date().timeIntervalSince(started)
+            let alive = state.abandonedFamilies
             try record(step, state: &state, outcome: outcome, validated: verdict == .validated)
+            for family in state.abandonedFamilies.subtracting(alive).sorted() {
+                events(.note("family \(family) abandoned: \(options.agent.maxConsecutiveFailures) refinements in a row did not improve on it"))
+            }
             let key = verdict == .validated ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
                 : Self.keyNumber(report)
             return IterationRecord(iteration: i, hypothesis: hypothesisID, name: name, action: action, parent: target?.hypothesis,

@@ -251,6 +251,19 @@ struct ResearchLoopTests {
         #expect(FileManager.default.fileExists(atPath: ws.files.resolve(strategy.filePath)))
         #expect(result.bestSharpe ?? 0 >= 0.5)
         #expect(result.stopReason.hasPrefix("early stop"))
+        // A later run's proposer learns from this one, in its own view only: no stage past the
+        // walk-forward validation window, no reason code of a test, rolling or honesty check.
+        let next = ScriptedSource([Self.lead("noise")])
+        _ = try await Self.loop(kb, next, bars: bars, options: Self.options(.quick, iterations: 1)).run { _ in }
+        let history = try #require(next.asked.first?.history)
+        #expect(history.count == result.iterations.count)
+        let hidden = ["rolling", "honesty", "holdout"]
+        #expect(history.allSatisfy { !hidden.contains($0.stage) }, "\(history.map(\.stage))")
+        #expect(history.allSatisfy { o in o.reasonCode.map { c in !c.hasPrefix("wf.test") && !c.hasPrefix("rolling") && !c.hasPrefix("honesty") } ?? true })
+        #expect(history.allSatisfy { o in !o.metrics.keys.contains { $0.hasPrefix("wf_test") || $0.hasPrefix("rolling") || $0.hasPrefix("dsr") } })
+        let summary = try #require(next.asked.first?.failureSummary)
+        #expect(!summary.contains("wf.test") && !summary.contains("rolling.") && !summary.contains("honesty."), "\(summary)")
+
         // Every script is in hypotheses/, readable, with its rationale.
         for h in try kb.hypotheses() {
             let text = try String(contentsOfFile: ws.files.resolve(h.scriptPath), encoding: .utf8)
