@@ -22,8 +22,6 @@ struct LoopState: Sendable {
     var familyMisses: [String: Int] = [:]
     var abandonedFamilies: Set<String> = []
     var abandonedCategories: Set<ResearchCategory> = []
-    /// Validated hypotheses (never refined further).
-    var validated: Set<String> = []
     /// `agent improve` ran out of changes to make.
     var nothingLeft = false
     private var names: [String: String] = [:]
@@ -50,7 +48,6 @@ struct LoopState: Sendable {
             for h in try knowledge.hypotheses() {
                 names[h.id] = h.name
                 families[h.id] = h.family
-                if h.status == .validated { validated.insert(h.id) }
             }
             // Every run's steps teach the proposer when learning from failures; the refinement
             // bookkeeping always counts every run (a hypothesis is not refined again and again
@@ -64,9 +61,8 @@ struct LoopState: Sendable {
     }
 
     private mutating func replay(_ step: ResearchStep, countsTowardHistory: Bool) {
-        if let parent = step.parent, step.outcome != .duplicate { refinements[parent, default: 0] += 1 }
+        if let parent = step.parent, step.outcome != .duplicate, step.outcome != .running { refinements[parent, default: 0] += 1 }
         guard let h = step.hypothesis, step.outcome == .evaluated || step.outcome == .invalid else { return }
-        if step.passed == true { validated.insert(h) }
         let outcome = ProposerOutcome(hypothesis: h, name: names[h] ?? "", category: step.category, template: step.template,
                                       stage: ProposerOutcome.visibleStage(step.stage ?? "sandbox"), reasonCode: step.reasonCode.flatMap { Self.visibleCodes.contains($0) ? $0 : nil },
                                       feedback: step.feedback, metrics: step.metrics, score: step.score ?? 0)
@@ -90,10 +86,10 @@ struct LoopState: Sendable {
             familyBest[family] = max(familyBest[family, default: -1], score)
             if step.run == runID, let c = step.category.flatMap(ResearchCategory.init(rawValue:)) {
                 newScores[c, default: []].append(score)
-                // A category whose last new proposals all stopped at the factor gate, far off, is
-                // set aside for this run (unless -c asked for it).
+                // A category whose last new proposals all stopped at the factor gate, far from
+                // its thresholds, is set aside for this run (unless -c asked for it).
                 let recent = newScores[c]!.suffix(2 * options.agent.maxConsecutiveFailures)
-                if options.category == nil, recent.count == 2 * options.agent.maxConsecutiveFailures, recent.allSatisfy({ $0 < 1.0 }) {
+                if options.category == nil, recent.count == 2 * options.agent.maxConsecutiveFailures, recent.allSatisfy({ $0 < 1.5 }) {
                     abandonedCategories.insert(c)
                 }
             }
@@ -108,8 +104,11 @@ struct LoopState: Sendable {
 
     /// Takes a finished step in: counts, history, refinement bookkeeping.
     mutating func absorb(_ step: ResearchStep, outcome: ProposerOutcome?, validated isValidated: Bool) {
+        guard step.outcome != .running else { return }
         if let parent = step.parent, step.outcome != .duplicate { refinements[parent, default: 0] += 1 }
         switch step.outcome {
+        case .running:
+            return
         case .duplicate:
             progress.duplicates += 1
             return
@@ -127,7 +126,6 @@ struct LoopState: Sendable {
             names[h] = outcome?.name ?? names[h]
         }
         if isValidated, let h = step.hypothesis {
-            validated.insert(h)
             progress.validated += 1
             progress.consecutiveFailures = 0
             if let sharpe = step.testSharpe, sharpe > (progress.bestTestSharpe ?? -.infinity) {
@@ -143,12 +141,14 @@ struct LoopState: Sendable {
 
     /// The hypothesis to refine this iteration, if any: the one named by `agent improve`, else
     /// on every other iteration the best in-sample near-miss whose family is still alive and
-    /// that has not been refined four times. Chosen by in-sample score only.
+    /// that has not been refined four times. Chosen by in-sample score only: whether a candidate
+    /// passed its test window or holdout plays no part (a validated hypothesis may be refined;
+    /// its children cannot be promoted on the family's spent holdout).
     func refinementTarget(iteration: Int) throws(AgentError) -> RefinementTarget? {
         if let id = options.improve { return try target(id) }
         guard iteration % 2 == 1 else { return nil }
         let candidates = history.filter { o in
-            o.score >= 1.5 && !validated.contains(o.hypothesis) && refinements[o.hypothesis, default: 0] < 4
+            o.score >= 1.5 && refinements[o.hypothesis, default: 0] < 4
                 && !abandonedFamilies.contains(families[o.hypothesis] ?? o.hypothesis)
         }
         guard let best = candidates.enumerated().max(by: { a, b in

@@ -60,23 +60,26 @@ public struct ProposerOutcome: Sendable, Codable, Equatable {
         let metrics = inSampleMetrics(report)
         let stageRank: [ValidationStage: Double] = [.lookahead: 0, .factor: 1, .signal: 2, .backtest: 3, .walkForward: 4]
         // The first failure the proposer may see, over every symbol, in stage order.
-        var visible: (stage: ValidationStage, check: Check, symbol: String)? = nil
+        var visible: (stage: StageResult, check: Check, symbol: String)? = nil
         for s in report.symbols {
             for stage in s.stages {
                 guard let c = stage.checks.first(where: { !$0.passed && visibleCodes.contains($0.code) }) else { continue }
-                if visible == nil || stageRank[stage.stage, default: 9] < stageRank[visible!.stage, default: 9] {
-                    visible = (stage.stage, c, s.symbol)
+                if visible == nil || stageRank[stage.stage, default: 9] < stageRank[visible!.stage.stage, default: 9] {
+                    visible = (stage, c, s.symbol)
                 }
                 break
             }
         }
         if let v = visible {
             let where_ = report.symbols.count > 1 ? "\(v.symbol): " : ""
-            let closeness = max(0, 1 - min(1, v.check.shortfall))
+            // How close the stage came: every one of its checks counts, so a factor that misses
+            // the IC a little and the IR by far is not mistaken for a near-miss.
+            let checks = v.stage.checks.filter { visibleCodes.contains($0.code) }
+            let closeness = checks.map { $0.passed ? 1 : max(0, 1 - min(1, $0.shortfall)) }.reduce(0, +) / Double(max(1, checks.count))
             return ProposerOutcome(hypothesis: hypothesis, name: name, category: category, template: template,
-                                   stage: v.stage.trialStage.rawValue, reasonCode: v.check.code.rawValue,
+                                   stage: v.stage.stage.trialStage.rawValue, reasonCode: v.check.code.rawValue,
                                    feedback: where_ + v.check.message + (numbers.isEmpty ? "" : " [in sample: \(numbers)]"),
-                                   metrics: metrics, score: stageRank[v.stage, default: 0] + 0.99 * closeness)
+                                   metrics: metrics, score: stageRank[v.stage.stage, default: 0] + 0.99 * closeness)
         }
         let ran = Set(report.symbols.flatMap { $0.stages.map(\.stage) })
         let validationSharpe = report.metric("wf_validation_sharpe")

@@ -258,8 +258,21 @@ public final class ResearchLoop: Sendable {
 
             // Static checks, before any bar is touched.
             if let problem = staticProblem(shape) {
-                return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, started: started,
+                return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, runUID: run.uid, started: started,
                                          target: target, state: &state)
+            }
+
+            // The claim: another run evaluating the same script right now makes this a duplicate.
+            let holder: String?
+            do { holder = try knowledge.claim(script: script, for: step) } catch { throw .knowledge(error.description) }
+            if let holder {
+                step.outcome = .duplicate
+                step.feedback = "the same script is being evaluated by \(holder)"
+                step.durationSeconds = Date().timeIntervalSince(started)
+                try record(step, state: &state)
+                events(.duplicate(iteration: i, name: name, of: holder))
+                lastDuplicate = (name, holder)
+                continue
             }
 
             // The sandbox run and validation.
@@ -267,7 +280,7 @@ public final class ResearchLoop: Sendable {
             let report: ValidationReport
             do {
                 report = try await validator.validate(source: script, path: "\(run.id)-\(i + 1).lua", data: data, origin: source.origin,
-                                                      trialKey: "\(run.id)/\(i)/\(attempt)") { p in
+                                                      trialKey: "\(run.uid)/\(i)/\(attempt)") { p in
                     events(.validating(iteration: i, name: name, stage: p.stage.title, done: p.done, total: p.total))
                 }
             } catch {
@@ -275,10 +288,10 @@ public final class ResearchLoop: Sendable {
                 case .interrupted: throw .interrupted
                 case .script(let scriptError):
                     return try recordInvalid(script: script, name: name, code: TrialRecording.reasonCode(scriptError),
-                                             message: scriptError.description, step: step, started: started, target: target,
+                                             message: scriptError.description, step: step, runUID: run.uid, started: started, target: target,
                                              state: &state, error: scriptError)
                 case .missingLayers(let message):
-                    return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: message, step: step,
+                    return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: message, step: step, runUID: run.uid,
                                              started: started, target: target, state: &state)
                 default:
                     throw .validation(error)
@@ -306,7 +319,18 @@ public final class ResearchLoop: Sendable {
             var verdict: IterationRecord.Verdict = report.passed ? .validated : .rejected
             var reason = report.failure.map { "\($0.stage.stage.title): \($0.check.message)" } ?? ""
             var strategyFile: String? = nil
-            if report.passed, report.mode == .full, options.promote {
+            // A relative whose holdout was opened has spent it for the whole family: a refinement
+            // judged on the bars its ancestor was judged on would be holdout fishing.
+            let spent = report.passed && report.mode == .full
+                ? ((try? knowledge.holdoutLocks(family: step.family ?? hypothesisID)) ?? []).first { $0.hypothesis != hypothesisID } : nil
+            if let spent {
+                verdict = .rejected
+                reason = "holdout: the family's locked holdout was opened for \(spent.hypothesis) on \(spent.openedAt); "
+                    + "a relative cannot be confirmed on the same bars"
+                step.reasonCode = "holdout.spent"
+                step.passed = false
+                events(.note("\(hypothesisID) passed validation but is not promoted: \(spent.hypothesis), a relative, opened the family's holdout"))
+            } else if report.passed, report.mode == .full, options.promote {
                 progress(state.progress, "promoting", hypothesisID)
                 let promoter = StrategyPromoter(knowledge: knowledge, evaluation: options.evaluation, settings: options.validation,
                                                 version: options.version)
@@ -371,7 +395,7 @@ public final class ResearchLoop: Sendable {
 
     /// Records a script that could not be judged: the hypothesis, one sandbox trial with the
     /// error, and the step.
-    private func recordInvalid(script: String, name: String, code: String, message: String, step: ResearchStep, started: Date,
+    private func recordInvalid(script: String, name: String, code: String, message: String, step: ResearchStep, runUID: String, started: Date,
                                target: RefinementTarget?, state: inout LoopState, error: ScriptError? = nil) throws(AgentError) -> IterationRecord {
         var step = step
         let info = error?.hypothesis
@@ -383,7 +407,7 @@ public final class ResearchLoop: Sendable {
             var trial = TrialDraft(hypothesis: hypothesis.id, data: span, stage: .sandbox, passed: false, reasonCode: code,
                                    reasonMessage: line, durationSeconds: Date().timeIntervalSince(started), startedAt: started,
                                    source: "validate")
-            trial.uid = "\(step.run)/\(step.iteration)/\(step.attempt)/invalid"
+            trial.uid = "\(runUID)/\(step.iteration)/\(step.attempt)/invalid"
             try knowledge.recordTrial(trial)
             try knowledge.setStatus(hypothesis.id, .rejected)
             step.hypothesis = hypothesis.id

@@ -95,12 +95,13 @@ extension IterationRecord {
         switch step.outcome {
         case .duplicate: verdict = .duplicate
         case .invalid: verdict = .invalid
-        case .error: verdict = .error
+        case .error, .running: verdict = .error
         case .evaluated: verdict = step.passed == true ? .validated : .rejected
         }
         self.init(iteration: step.iteration, hypothesis: step.hypothesis, name: name, action: step.action, parent: step.parent,
                   category: step.category, stage: step.stage ?? "proposal", verdict: verdict, reason: step.feedback,
-                  reasonCode: step.reasonCode, keyNumber: step.testSharpe.map { String(format: "test Sharpe %.2f", $0) } ?? "",
+                  reasonCode: step.reasonCode,
+                  keyNumber: step.testSharpe.map { String(format: "test Sharpe %.2f", $0) } ?? step.reasonCode ?? "",
                   testSharpe: step.testSharpe, score: step.score, strategy: step.strategy, strategyFile: nil, trials: step.trials,
                   seconds: step.durationSeconds)
     }

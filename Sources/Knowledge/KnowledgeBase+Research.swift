@@ -9,6 +9,9 @@ public struct ResearchRun: Sendable, Equatable, Codable {
 
     /// R001, R002, ... in the order runs were started.
     public let id: String
+    /// Unique across knowledge bases (R001 is not): what the run's trial uids derive from, so
+    /// merging another knowledge base's history drops nothing.
+    public let uid: String
     public let state: State
     public let provider: String
     public let model: String?
@@ -78,6 +81,8 @@ public struct ResearchProgress: Sendable, Equatable {
 /// What one attempt of one iteration came to.
 public struct ResearchStep: Sendable, Equatable, Codable {
     public enum Outcome: String, Sendable, Codable {
+        /// Being evaluated now: the run's claim on the hypothesis, replaced by the outcome.
+        case running
         /// Validated (passed or not).
         case evaluated
         /// The same script, or the same factor up to parameter values, as a recorded hypothesis.
@@ -168,10 +173,11 @@ extension KnowledgeBase {
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM research_run") ?? 0) + 1
             let id = String(format: "R%03d", number)
             try db.execute(sql: """
-                INSERT INTO research_run (number, id, state, provider, model, seed, settings, max_iterations, host, pid,
+                INSERT INTO research_run (number, id, uid, state, provider, model, seed, settings, max_iterations, host, pid,
                                           started_at, updated_at)
-                VALUES (?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [number, id, provider, model, Int64(bitPattern: seed), json, maxIterations, host, pid, stamp, stamp])
+                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [number, id, UUID().uuidString.lowercased(), provider, model, Int64(bitPattern: seed), json, maxIterations,
+                                 host, pid, stamp, stamp])
             return try Self.run(Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [id])!)
         }
     }
@@ -226,7 +232,7 @@ extension KnowledgeBase {
         let canonical = Self.canonicalID(id, prefix: "R")
         return try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
-                throw KnowledgeError.notFound("\(id): no such research run (llmalpha agent status lists the last one)")
+                throw KnowledgeError.notFound("\(id): no such research run (llmalpha agent status without a run shows the newest)")
             }
             return Self.run(row)
         }
@@ -258,17 +264,51 @@ extension KnowledgeBase {
         }
     }
 
-    /// A run's steps in order, or every run's (`run` nil), oldest first.
+    /// A run's finished steps in order, or every run's (`run` nil), oldest first; claims
+    /// (`running` steps) are left out.
     public func steps(run: String? = nil) throws(KnowledgeError) -> [ResearchStep] {
         try read { db in
             let rows: [Row]
             if let run {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step WHERE run = ? ORDER BY iteration, attempt",
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step WHERE run = ? AND outcome != 'running' ORDER BY iteration, attempt",
                                         arguments: [Self.canonicalID(run, prefix: "R")])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step ORDER BY created_at, run, iteration, attempt")
+                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step WHERE outcome != 'running' ORDER BY created_at, run, iteration, attempt")
             }
             return rows.map(Self.step)
+        }
+    }
+
+    /// How many runs this knowledge base has started.
+    public func runCount() throws(KnowledgeError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM research_run") ?? 0 }
+    }
+
+    /// Claims a script for evaluation by one iteration of a run (a `running` step), unless
+    /// another run that is still alive is evaluating the same script: then that run's id is
+    /// returned and nothing is written. Checked and written in one transaction, so two runs
+    /// never evaluate one script at once; the claim of a run that is gone (interrupted, or its
+    /// process dead) does not hold. The step's outcome replaces the claim.
+    public func claim(script: String, for step: ResearchStep) throws(KnowledgeError) -> String? {
+        let stamp = Timestamp.iso(now())
+        let host = ProcessInfo.processInfo.hostName
+        let hash = ScriptFiles.sha256(script)
+        return try write { db -> String? in
+            let holders = try Row.fetchAll(db, sql: """
+                SELECT r.id, r.host, r.pid FROM research_step s JOIN research_run r ON r.id = s.run
+                WHERE s.script_sha256 = ? AND s.outcome = 'running' AND s.run != ? AND r.state = 'running'
+                """, arguments: [hash, step.run])
+            for row in holders {
+                let runHost: String = row["host"]
+                if runHost != host || Self.processAlive(row["pid"]) { return row["id"] }
+            }
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, script_sha256, parent, category, template,
+                    fingerprint, feedback, duration_s, created_at)
+                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, '', 0, ?)
+                """, arguments: [step.run, step.iteration, step.attempt, step.action.rawValue, hash, step.parent, step.category,
+                                 step.template, step.fingerprint, stamp])
+            return nil
         }
     }
 
@@ -331,7 +371,7 @@ extension KnowledgeBase {
 
     static func run(_ row: Row) -> ResearchRun {
         let seed: Int64 = row["seed"]
-        return ResearchRun(id: row["id"], state: ResearchRun.State(rawValue: row["state"]) ?? .failed, provider: row["provider"],
+        return ResearchRun(id: row["id"], uid: row["uid"], state: ResearchRun.State(rawValue: row["state"]) ?? .failed, provider: row["provider"],
                            model: row["model"], seed: UInt64(bitPattern: seed), settings: decodeSettings(row["settings"]),
                            maxIterations: row["max_iterations"], iteration: row["iteration"], stage: row["stage"], current: row["current"],
                            hypotheses: row["hypotheses"], trials: row["trials"], validated: row["validated"], duplicates: row["duplicates"],

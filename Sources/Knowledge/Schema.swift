@@ -167,6 +167,7 @@ enum Schema {
                 CREATE TABLE research_run (
                     number INTEGER PRIMARY KEY,
                     id TEXT NOT NULL UNIQUE,
+                    uid TEXT NOT NULL UNIQUE,
                     state TEXT NOT NULL CHECK (state IN ('running','interrupted','finished','failed')),
                     provider TEXT NOT NULL,
                     model TEXT,
@@ -196,9 +197,10 @@ enum Schema {
                     run TEXT NOT NULL REFERENCES research_run(id),
                     iteration INTEGER NOT NULL,
                     attempt INTEGER NOT NULL,
-                    outcome TEXT NOT NULL CHECK (outcome IN ('evaluated','duplicate','invalid','error')),
+                    outcome TEXT NOT NULL CHECK (outcome IN ('running','evaluated','duplicate','invalid','error')),
                     action TEXT NOT NULL CHECK (action IN ('new','refine')),
                     hypothesis TEXT REFERENCES hypothesis(id),
+                    script_sha256 TEXT,
                     parent TEXT,
                     family TEXT,
                     category TEXT,
@@ -218,6 +220,7 @@ enum Schema {
                     PRIMARY KEY (run, iteration, attempt)
                 );
                 CREATE INDEX research_step_hypothesis ON research_step(hypothesis);
+                CREATE INDEX research_step_running ON research_step(script_sha256) WHERE outcome = 'running';
                 ALTER TABLE hypothesis ADD COLUMN fingerprint TEXT;
                 CREATE INDEX hypothesis_fingerprint ON hypothesis(fingerprint);
                 """)

@@ -35,6 +35,13 @@ package struct ScriptShape: Sendable, Equatable {
                 depth += 1
             case "while", "for":
                 break   // their `do` opens the block
+            case "local" where depth == 0:
+                // `local base = factor`: an alias of a function defined so far (a refinement's
+                // wrapper calls the factor it replaced through one).
+                if i + 4 < tokens.count, Self.isName(tokens[i + 1]), tokens[i + 2] == "=", let body = bodies[tokens[i + 3]],
+                   !["(", ".", ":", "["].contains(tokens[i + 4]) {
+                    bodies[tokens[i + 1]] = body
+                }
             case "end", "until":
                 depth = max(0, depth - 1)
                 if let last = open.last, last.depth == depth {
@@ -57,13 +64,31 @@ package struct ScriptShape: Sendable, Equatable {
         self.functions = functions
         nestedParameters = nested
         if let body = bodies["factor"] ?? bodies["signal"] {
-            let normalized = tokens[body].map { token -> String in
-                // A parameter and a literal in its place are the same expression up to values.
-                if parameterNames.contains(token) { return "#" }
-                if let first = token.first, first.isNumber || (first == "." && token.count > 1) { return "#" }
-                return token
+            // The body with every call of a function the script defines replaced by that
+            // function's own body: helpers' names do not count, what they compute does.
+            func expanded(_ range: Range<Int>, _ level: Int) -> [String] {
+                var out: [String] = []
+                var k = range.lowerBound
+                while k < range.upperBound {
+                    let token = tokens[k]
+                    if level < 4, k + 1 < range.upperBound, tokens[k + 1] == "(", let inner = bodies[token], inner != range,
+                       k == range.lowerBound || tokens[k - 1] != "function" {
+                        out.append("{")
+                        out += expanded(inner, level + 1).dropFirst(2)   // without `function name`
+                        out.append("}")
+                    } else if parameterNames.contains(token) {
+                        // A parameter and a literal in its place are the same expression up to values.
+                        out.append("#")
+                    } else if let first = token.first, first.isNumber || (first == "." && token.count > 1) {
+                        out.append("#")
+                    } else {
+                        out.append(token)
+                    }
+                    k += 1
+                }
+                return out
             }
-            fingerprint = Self.hash(normalized.joined(separator: " "))
+            fingerprint = Self.hash(expanded(body, 0).dropFirst(2).joined(separator: " "))
         } else {
             fingerprint = nil
         }

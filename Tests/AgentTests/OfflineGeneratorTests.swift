@@ -151,6 +151,17 @@ struct OfflineGeneratorTests {
         #expect(ScriptShape(a).fingerprint == ScriptShape(d).fingerprint)
         #expect(ScriptShape(a).fingerprint != ScriptShape(c).fingerprint)
         #expect(ScriptShape(a).functions == ["factor", "signal"])
+        // Helpers count by what they compute, not by their names; a wrapper by what it wraps.
+        let rsiHelper = "local function a(d) return rsi(d.close, 14) end\nfunction factor(d) return a(d) end\n"
+        let emaHelper = "local function a(d) return ema(d.close, 5) end\nfunction factor(d) return a(d) end\n"
+        let renamed = "local function other(d) return rsi(d.close, 30) end\nfunction factor(d) return other(d) end\n"
+        #expect(ScriptShape(rsiHelper).fingerprint != ScriptShape(emaHelper).fingerprint)
+        #expect(ScriptShape(rsiHelper).fingerprint == ScriptShape(renamed).fingerprint)
+        let flipped = a + "\nlocal base = factor\nfunction factor(d) return -base(d) end\n"
+        let smoothed = a + "\nlocal base = factor\nfunction factor(d) return ema(base(d), 8) end\n"
+        let flippedOther = c + "\nlocal base = factor\nfunction factor(d) return -base(d) end\n"
+        #expect(Set([ScriptShape(flipped).fingerprint, ScriptShape(smoothed).fingerprint, ScriptShape(flippedOther).fingerprint,
+                     ScriptShape(a).fingerprint]).count == 4)
         let nested = "function factor(d) local n = param.int(\"n\", 1, 9, 3) return sma(d.close, n) end"
         #expect(ScriptShape(nested).nestedParameters == ["n"])
     }

@@ -181,8 +181,9 @@ public struct OfflineGenerator: HypothesisSource {
                         template: (target.outcome.template ?? "script") + "+" + mutation.rawValue, change: mutation.phrase)
     }
 
-    /// Moves every numeric parameter's range around the value chosen in sample: half as wide the
-    /// first time (a closer look), the same width shifted to one side the second (a new region).
+    /// Moves every numeric parameter's range around the value chosen in sample, inside its
+    /// declared bounds: half as wide the first time (a closer look; when only the defaults were
+    /// judged, around a moved default), shifted to one side the second (a new region).
     private func shiftRanges(_ target: RefinementTarget, _ declarations: [(kind: String, name: String, arguments: [String])],
                              widen: Bool, rng: inout SeededRandom) -> Proposal? {
         var edits: [String: (String) -> [Int: String]] = [:]
@@ -199,9 +200,9 @@ public struct OfflineGenerator: HypothesisSource {
             var newLo: Double, newHi: Double, newDefault: Double
             if widen {
                 let direction: Double = rng.uniform() < 0.5 ? -1 : 1
-                newLo = center + direction * width * 0.25 - width / 2
-                newHi = newLo + width
                 newDefault = center + direction * width * 0.25
+                newLo = newDefault - width / 4
+                newHi = newDefault + width / 4
             } else if judgedDefaults {
                 // The gates judged the defaults: move them (a local search step) and look closer.
                 newDefault = center + (rng.uniform() - 0.5) * width / 2
@@ -212,11 +213,13 @@ public struct OfflineGenerator: HypothesisSource {
                 newHi = center + width / 4
                 newDefault = center
             }
-            // Keep a window a window and a non-negative number non-negative.
-            let floor = lo >= 1 ? 1.0 : (lo >= 0 ? 0.0 : -Double.infinity)
-            if newLo < floor { newHi += floor - newLo; newLo = floor }
+            // Inside the declared range: its bounds are what the script's author (or the registry's
+            // typical ranges, for the generator's own scripts) allows; moving past them ends in
+            // one-bar z-scores and windows the warm-up cannot fill.
+            if newLo < lo { newHi = min(hi, newHi + (lo - newLo)); newLo = lo }
+            if newHi > hi { newLo = max(lo, newLo - (newHi - hi)); newHi = hi }
             if integer {
-                newLo = newLo.rounded(.down); newHi = max(newLo + 1, newHi.rounded(.up)); newDefault = newDefault.rounded()
+                newLo = newLo.rounded(.down); newHi = min(hi, max(newLo + 1, newHi.rounded(.up))); newDefault = newDefault.rounded()
             }
             newDefault = min(newHi, max(newLo, newDefault))
             let texts = [newLo, newHi, newDefault].map { integer ? String(Int($0)) : HypothesisDesign.number(($0 * 1e4).rounded() / 1e4) }
