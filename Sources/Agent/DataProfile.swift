@@ -38,7 +38,7 @@ public struct DataProfile: Sendable, Equatable {
         self.bars = bars.count
         from = bars.time.first ?? 0
         to = bars.time.last ?? 0
-        columns = Set(bars.extra.map(\.name)).filter { name in bars.extra(name)!.contains { $0.isFinite && $0 != 0 } }
+        columns = Self.columns(of: bars)
         let close = bars.close
         returnAutocorrelation = Dictionary(uniqueKeysWithValues: [1, 4, 24].map { ($0, Autocorrelation.ofReturns(close: close, horizon: $0)) })
         var returns = [Double](repeating: .nan, count: close.count)
@@ -67,6 +67,11 @@ public struct DataProfile: Sendable, Equatable {
         } else {
             openInterestPersistence = nil
         }
+    }
+
+    /// The extra columns of `bars` that hold data (finite, not all zero).
+    public static func columns(of bars: Bars) -> Set<String> {
+        Set(bars.extra.map(\.name)).filter { name in bars.extra(name)!.contains { $0.isFinite && $0 != 0 } }
     }
 
     /// The categories this data can serve (funding needs `d.funding`, open interest `d.open_interest`).

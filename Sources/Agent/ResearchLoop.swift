@@ -105,9 +105,11 @@ public final class ResearchLoop: Sendable {
     ///   `.validation` when the data cannot be judged at all, `.knowledge` when the ledger refuses.
     public func run(resume: ResearchRun? = nil, events: @escaping @Sendable (ResearchEvent) -> Void) async throws(AgentError) -> ResearchResult {
         let profile = DataProfile(bars: trainingBars)
-        if let category = options.category, let column = category.requiredColumn, !profile.columns.contains(column) {
-            throw .usage("-c \(category.rawValue) needs d.\(column), which \(data[0].bars.symbol) \(data[0].bars.interval) does not have "
-                         + "(hint: llmalpha data download -s \(data[0].bars.symbol) --\(column == "funding" ? "funding" : "oi") adds it, or choose another -c)")
+        if let category = options.category, let column = category.requiredColumn,
+           let lacking = data.first(where: { !DataProfile.columns(of: $0.bars).contains(column) }) {
+            let symbol = lacking.bars.symbol
+            throw .usage("-c \(category.rawValue) needs d.\(column), which \(symbol) \(lacking.bars.interval) does not have "
+                         + "(hint: llmalpha data download -s \(symbol) --\(column == "funding" ? "funding" : "oi") adds it, or choose another -c)")
         }
         let run: ResearchRun
         do {

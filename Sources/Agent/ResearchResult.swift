@@ -53,7 +53,8 @@ public struct ResearchResult: Sendable {
 
     /// A readable summary: the counts, the strategies with their files, the near-misses, the
     /// main failure reasons, and what to do next.
-    public func summary() -> String {
+    /// - Parameter arguments: added to every suggested command (`--kb other.sqlite`).
+    public func summary(arguments: String = "") -> String {
         var lines: [String] = []
         let minutes = run.elapsedSeconds >= 90 ? String(format: "%.1f min", run.elapsedSeconds / 60) : String(format: "%.0f s", run.elapsedSeconds)
         lines.append("Research run \(run.id) (\(run.provider), seed \(run.seed)): \(stopReason).")
@@ -80,9 +81,9 @@ public struct ResearchResult: Sendable {
             for r in reasons.prefix(5) { lines.append("    \(r.code) ×\(r.count)") }
         }
         var next: [String] = []
-        if let best = nearMisses.first?.hypothesis { next.append("llmalpha agent improve \(best) -n 3") }
-        if run.state == .interrupted { next.append("llmalpha agent research --resume \(run.id)") }
-        next.append("llmalpha agent analyze")
+        if let best = nearMisses.first?.hypothesis { next.append("llmalpha agent improve \(best) -n 3\(arguments)") }
+        if run.state == .interrupted { next.append("llmalpha agent research --resume \(run.id)\(arguments)") }
+        next.append("llmalpha agent analyze\(arguments)")
         lines.append("  Next: " + next.joined(separator: "   "))
         return lines.joined(separator: "\n")
     }

@@ -156,7 +156,9 @@ public final class Researcher: @unchecked Sendable {
 
     /// Resolves the settings (a resumed run's own), the source, the data and the knowledge base.
     private func prepare(direction: String?, category: ResearchCategory?, improve: String?, resume: String?) throws -> Prepared {
-        let kb = try openKnowledge()
+        // A run to resume must already be there: never create a knowledge base for it.
+        let kb = try resume == nil ? openKnowledge()
+            : KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: false)
         var direction = direction, category = category, improve = improve
         var config = configuration
         var symbols = self.symbols ?? [config.data.symbol]
@@ -164,7 +166,9 @@ public final class Researcher: @unchecked Sendable {
         var from = self.from, to = self.to
         var dataFile = self.dataFile
         var iterations = self.iterations ?? config.agent.maxIterations
-        var seed = self.seed ?? UInt64(config.validation.seed)
+        // Without a seed, each new run takes the next one after the configured seed: two runs on
+        // one knowledge base explore differently, and a knowledge base replays the same way.
+        var seed = try self.seed ?? UInt64(config.validation.seed) &+ UInt64(kb.runCount())
         var resumed: ResearchRun? = nil
         if let mode { config.agent.validationMode = mode }
         if let trials { config.validation.trials = trials }
@@ -185,6 +189,15 @@ public final class Researcher: @unchecked Sendable {
             if self.iterations == nil { iterations = run.maxIterations }
             seed = run.seed
             resumed = run
+        } else if let improve, bars == nil, self.dataFile == nil, self.symbols == nil {
+            // Improve on the data the hypothesis was researched on, unless told otherwise.
+            if let origin = try Self.origin(of: improve, in: kb) {
+                symbols = origin.symbols
+                interval = origin.interval
+                dataFile = origin.dataFile
+                from = origin.from ?? from
+                to = origin.to ?? to
+            }
         }
 
         var notes: [String] = []
@@ -235,11 +248,30 @@ public final class Researcher: @unchecked Sendable {
 
     /// `--resume` without a run: the newest run that did not finish.
     static func latestResumable(_ kb: KnowledgeBase) throws -> ResearchRun {
-        let runs = try kb.runs(limit: 50)
-        guard let run = runs.first(where: { $0.state != .finished }) ?? runs.first else {
+        let runs = try kb.runs(limit: 10_000)
+        guard let newest = runs.first else {
             throw AgentError.usage("--resume: this knowledge base has no research run yet (llmalpha agent research starts one)")
         }
+        guard let run = runs.first(where: { $0.state != .finished }) else {
+            throw AgentError.usage("--resume: no unfinished research run; the newest, \(newest.id), finished (\(newest.stopReason ?? "")); "
+                                   + "continue it with --resume \(newest.id) -n \(newest.iteration + 10)")
+        }
         return run
+    }
+
+    /// The data a hypothesis was researched on: its run's settings, else its verdict's symbols.
+    static func origin(of hypothesis: String, in kb: KnowledgeBase) throws
+        -> (symbols: [String], interval: String, dataFile: String?, from: Double?, to: Double?)? {
+        let id = try kb.hypothesis(hypothesis).id
+        if let step = try kb.steps().first(where: { $0.hypothesis == id && $0.outcome != .duplicate }), let run = try? kb.run(step.run),
+           let symbols = run.settings["symbols"], let interval = run.settings["interval"] {
+            return (symbols.split(separator: ",").map(String.init), interval, run.settings["data"],
+                    run.settings["from"].flatMap(Double.init), run.settings["to"].flatMap(Double.init))
+        }
+        if let verdict = try kb.trials(of: id, source: "validate", limit: 1).first, !verdict.data.symbols.contains("CSV") {
+            return (verdict.data.symbols, verdict.data.interval, nil, nil, nil)
+        }
+        return nil
     }
 }
 

@@ -309,4 +309,20 @@ struct ResearchLoopTests {
         #expect(Set(ids).count == ids.count)
         #expect(ids.count >= 5)
     }
+
+    @Test("Two runs with the same seed at once: the claim keeps them from evaluating one script twice")
+    func concurrentRunsSameSeed() async throws {
+        let ws = Workspace()
+        defer { ws.remove() }
+        let bars = SyntheticMarket.bars(count: 3_000, seed: 52)
+        let kb1 = try ws.open()
+        let kb2 = try ws.open()
+        async let one = Self.loop(kb1, OfflineGenerator(), bars: bars, options: Self.options(.quick, iterations: 4, seed: 3)).run { _ in }
+        async let two = Self.loop(kb2, OfflineGenerator(), bars: bars, options: Self.options(.quick, iterations: 4, seed: 3)).run { _ in }
+        _ = try await (one, two)
+        for h in try kb1.hypotheses() {
+            let verdicts = try kb1.trials(of: h.id, source: "validate")
+            #expect(verdicts.count == 1, "\(h.id) judged \(verdicts.count) times")
+        }
+    }
 }

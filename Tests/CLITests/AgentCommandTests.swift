@@ -59,14 +59,21 @@ struct AgentCommandTests {
             r = try await CLI.run(["agent", "analyze", "--kb", kb], environment: env)
             #expect(r.stdout.contains("Suggestions:"))
 
-            r = try await CLI.run(["agent", "improve", "H001", "-n", "1", "--data", Self.plantedData.path, "--kb", kb, "--json", "--mode", "quick"],
-                                  environment: env)
+            // Without data flags, improve runs on the data H001 was researched on (the planted CSV).
+            r = try await CLI.run(["agent", "improve", "H001", "-n", "1", "--kb", kb, "--json", "--mode", "quick"], environment: env)
             #expect(r.status == 0, "\(r.stderr)")
             let improved = try Self.json(r.stdout)
             let results = try #require(improved["results"] as? [[String: Any]])
             #expect(results.count == 1)
             #expect(results[0]["parent"] as? String == "H001")
             #expect(results[0]["action"] as? String == "refine")
+            #expect(results[0]["verdict"] as? String != "invalid", "\(results[0])")
+
+            // Every run has finished: a bare --resume says so; flags that would change a run are refused.
+            r = try await CLI.run(["agent", "research", "--resume", "--kb", kb], environment: env)
+            #expect(r.status == 2 && r.stderr.contains("no unfinished research run"), "\(r.stderr)")
+            r = try await CLI.run(["agent", "research", "--resume", "R001", "-c", "funding", "--kb", kb], environment: env)
+            #expect(r.status == 2 && r.stderr.contains("drop -c"), "\(r.stderr)")
         }
     }
 

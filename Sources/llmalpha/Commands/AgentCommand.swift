@@ -81,6 +81,11 @@ struct AgentRunOptions: ParsableArguments {
         if let x = budgetMinutes, !(x >= 0 && x.isFinite) { throw ValidationError("--budget-minutes must be 0 or more, got \(x)") }
     }
 
+    /// What the suggested commands need to reach the same knowledge base.
+    var hintArguments: String {
+        knowledgePath.map { " --kb \($0.contains(" ") ? "'\($0)'" : $0)" } ?? ""
+    }
+
     /// A researcher with these flags over the configuration.
     func researcher(_ configuration: Configuration, paths: ProjectPaths) throws -> Researcher {
         var configuration = configuration
@@ -145,6 +150,17 @@ struct AgentResearchCommand: ParsableCommand {
     @OptionGroup var agent: AgentRunOptions
 
     func validate() throws {
+        if let resume {
+            // A run resumes with its own settings; a flag that would change them is refused, not ignored.
+            let changed = [("-r", research != nil), ("-c", category != nil), ("--mode", agent.mode != nil), ("--seed", agent.seed != nil),
+                           ("--trials", agent.trials != nil), ("-s", dataOptions.symbol != nil), ("-i", dataOptions.interval != nil),
+                           ("--data", dataOptions.data != nil), ("--from", dataOptions.from != nil), ("--to", dataOptions.to != nil)]
+                .filter(\.1).map(\.0)
+            if !changed.isEmpty {
+                throw ValidationError("--resume\(resume.isEmpty ? "" : " \(resume)") continues the run with its own settings; drop "
+                                      + changed.joined(separator: ", ") + " (-n, --early-stop-sharpe, --budget-minutes and --jobs may change)")
+            }
+        }
         if let category, ResearchCategory(rawValue: category) == nil {
             throw ValidationError("-c must be one of \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")), got '\(category)'")
         }
@@ -198,7 +214,10 @@ struct AgentImproveCommand: ParsableCommand {
         // The hypothesis must exist before any data is loaded.
         let kb = try researcher.openKnowledge()
         _ = try kb.hypothesis(hypothesis)
-        try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+        // Without data flags, the data the hypothesis was researched on (the researcher finds it).
+        if dataOptions.symbol != nil || dataOptions.data != nil {
+            try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+        }
         try AgentSession(options: agent).perform(researcher.improve(hypothesis, iterations: iterations), researcher: researcher)
     }
 }
@@ -329,11 +348,11 @@ struct AgentSession {
             if options.json {
                 Console.out(AgentText.resultJSON(result).rendered + "\n")
             } else {
-                Console.out(AgentText.summary(result) + "\n")
+                Console.out(AgentText.summary(result, arguments: options.hintArguments) + "\n")
             }
         case .failure(let error):
             if case AgentError.interrupted = error {
-                Console.note("interrupted: the run is saved; continue it with llmalpha agent research --resume")
+                Console.note("interrupted: the run is saved; continue it with llmalpha agent research --resume\(options.hintArguments)")
             }
             throw error
         }

@@ -24,8 +24,8 @@ enum AgentText {
     }
 
     /// The summary table at the end of a run.
-    static func summary(_ result: ResearchResult) -> String {
-        var out = result.summary() + "\n"
+    static func summary(_ result: ResearchResult, arguments: String = "") -> String {
+        var out = result.summary(arguments: arguments) + "\n"
         let rows = result.iterations
         guard !rows.isEmpty else { return out }
         out += "\n" + pad(["#", "hypothesis", "name", "stage", "verdict", "key number"]) + "\n"
