@@ -22,8 +22,11 @@ public enum ResearchEvent: Sendable {
 /// One finished iteration, as the user sees it (test numbers included).
 public struct IterationRecord: Sendable, Codable, Equatable {
     public enum Verdict: String, Sendable, Codable {
-        /// Passed every stage of the mode (and, in full mode, was promoted).
+        /// Passed every stage of a full validation and its locked holdout: a strategy.
         case validated
+        /// Passed every gate of a partial mode (quick, wf_only, rolling_only): promising, not
+        /// promotable; validate it in full mode to know more.
+        case passed
         case rejected
         /// Did not run: a script error, a missing layer, a sandbox limit.
         case invalid

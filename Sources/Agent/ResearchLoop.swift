@@ -158,7 +158,7 @@ public final class ResearchLoop: Sendable {
                 state.iteration += 1
                 progress(state.progress)
                 events(.finished(record))
-                if record.verdict == .validated, let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
+                if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
                    sharpe >= options.agent.earlyStopSharpe {
                     stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
                         + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
@@ -318,7 +318,7 @@ public final class ResearchLoop: Sendable {
             step.testSharpe = testSharpe
             step.trials = report.runTrials
 
-            var verdict: IterationRecord.Verdict = report.passed ? .validated : .rejected
+            var verdict: IterationRecord.Verdict = !report.passed ? .rejected : (report.mode == .full ? .validated : .passed)
             var reason = report.failure.map { "\($0.stage.stage.title): \($0.check.message)" } ?? ""
             var strategyFile: String? = nil
             // A relative whose holdout was opened has spent it for the whole family: a refinement
@@ -364,7 +364,7 @@ public final class ResearchLoop: Sendable {
             for family in state.abandonedFamilies.subtracting(alive).sorted() {
                 events(.note("family \(family) abandoned: \(options.agent.maxConsecutiveFailures) refinements in a row did not improve on it"))
             }
-            let key = verdict == .validated ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
+            let key = verdict == .validated || verdict == .passed ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
                 : Self.keyNumber(report)
             return IterationRecord(iteration: i, hypothesis: hypothesisID, name: name, action: action, parent: target?.hypothesis,
                                    category: proposal.category?.rawValue, stage: step.stage ?? "sandbox", verdict: verdict, reason: reason,

@@ -38,7 +38,7 @@ public struct ResearchResult: Sendable {
             let misses = records.filter { $0.verdict == .rejected && ($0.score ?? 0) > 0 }
                 .sorted { ($0.score ?? 0) > ($1.score ?? 0) }
             var counts: [String: (Int, String)] = [:]
-            for r in records where r.verdict != .validated {
+            for r in records where r.verdict != .validated && r.verdict != .passed {
                 guard let code = r.reasonCode else { continue }
                 counts[code] = ((counts[code]?.0 ?? 0) + 1, r.reason)
             }
@@ -97,7 +97,7 @@ extension IterationRecord {
         case .duplicate: verdict = .duplicate
         case .invalid: verdict = .invalid
         case .error, .running: verdict = .error
-        case .evaluated: verdict = step.passed == true ? .validated : .rejected
+        case .evaluated: verdict = step.passed != true ? .rejected : (step.stage == TrialStage.holdout.rawValue ? .validated : .passed)
         }
         self.init(iteration: step.iteration, hypothesis: step.hypothesis, name: name, action: step.action, parent: step.parent,
                   category: step.category, stage: step.stage ?? "proposal", verdict: verdict, reason: step.feedback,

@@ -147,7 +147,7 @@ struct ResearchLoopTests {
         #expect(result.run.hypotheses == 6)
         #expect(result.run.duplicates == 2)
         #expect(result.run.trials == (try kb.trialCount()))
-        #expect(result.iterations.map(\.verdict) == [.validated, .invalid, .invalid, .rejected, .invalid, .rejected])
+        #expect(result.iterations.map(\.verdict) == [.passed, .invalid, .invalid, .rejected, .invalid, .rejected])
         #expect(result.run.state == .finished)
         // The proposer was never shown a test number: its history holds in-sample feedback only.
         for request in source.asked {

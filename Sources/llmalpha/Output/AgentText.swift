@@ -12,6 +12,7 @@ enum AgentText {
         let verdict: String
         switch r.verdict {
         case .validated: verdict = "VALIDATED"
+        case .passed: verdict = "passed (not a full validation)"
         case .rejected: verdict = "rejected"
         case .invalid: verdict = "invalid"
         case .duplicate: verdict = "duplicate"
