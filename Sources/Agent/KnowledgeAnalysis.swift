@@ -41,7 +41,8 @@ public struct KnowledgeAnalysis: Sendable, Codable {
     public let nearMisses: [Region]
     public let suggestions: [String]
 
-    public static func of(_ kb: KnowledgeBase) throws(KnowledgeError) -> KnowledgeAnalysis {
+    /// - Parameter arguments: added to every suggested command (`--kb other.sqlite`).
+    public static func of(_ kb: KnowledgeBase, arguments: String = "") throws(KnowledgeError) -> KnowledgeAnalysis {
         let hypotheses = try kb.hypotheses()
         let verdicts = Dictionary(try kb.verdicts().map { ($0.hypothesis, $0) }, uniquingKeysWith: { _, b in b })
         let steps = try kb.steps()
@@ -84,23 +85,23 @@ public struct KnowledgeAnalysis: Sendable, Codable {
         if !untried.isEmpty {
             let servable = untried.first { ResearchCategory(rawValue: $0)?.requiredColumn != "open_interest" } ?? untried[0]
             let note = untried.contains("open_interest") ? " (open_interest needs open-interest data: llmalpha data download --oi)" : ""
-            suggestions.append("Never tried: \(untried.joined(separator: ", "))\(note). Try: llmalpha agent research -c \(servable) -n 10")
+            suggestions.append("Never tried: \(untried.joined(separator: ", "))\(note). Try: llmalpha agent research -c \(servable) -n 10\(arguments)")
         }
         if let best = categories.filter({ $0.name != "uncategorized" }).max(by: { ($0.bestScore ?? 0) < ($1.bestScore ?? 0) }),
            let score = best.bestScore, score >= 2 {
             suggestions.append("\(best.name) gets furthest in sample (best score \(String(format: "%.2f", score))): "
-                               + "llmalpha agent research -c \(best.name) -n 10")
+                               + "llmalpha agent research -c \(best.name) -n 10\(arguments)")
         }
         if let miss = misses.first {
             suggestions.append("\(miss.hypothesis) \(miss.name) came closest (stopped at \(miss.stage), \(miss.reason)): "
-                               + "llmalpha agent improve \(miss.hypothesis) -n 3")
+                               + "llmalpha agent improve \(miss.hypothesis) -n 3\(arguments)")
         }
         if let top = reasons.first {
             suggestions.append("Most failures are \(top.code) (\(top.count)): \(top.advice)")
         }
         let validated = hypotheses.filter { $0.status == .validated }.count
-        if validated > 0 { suggestions.append("\(validated) validated: llmalpha strategy list shows them with their holdout results.") }
-        if hypotheses.isEmpty { suggestions.append("The knowledge base is empty: llmalpha agent research -n 10 starts one.") }
+        if validated > 0 { suggestions.append("\(validated) validated: llmalpha strategy list\(arguments) shows them with their holdout results.") }
+        if hypotheses.isEmpty { suggestions.append("The knowledge base is empty: llmalpha agent research -n 10\(arguments) starts one.") }
         return KnowledgeAnalysis(hypotheses: hypotheses.count, trials: try kb.trialCount(), validated: validated,
                                  runs: try kb.runs(limit: 10_000).count, categories: categories, families: families, reasons: reasons,
                                  nearMisses: Array(misses), suggestions: suggestions)

@@ -38,13 +38,12 @@ struct LoopState: Sendable {
         self.options = options
         self.knowledge = knowledge
         iteration = run.iteration
-        progress = ResearchProgress(iteration: run.iteration, hypotheses: run.hypotheses, trials: run.trials, validated: run.validated,
-                                    duplicates: run.duplicates, consecutiveFailures: run.consecutiveFailures,
-                                    bestHypothesis: run.bestHypothesis, bestTestSharpe: run.bestTestSharpe,
-                                    elapsedSeconds: run.elapsedSeconds, spendUSD: run.spendUSD)
+        // Counts come from the run's finished steps, not its row: a resumed iteration's earlier
+        // attempts were dropped and are counted once, when they happen again.
+        progress = ResearchProgress(iteration: run.iteration, elapsedSeconds: run.elapsedSeconds, spendUSD: run.spendUSD)
         do {
             knownFingerprints = try knowledge.fingerprints()
-            failureSummary = options.agent.learnFromFailures ? try knowledge.failureSummary(codes: Self.visibleCodes) : ""
+            failureSummary = options.agent.learnFromFailures ? try knowledge.failureSummary(codes: Self.visibleCodes, throughStage: .walkForward) : ""
             for h in try knowledge.hypotheses() {
                 names[h.id] = h.name
                 families[h.id] = h.family
@@ -54,6 +53,7 @@ struct LoopState: Sendable {
             // across runs).
             for step in try knowledge.steps() {
                 replay(step, countsTowardHistory: step.run == run.id || options.agent.learnFromFailures)
+                if step.run == run.id { count(step) }
             }
         } catch {
             throw .knowledge(error.description)
@@ -68,6 +68,28 @@ struct LoopState: Sendable {
                                       feedback: step.feedback, metrics: step.metrics, score: step.score ?? 0)
         if countsTowardHistory { history.append(outcome) }
         track(step, score: outcome.score)
+    }
+
+    /// A finished step of this run in the counts.
+    private mutating func count(_ step: ResearchStep) {
+        switch step.outcome {
+        case .running: return
+        case .duplicate: progress.duplicates += 1
+        case .error: progress.consecutiveFailures += 1
+        case .evaluated, .invalid:
+            progress.hypotheses += 1
+            progress.trials += step.trials
+            if step.passed == true, step.stage == TrialStage.holdout.rawValue, let h = step.hypothesis {
+                progress.validated += 1
+                progress.consecutiveFailures = 0
+                if let sharpe = step.testSharpe, sharpe > (progress.bestTestSharpe ?? -.infinity) {
+                    progress.bestTestSharpe = sharpe
+                    progress.bestHypothesis = h
+                }
+            } else {
+                progress.consecutiveFailures += 1
+            }
+        }
     }
 
     /// Family and category bookkeeping of one evaluated step.
@@ -99,7 +121,7 @@ struct LoopState: Sendable {
     /// Reads the knowledge base's failures again (another run may have added some).
     mutating func refreshFailureSummary() throws(AgentError) {
         guard options.agent.learnFromFailures else { return }
-        do { failureSummary = try knowledge.failureSummary(codes: Self.visibleCodes) } catch { throw .knowledge(error.description) }
+        do { failureSummary = try knowledge.failureSummary(codes: Self.visibleCodes, throughStage: .walkForward) } catch { throw .knowledge(error.description) }
     }
 
     /// Takes a finished step in: counts, history, refinement bookkeeping.

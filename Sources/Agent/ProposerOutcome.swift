@@ -79,7 +79,8 @@ public struct ProposerOutcome: Sendable, Codable, Equatable {
             return ProposerOutcome(hypothesis: hypothesis, name: name, category: category, template: template,
                                    stage: v.stage.stage.trialStage.rawValue, reasonCode: v.check.code.rawValue,
                                    feedback: where_ + v.check.message + (numbers.isEmpty ? "" : " [in sample: \(numbers)]"),
-                                   metrics: metrics, score: stageRank[v.stage.stage, default: 0] + 0.99 * closeness)
+                                   // A script that reads the future is no near-miss, wherever it was caught.
+                                   metrics: metrics, score: v.check.code == .lookahead ? 0 : stageRank[v.stage.stage, default: 0] + 0.99 * closeness)
         }
         let ran = Set(report.symbols.flatMap { $0.stages.map(\.stage) })
         let validationSharpe = report.metric("wf_validation_sharpe")

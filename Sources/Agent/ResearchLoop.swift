@@ -16,6 +16,9 @@ public struct ResearchOptions: Sendable {
     public var improve: String?
     public var iterations: Int
     public var seed: UInt64
+    /// A new run takes `seed` plus the number of runs before it (no `--seed` given), so runs of
+    /// one knowledge base explore apart.
+    public var offsetSeed: Bool = false
     public var agent: AgentSettings
     /// Validation as the agent judges (``AgentSettings/validation(_:)`` applied).
     public var validation: ValidationSettings
@@ -115,13 +118,15 @@ public final class ResearchLoop: Sendable {
         do {
             if let resume {
                 run = try knowledge.resumeRun(resume.id, maxIterations: options.iterations)
+                try knowledge.discardUnfinishedSteps(run: run.id, from: run.iteration)
             } else {
                 var settings = options.recorded
                 settings["mode"] = options.validation.mode.rawValue
                 if let d = options.direction { settings["direction"] = d }
                 if let c = options.category { settings["category"] = c.rawValue }
                 if let i = options.improve { settings["improve"] = i }
-                run = try knowledge.startRun(provider: source.origin, model: nil, seed: options.seed, settings: settings,
+                run = try knowledge.startRun(provider: source.origin, model: nil, seed: options.seed, offsetSeed: options.offsetSeed,
+                                             settings: settings,
                                              maxIterations: options.iterations)
             }
             try fingerprintUnmarked()
@@ -155,6 +160,7 @@ public final class ResearchLoop: Sendable {
                     progress(counts, stage: stage, current: current)
                 }
                 records.append(record)
+                do { try knowledge.releaseClaims(run: run.id, iteration: state.iteration) } catch { throw AgentError.knowledge(error.description) }
                 state.iteration += 1
                 progress(state.progress)
                 events(.finished(record))
@@ -197,28 +203,39 @@ public final class ResearchLoop: Sendable {
         let started = Date()
         try state.refreshFailureSummary()
         let target = try state.refinementTarget(iteration: i)
-        let action: ResearchStep.Action = target == nil ? .new : .refine
+        // A run resumed in the middle of this iteration finishes the script it had claimed; the
+        // source is not asked again (what it knows has changed since, so its answer could too).
+        let resumed: (step: ResearchStep, script: String)?
+        do { resumed = try knowledge.claimedScript(run: run.id, iteration: i) } catch { throw .knowledge(error.description) }
+        let action: ResearchStep.Action = resumed?.step.action ?? (target == nil ? .new : .refine)
+        let parent = resumed.map { $0.step.parent } ?? target?.hypothesis
         var lastDuplicate: (name: String, of: String)? = nil
-        for attempt in 0..<max(1, options.agent.maxDuplicateAttempts) {
+        for attempt in (resumed?.step.attempt ?? 0)..<max(1, options.agent.maxDuplicateAttempts, (resumed?.step.attempt ?? 0) + 1) {
             if stop.isSet { throw .interrupted }
             let seed = Self.seed(run.seed, iteration: i, attempt: attempt)
-            events(.proposing(iteration: i, attempt: attempt, action: action, target: target?.hypothesis))
-            progress(state.progress, "proposing", target.map { "refining \($0.hypothesis)" })
+            let finishing = resumed.flatMap { $0.step.attempt == attempt ? $0 : nil }
+            events(.proposing(iteration: i, attempt: attempt, action: action, target: parent))
+            progress(state.progress, "proposing", parent.map { "refining \($0)" })
             let request = ProposalRequest(task: target.map { .refine($0) } ?? .new, direction: options.direction, category: options.category,
                                           iteration: i, attempt: attempt, seed: seed, mode: options.validation.mode, profile: profile,
                                           failureSummary: state.failureSummary, history: state.history,
                                           knownFingerprints: state.knownFingerprints, abandoned: state.abandonedCategories)
             let proposal: Proposal
             do {
-                proposal = try await source.propose(request)
+                if let finishing {
+                    proposal = Proposal(script: finishing.script, category: finishing.step.category.flatMap(ResearchCategory.init(rawValue:)),
+                                        template: finishing.step.template)
+                } else {
+                    proposal = try await source.propose(request)
+                }
             } catch {
                 if case .usage = error { throw error }
                 var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .error, action: action,
-                                        parent: target?.hypothesis, feedback: error.description,
+                                        parent: parent, feedback: error.description,
                                         durationSeconds: Date().timeIntervalSince(started))
                 step.reasonCode = "agent.source"
                 try record(step, state: &state)
-                return IterationRecord(iteration: i, hypothesis: nil, name: "(no proposal)", action: action, parent: target?.hypothesis,
+                return IterationRecord(iteration: i, hypothesis: nil, name: "(no proposal)", action: action, parent: parent,
                                        category: nil, stage: "proposal", verdict: .error, reason: error.description, reasonCode: "agent.source",
                                        keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil, trials: 0,
                                        seconds: Date().timeIntervalSince(started))
@@ -227,7 +244,7 @@ public final class ResearchLoop: Sendable {
             let shape = ScriptShape(script)
             let name = Self.name(of: script) ?? "unnamed"
             var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .evaluated, action: action,
-                                    parent: target?.hypothesis, category: proposal.category?.rawValue, template: proposal.template,
+                                    parent: parent, category: proposal.category?.rawValue, template: proposal.template,
                                     fingerprint: shape.fingerprint)
 
             // The same script, or (for a new proposal) the same factor up to parameter values:
@@ -236,7 +253,9 @@ public final class ResearchLoop: Sendable {
             // duplicate: it is this iteration's own, come back after `--resume`.
             let duplicateOf: Hypothesis?
             do {
-                if let same = try knowledge.hypothesis(forScript: script), try knowledge.isJudged(same.id) {
+                if finishing != nil {
+                    duplicateOf = nil
+                } else if let same = try knowledge.hypothesis(forScript: script), try knowledge.isJudged(same.id) {
                     duplicateOf = same
                 } else if action == .new, let fp = shape.fingerprint, let same = try knowledge.hypothesis(fingerprint: fp) {
                     duplicateOf = same
@@ -264,12 +283,20 @@ public final class ResearchLoop: Sendable {
                                          target: target, state: &state)
             }
 
-            // The claim: another run evaluating the same script right now makes this a duplicate.
+            // The claim: another run evaluating the same script right now, or a verdict recorded
+            // since the check above, makes this a duplicate.
+            let claim: KnowledgeBase.Claim
+            do { claim = finishing != nil ? .claimed : try knowledge.claim(script: script, for: step) } catch { throw .knowledge(error.description) }
             let holder: String?
-            do { holder = try knowledge.claim(script: script, for: step) } catch { throw .knowledge(error.description) }
+            switch claim {
+            case .claimed: holder = nil
+            case .heldBy(let run): holder = run
+            case .judged(let hypothesis): holder = hypothesis
+            }
             if let holder {
                 step.outcome = .duplicate
-                step.feedback = "the same script is being evaluated by \(holder)"
+                if case .judged = claim { step.hypothesis = holder }
+                step.feedback = claim == .heldBy(run: holder) ? "the same script is being evaluated by \(holder)" : "the same script as \(holder)"
                 step.durationSeconds = Date().timeIntervalSince(started)
                 try record(step, state: &state)
                 events(.duplicate(iteration: i, name: name, of: holder))
@@ -282,7 +309,7 @@ public final class ResearchLoop: Sendable {
             let report: ValidationReport
             do {
                 report = try await validator.validate(source: script, path: "\(run.id)-\(i + 1).lua", data: data, origin: source.origin,
-                                                      trialKey: "\(run.uid)/\(i)/\(attempt)") { p in
+                                                      trialKey: "\(run.uid)/\(i)/\(attempt)/\(ScriptShape.hash(script))") { p in
                     events(.validating(iteration: i, name: name, stage: p.stage.title, done: p.done, total: p.total))
                 }
             } catch {
@@ -366,14 +393,14 @@ public final class ResearchLoop: Sendable {
             }
             let key = verdict == .validated || verdict == .passed ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
                 : Self.keyNumber(report)
-            return IterationRecord(iteration: i, hypothesis: hypothesisID, name: name, action: action, parent: target?.hypothesis,
+            return IterationRecord(iteration: i, hypothesis: hypothesisID, name: name, action: action, parent: parent,
                                    category: proposal.category?.rawValue, stage: step.stage ?? "sandbox", verdict: verdict, reason: reason,
                                    reasonCode: step.reasonCode, keyNumber: key, testSharpe: testSharpe, score: outcome.score,
                                    strategy: step.strategy, strategyFile: strategyFile, trials: report.runTrials,
                                    seconds: Date().timeIntervalSince(started))
         }
         let duplicate = lastDuplicate ?? ("unnamed", "?")
-        return IterationRecord(iteration: i, hypothesis: nil, name: duplicate.name, action: action, parent: target?.hypothesis,
+        return IterationRecord(iteration: i, hypothesis: nil, name: duplicate.name, action: action, parent: parent,
                                category: nil, stage: "proposal", verdict: .duplicate,
                                reason: "\(options.agent.maxDuplicateAttempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
                                reasonCode: "agent.duplicate", keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil,
@@ -382,10 +409,13 @@ public final class ResearchLoop: Sendable {
 
     /// The layers the mode needs, and params declared at top level.
     private func staticProblem(_ shape: ScriptShape) -> String? {
+        // Unbalanced code is the parser's to report, as a syntax error with its line.
+        guard shape.balanced else { return nil }
         let mode = options.validation.mode
+        let defined = shape.functions.union(shape.assigned)
         var missing: [String] = []
-        if [.quick, .full].contains(mode), !shape.functions.contains("factor") { missing.append("factor(d)") }
-        if !shape.functions.contains("signal") { missing.append("signal(d, f)") }
+        if [.quick, .full].contains(mode), !defined.contains("factor") { missing.append("factor(d)") }
+        if !defined.contains("signal") { missing.append("signal(d, f)") }
         if !missing.isEmpty {
             return "static check: --mode \(mode.rawValue) needs \(missing.joined(separator: " and ")) defined at top level"
         }
@@ -409,7 +439,7 @@ public final class ResearchLoop: Sendable {
             var trial = TrialDraft(hypothesis: hypothesis.id, data: span, stage: .sandbox, passed: false, reasonCode: code,
                                    reasonMessage: line, durationSeconds: Date().timeIntervalSince(started), startedAt: started,
                                    source: "validate")
-            trial.uid = "\(runUID)/\(step.iteration)/\(step.attempt)/invalid"
+            trial.uid = "\(runUID)/\(step.iteration)/\(step.attempt)/\(ScriptShape.hash(script))/invalid"
             try knowledge.recordTrial(trial)
             try knowledge.setStatus(hypothesis.id, .rejected)
             step.hypothesis = hypothesis.id

@@ -163,7 +163,10 @@ public struct ResearchStep: Sendable, Equatable, Codable {
 /// Research runs and their steps (the agent's memory of what it did), and factor fingerprints.
 extension KnowledgeBase {
     /// Starts a run and returns it.
-    public func startRun(provider: String, model: String?, seed: UInt64, settings: [String: String],
+    /// - Parameter offsetSeed: add the run's number minus one to `seed` (each run of a knowledge
+    ///   base takes the next seed), decided in the transaction that numbers the run, so runs
+    ///   started at once never share one.
+    public func startRun(provider: String, model: String?, seed: UInt64, offsetSeed: Bool = false, settings: [String: String],
                          maxIterations: Int) throws(KnowledgeError) -> ResearchRun {
         let stamp = Timestamp.iso(now())
         let json = Self.encodeSettings(settings)
@@ -172,6 +175,7 @@ extension KnowledgeBase {
         return try write { db in
             let number = (try Int.fetchOne(db, sql: "SELECT max(number) FROM research_run") ?? 0) + 1
             let id = String(format: "R%03d", number)
+            let seed = offsetSeed ? seed &+ UInt64(number - 1) : seed
             try db.execute(sql: """
                 INSERT INTO research_run (number, id, uid, state, provider, model, seed, settings, max_iterations, host, pid,
                                           started_at, updated_at)
@@ -224,6 +228,8 @@ extension KnowledgeBase {
                 UPDATE research_run SET state = ?, stop_reason = ?, stage = NULL, current = NULL, updated_at = ?, finished_at = ?
                 WHERE id = ?
                 """, arguments: [state.rawValue, reason, stamp, stamp, id])
+            // An interrupted run keeps its claim: --resume finishes that script.
+            if state != .interrupted { try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND outcome = 'running'", arguments: [id]) }
         }
     }
 
@@ -284,31 +290,81 @@ extension KnowledgeBase {
         try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM research_run") ?? 0 }
     }
 
-    /// Claims a script for evaluation by one iteration of a run (a `running` step), unless
-    /// another run that is still alive is evaluating the same script: then that run's id is
-    /// returned and nothing is written. Checked and written in one transaction, so two runs
-    /// never evaluate one script at once; the claim of a run that is gone (interrupted, or its
-    /// process dead) does not hold. The step's outcome replaces the claim.
-    public func claim(script: String, for step: ResearchStep) throws(KnowledgeError) -> String? {
+    /// What ``claim(script:for:)`` found.
+    public enum Claim: Sendable, Equatable {
+        /// The script is this step's to evaluate.
+        case claimed
+        /// Another run that is still alive is evaluating it.
+        case heldBy(run: String)
+        /// It has been judged already (between the caller's duplicate check and now).
+        case judged(hypothesis: String)
+    }
+
+    /// Claims a script for evaluation by one iteration of a run: a `running` step holding the
+    /// script, replaced by the step's outcome. In one transaction it checks that the script was
+    /// not judged meanwhile and that no other live run is evaluating it, so two runs never
+    /// evaluate one script; the claim of a run that is gone (interrupted, or its process dead)
+    /// does not hold. An interrupted run's claim tells `--resume` which script to finish.
+    public func claim(script: String, for step: ResearchStep) throws(KnowledgeError) -> Claim {
         let stamp = Timestamp.iso(now())
         let host = ProcessInfo.processInfo.hostName
         let hash = ScriptFiles.sha256(script)
-        return try write { db -> String? in
+        return try write { db -> Claim in
+            if let judged = try String.fetchOne(db, sql: "SELECT h.id FROM hypothesis h WHERE h.script_sha256 = ? AND \(Self.judged)",
+                                                arguments: [hash]) {
+                return .judged(hypothesis: judged)
+            }
             let holders = try Row.fetchAll(db, sql: """
                 SELECT r.id, r.host, r.pid FROM research_step s JOIN research_run r ON r.id = s.run
                 WHERE s.script_sha256 = ? AND s.outcome = 'running' AND s.run != ? AND r.state = 'running'
                 """, arguments: [hash, step.run])
             for row in holders {
                 let runHost: String = row["host"]
-                if runHost != host || Self.processAlive(row["pid"]) { return row["id"] }
+                if runHost != host || Self.processAlive(row["pid"]) { return .heldBy(run: row["id"]) }
             }
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
+                           arguments: [step.run, step.iteration])
             try db.execute(sql: """
-                INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, script_sha256, parent, category, template,
-                    fingerprint, feedback, duration_s, created_at)
-                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, '', 0, ?)
-                """, arguments: [step.run, step.iteration, step.attempt, step.action.rawValue, hash, step.parent, step.category,
+                INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, script_sha256, script, parent, category,
+                    template, fingerprint, feedback, duration_s, created_at)
+                VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, '', 0, ?)
+                """, arguments: [step.run, step.iteration, step.attempt, step.action.rawValue, hash, script, step.parent, step.category,
                                  step.template, step.fingerprint, stamp])
-            return nil
+            return .claimed
+        }
+    }
+
+    /// The script a run had claimed in `iteration` when it stopped, with the claim's step.
+    public func claimedScript(run: String, iteration: Int) throws(KnowledgeError) -> (step: ResearchStep, script: String)? {
+        try read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT * FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running' AND script IS NOT NULL
+                ORDER BY attempt DESC LIMIT 1
+                """, arguments: [run, iteration]) else { return nil }
+            return (Self.step(row), row["script"])
+        }
+    }
+
+    /// Before a run resumes: the steps of iterations it had not finished are dropped (they are
+    /// done again), except the claim of the interrupted iteration, which says what to finish.
+    public func discardUnfinishedSteps(run: String, from iteration: Int) throws(KnowledgeError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration >= ? AND outcome != 'running'",
+                           arguments: [run, iteration])
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration > ? AND outcome = 'running'",
+                           arguments: [run, iteration])
+        }
+    }
+
+    /// Drops a run's claims: of one iteration once it is done, or all of them when the run ends.
+    public func releaseClaims(run: String, iteration: Int? = nil) throws(KnowledgeError) {
+        try write { db in
+            if let iteration {
+                try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
+                               arguments: [run, iteration])
+            } else {
+                try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND outcome = 'running'", arguments: [run])
+            }
         }
     }
 

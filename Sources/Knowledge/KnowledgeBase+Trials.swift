@@ -133,10 +133,17 @@ extension KnowledgeBase {
     /// shortfall on the gate that stopped them. What refinement starts from.
     /// - Parameter codes: only failures with one of these reason codes (the research agent
     ///   passes the in-sample gates' codes, so its proposer never sees a test result).
-    public func nearMisses(limit: Int = 10, family: String? = nil, codes: Set<String>? = nil) throws(KnowledgeError) -> [Trial] {
+    ///   - throughStage: only trials stopped at this stage or before (an optimizer trial's sandbox
+    ///     error in a rolling window would otherwise tell that the walk-forward test passed).
+    public func nearMisses(limit: Int = 10, family: String? = nil, codes: Set<String>? = nil,
+                           throughStage: TrialStage? = nil) throws(KnowledgeError) -> [Trial] {
         try read { db in
             var sql = "SELECT * FROM trial WHERE passed = 0"
             var arguments: StatementArguments = []
+            if let throughStage {
+                sql += " AND stage_rank <= ?"
+                arguments += [throughStage.rank]
+            }
             if let codes {
                 sql += " AND reason_code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"
                 arguments += StatementArguments(codes.sorted())
@@ -162,10 +169,14 @@ extension KnowledgeBase {
     }
 
     /// Failure causes, most frequent first.
-    public func failureReasons(limit: Int = 10, codes: Set<String>? = nil) throws(KnowledgeError) -> [FailureReason] {
+    public func failureReasons(limit: Int = 10, codes: Set<String>? = nil, throughStage: TrialStage? = nil) throws(KnowledgeError) -> [FailureReason] {
         try read { db in
-            let filter = codes.map { " AND reason_code IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
+            var filter = codes.map { " AND reason_code IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
             var arguments = StatementArguments((codes ?? []).sorted())
+            if let throughStage {
+                filter += " AND stage_rank <= ?"
+                arguments += [throughStage.rank]
+            }
             arguments += [limit]
             return try Row.fetchAll(db, sql: """
                 SELECT reason_code, count(*) AS n, max(id) AS last FROM trial
@@ -183,11 +194,12 @@ extension KnowledgeBase {
     /// "Learn from failures": a short text for the model's prompt, naming what failed most and
     /// the nearest misses, so it does not propose the same dead ends again.
     /// - Parameter codes: only these reason codes (see ``nearMisses(limit:family:codes:)``).
-    public func failureSummary(reasons: Int = 8, nearMisses count: Int = 5, codes: Set<String>? = nil) throws(KnowledgeError) -> String {
+    public func failureSummary(reasons: Int = 8, nearMisses count: Int = 5, codes: Set<String>? = nil,
+                               throughStage: TrialStage? = nil) throws(KnowledgeError) -> String {
         let total = try trialCount()
         guard total > 0 else { return "No trials recorded yet." }
-        let reasons = try failureReasons(limit: reasons, codes: codes)
-        let misses = try nearMisses(limit: count, codes: codes)
+        let reasons = try failureReasons(limit: reasons, codes: codes, throughStage: throughStage)
+        let misses = try nearMisses(limit: count, codes: codes, throughStage: throughStage)
         let names = try read { db in
             try Dictionary(String.fetchAll(db, sql: "SELECT id || char(9) || name FROM hypothesis").map {
                 let parts = $0.split(separator: "\t", maxSplits: 1).map(String.init)

@@ -201,6 +201,7 @@ enum Schema {
                     action TEXT NOT NULL CHECK (action IN ('new','refine')),
                     hypothesis TEXT REFERENCES hypothesis(id),
                     script_sha256 TEXT,
+                    script TEXT,
                     parent TEXT,
                     family TEXT,
                     category TEXT,

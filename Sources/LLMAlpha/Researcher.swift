@@ -50,6 +50,9 @@ public final class Researcher: @unchecked Sendable {
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Promote a full pass (open its holdout, write `strategies/S0NN-<name>.lua`).
     public var promote = true
+    /// Stop once a validated strategy's walk-forward test Sharpe reaches this (0: never); nil:
+    /// `agent.early_stop_sharpe`, or a resumed run's own.
+    public var earlyStopSharpe: Double?
     /// A proposer of your own (a scripted list, a model client); nil: from `provider`.
     public var source: (any HypothesisSource)?
 
@@ -166,9 +169,11 @@ public final class Researcher: @unchecked Sendable {
         var from = self.from, to = self.to
         var dataFile = self.dataFile
         var iterations = self.iterations ?? config.agent.maxIterations
-        // Without a seed, each new run takes the next one after the configured seed: two runs on
-        // one knowledge base explore differently, and a knowledge base replays the same way.
-        var seed = try self.seed ?? UInt64(config.validation.seed) &+ UInt64(kb.runCount())
+        // Without a seed, each new run takes the next one after the configured seed (decided as
+        // the run is numbered): two runs on one knowledge base explore differently.
+        var seed = self.seed ?? UInt64(config.validation.seed)
+        var promote = self.promote
+        if let earlyStopSharpe { config.agent.earlyStopSharpe = earlyStopSharpe }
         var resumed: ResearchRun? = nil
         if let mode { config.agent.validationMode = mode }
         if let trials { config.validation.trials = trials }
@@ -187,6 +192,12 @@ public final class Researcher: @unchecked Sendable {
             if let m = s["mode"].flatMap(ValidationSettings.Mode.init(rawValue:)) { config.agent.validationMode = m }
             if let t = s["trials"].flatMap(Int.init) { config.validation.trials = t }
             if self.iterations == nil { iterations = run.maxIterations }
+            guard iterations > run.iteration || (run.state != .finished && iterations == run.iteration) else {
+                throw AgentError.usage("\(run.id) \(run.state == .finished ? "finished" : "stopped") after \(run.iteration) iterations"
+                                       + (run.stopReason.map { " (\($0))" } ?? "") + "; continue it with --resume \(run.id) -n N, N above \(run.iteration)")
+            }
+            if earlyStopSharpe == nil, let x = s["early_stop_sharpe"].flatMap(Double.init) { config.agent.earlyStopSharpe = x }
+            if s["promote"] == "false" { promote = false }
             seed = run.seed
             resumed = run
         } else if let improve, bars == nil, self.dataFile == nil, self.symbols == nil {
@@ -198,6 +209,10 @@ public final class Researcher: @unchecked Sendable {
                 from = origin.from ?? from
                 to = origin.to ?? to
             }
+        }
+        if let file = dataFile, !file.hasPrefix("/") {
+            // Recorded whole, so --resume and improve find it from any directory.
+            dataFile = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(file)
         }
 
         var notes: [String] = []
@@ -231,9 +246,12 @@ public final class Researcher: @unchecked Sendable {
         if let from { recorded["from"] = String(from) }
         if let to { recorded["to"] = String(to) }
         if let dataFile { recorded["data"] = dataFile }
-        let options = ResearchOptions(direction: direction, category: category, improve: improve, iterations: iterations, seed: seed,
+        recorded["early_stop_sharpe"] = String(config.agent.earlyStopSharpe)
+        recorded["promote"] = String(promote)
+        var options = ResearchOptions(direction: direction, category: category, improve: improve, iterations: iterations, seed: seed,
                                       agent: config.agent, validation: config.agent.validation(config.validation), evaluation: evaluation,
                                       jobs: jobs, promote: promote, version: LLMAlphaVersion.current, dataFile: dataFile, recorded: recorded)
+        options.offsetSeed = self.seed == nil && resumed == nil
         let storeRoot = store(config)
         let loop = ResearchLoop(knowledge: kb, source: source, data: visible, options: options) { symbol, interval in
             if let bars = known["\(symbol) \(interval)"] { return bars }
@@ -252,7 +270,13 @@ public final class Researcher: @unchecked Sendable {
         guard let newest = runs.first else {
             throw AgentError.usage("--resume: this knowledge base has no research run yet (llmalpha agent research starts one)")
         }
-        guard let run = runs.first(where: { $0.state != .finished }) else {
+        // Not one that is running now in another process.
+        let host = ProcessInfo.processInfo.hostName
+        let alive = { (r: ResearchRun) in r.state == .running && (r.host != host || kill(pid_t(r.pid), 0) == 0 || errno == EPERM) }
+        guard let run = runs.first(where: { $0.state != .finished && !alive($0) }) else {
+            if let busy = runs.first(where: alive) {
+                throw AgentError.usage("--resume: no stopped research run; \(busy.id) is running now (pid \(busy.pid))")
+            }
             throw AgentError.usage("--resume: no unfinished research run; the newest, \(newest.id), finished (\(newest.stopReason ?? "")); "
                                    + "continue it with --resume \(newest.id) -n \(newest.iteration + 10)")
         }
@@ -268,7 +292,11 @@ public final class Researcher: @unchecked Sendable {
             return (symbols.split(separator: ",").map(String.init), interval, run.settings["data"],
                     run.settings["from"].flatMap(Double.init), run.settings["to"].flatMap(Double.init))
         }
-        if let verdict = try kb.trials(of: id, source: "validate", limit: 1).first, !verdict.data.symbols.contains("CSV") {
+        if let verdict = try kb.trials(of: id, source: "validate", limit: 1).first {
+            guard !verdict.data.symbols.contains("CSV") else {
+                throw AgentError.usage("\(id) was judged on bars from a CSV file the knowledge base does not name; "
+                                       + "pass it with --data FILE")
+            }
             return (verdict.data.symbols, verdict.data.interval, nil, nil, nil)
         }
         return nil

@@ -3,8 +3,14 @@
 /// The research agent's static checks and its duplicate test read it; a script that cannot be
 /// walked (unbalanced blocks) still gets a shape, and the sandbox run says what is wrong.
 package struct ScriptShape: Sendable, Equatable {
-    /// Functions defined at top level (`function factor(d)`, `factor = function(d)`).
+    /// Functions defined at top level (`function factor(d)`, `factor = function(d)`,
+    /// `function M.f(d)` as `M.f`).
     package let functions: Set<String>
+    /// Globals assigned at top level (`factor = make(24)`): a layer may be defined that way.
+    package let assigned: Set<String>
+    /// Every `function`, `if`, `do` and `repeat` is closed: the walk can be trusted (else the
+    /// sandbox's parser says what is wrong).
+    package let balanced: Bool
     /// Names of `param.*` declarations made inside a function body (a contract error).
     package let nestedParameters: [String]
     /// A 128-bit hash (hex) of the factor body's tokens with numbers and parameter names
@@ -15,6 +21,7 @@ package struct ScriptShape: Sendable, Equatable {
     package init(_ source: String) {
         let tokens = Self.tokens(source)
         var functions: Set<String> = []
+        var assigned: Set<String> = []
         var nested: [String] = []
         var parameterNames: Set<String> = []
         var bodies: [String: Range<Int>] = [:]
@@ -26,7 +33,16 @@ package struct ScriptShape: Sendable, Equatable {
             switch t {
             case "function":
                 var name: String? = nil
-                if depth == 0, i + 1 < tokens.count, Self.isName(tokens[i + 1]) { name = tokens[i + 1] }
+                if depth == 0, i + 1 < tokens.count, Self.isName(tokens[i + 1]) {
+                    // `function M.f(d)` and `function M:f(d)` are named M.f.
+                    var parts = [tokens[i + 1]]
+                    var j = i + 2
+                    while j + 1 < tokens.count, tokens[j] == "." || tokens[j] == ":", Self.isName(tokens[j + 1]) {
+                        parts.append(tokens[j + 1])
+                        j += 2
+                    }
+                    name = parts.joined(separator: ".")
+                }
                 if depth == 0, i >= 2, tokens[i - 1] == "=", Self.isName(tokens[i - 2]) { name = tokens[i - 2] }
                 if let name { functions.insert(name) }
                 open.append((name, depth, i))
@@ -42,6 +58,13 @@ package struct ScriptShape: Sendable, Equatable {
                    !["(", ".", ":", "["].contains(tokens[i + 4]) {
                     bodies[tokens[i + 1]] = body
                 }
+            case "=" where depth == 0 && i >= 1 && i + 1 < tokens.count && Self.isName(tokens[i - 1])
+                        && (i < 2 || (tokens[i - 2] != "." && tokens[i - 2] != "local" && tokens[i - 2] != ",")):
+                // A global assigned at top level; `base = factor` is an alias as `local` ones are.
+                assigned.insert(tokens[i - 1])
+                if let body = bodies[tokens[i + 1]], i + 2 >= tokens.count || !["(", ".", ":", "["].contains(tokens[i + 2]) {
+                    bodies[tokens[i - 1]] = body
+                }
             case "end", "until":
                 depth = max(0, depth - 1)
                 if let last = open.last, last.depth == depth {
@@ -52,8 +75,9 @@ package struct ScriptShape: Sendable, Equatable {
                 if i + 2 < tokens.count, tokens[i + 1] == ".", i + 4 < tokens.count {
                     // param.int("name", ...): the name is the string after "(".
                     let name = tokens[i + 4].hasPrefix("\"") ? String(tokens[i + 4].dropFirst().dropLast()) : tokens[i + 4]
-                    if depth > 0 { nested.append(name) }
-                    if depth == 0, i >= 2, tokens[i - 1] == "=", Self.isName(tokens[i - 2]) { parameterNames.insert(tokens[i - 2]) }
+                    // Inside a function is a contract error; inside a top-level `if` is not.
+                    if !open.isEmpty { nested.append(name) }
+                    if open.isEmpty, i >= 2, tokens[i - 1] == "=", Self.isName(tokens[i - 2]) { parameterNames.insert(tokens[i - 2]) }
                 }
             default:
                 break
@@ -62,6 +86,8 @@ package struct ScriptShape: Sendable, Equatable {
         }
         functions = functions.filter { !$0.isEmpty }
         self.functions = functions
+        self.assigned = assigned
+        balanced = depth == 0 && open.isEmpty
         nestedParameters = nested
         if let body = bodies["factor"] ?? bodies["signal"] {
             // The body with every call of a function the script defines replaced by that
@@ -71,11 +97,21 @@ package struct ScriptShape: Sendable, Equatable {
                 var k = range.lowerBound
                 while k < range.upperBound {
                     let token = tokens[k]
-                    if level < 4, k + 1 < range.upperBound, tokens[k + 1] == "(", let inner = bodies[token], inner != range,
+                    // A call `name(` or `M.name(` of a function the script defines.
+                    var callee = token
+                    var next = k + 1
+                    while next + 1 < range.upperBound, tokens[next] == "." || tokens[next] == ":", Self.isName(tokens[next + 1]) {
+                        callee += "." + tokens[next + 1]
+                        next += 2
+                    }
+                    if level < 4, next < range.upperBound, tokens[next] == "(", let inner = bodies[callee], inner != range,
                        k == range.lowerBound || tokens[k - 1] != "function" {
                         out.append("{")
-                        out += expanded(inner, level + 1).dropFirst(2)   // without `function name`
+                        // Without `function name`, however long the name.
+                        out += expanded(inner, level + 1).drop { $0 != "(" }
                         out.append("}")
+                        k = next
+                        continue
                     } else if parameterNames.contains(token) {
                         // A parameter and a literal in its place are the same expression up to values.
                         out.append("#")
@@ -88,7 +124,7 @@ package struct ScriptShape: Sendable, Equatable {
                 }
                 return out
             }
-            fingerprint = Self.hash(expanded(body, 0).dropFirst(2).joined(separator: " "))
+            fingerprint = Self.hash(expanded(body, 0).drop { $0 != "(" }.joined(separator: " "))
         } else {
             fingerprint = nil
         }
@@ -139,7 +175,7 @@ package struct ScriptShape: Sendable, Equatable {
 
     /// Two FNV-1a 64-bit hashes with different offsets: stable across runs and platforms, which
     /// Swift's `Hasher` is not.
-    static func hash(_ text: String) -> String {
+    package static func hash(_ text: String) -> String {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x8422_2325_cbf2_9ce4
         for byte in text.utf8 {

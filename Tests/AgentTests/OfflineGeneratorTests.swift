@@ -162,6 +162,22 @@ struct OfflineGeneratorTests {
         let flippedOther = c + "\nlocal base = factor\nfunction factor(d) return -base(d) end\n"
         #expect(Set([ScriptShape(flipped).fingerprint, ScriptShape(smoothed).fingerprint, ScriptShape(flippedOther).fingerprint,
                      ScriptShape(a).fingerprint]).count == 4)
+        // Module functions count by name and body; a global alias is followed like a local one.
+        let moduleA = "M = {}\nfunction M.calc(d) return sma(d.hint, 5) end\nfunction factor(d) return M.calc(d) end\n"
+        let moduleB = "M = {}\nfunction M.calc(d) return zscore(d.close, 5) end\nfunction factor(d) return M.calc(d) end\n"
+        #expect(ScriptShape(moduleA).fingerprint != ScriptShape(moduleB).fingerprint)
+        #expect(ScriptShape(moduleA).functions.contains("M.calc"))
+        let globalAliasA = a + "\nbase = factor\nfunction factor(d) return -base(d) end\n"
+        let globalAliasC = c + "\nbase = factor\nfunction factor(d) return -base(d) end\n"
+        #expect(ScriptShape(globalAliasA).fingerprint != ScriptShape(globalAliasC).fingerprint)
+        // A layer assigned from a maker counts as defined; a param under a top-level `if` is not nested;
+        // unbalanced code is left to the parser.
+        let made = "local function make(n) return function(d) return sma(d.close, n) end end\nfactor = make(10)\n"
+        #expect(ScriptShape(made).assigned.contains("factor"))
+        let conditional = "if true then local m = param.int(\"m\", 1, 9, 3) end\nfunction factor(d) return d.close end\n"
+        #expect(ScriptShape(conditional).nestedParameters.isEmpty)
+        #expect(!ScriptShape("function factor(d) return d.close\n").balanced)
+        #expect(ScriptShape(a).balanced)
         let nested = "function factor(d) local n = param.int(\"n\", 1, 9, 3) return sma(d.close, n) end"
         #expect(ScriptShape(nested).nestedParameters == ["n"])
     }

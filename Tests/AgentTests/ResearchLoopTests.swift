@@ -15,6 +15,9 @@ final class ScriptedSource: HypothesisSource, @unchecked Sendable {
     private let scripts: [String]
     /// Picks `scripts[iteration + attempt]` instead of the next one: the same answers after a resume.
     private let byIteration: Bool
+    /// Picks `scripts[history.count + attempt]`: an answer that changes with what the knowledge
+    /// base learned meanwhile, as a model's would.
+    var byHistory = false
     private let lock = NSLock()
     private var next = 0
     private(set) var asked: [ProposalRequest] = []
@@ -34,6 +37,7 @@ final class ScriptedSource: HypothesisSource, @unchecked Sendable {
         defer { lock.unlock() }
         asked.append(request)
         if byIteration { return scripts[min(scripts.count - 1, request.iteration + request.attempt)] }
+        if byHistory { return scripts[min(scripts.count - 1, request.history.count + request.attempt)] }
         guard next < scripts.count else { return nil }
         next += 1
         return scripts[next - 1]
@@ -214,6 +218,46 @@ struct ResearchLoopTests {
         #expect(scriptsA == scriptsB)
         #expect(try kbA.trialCount() == (try kbB.trialCount()))
         #expect(a.run.trials == b.run.trials)
+    }
+
+    @Test("Resume finishes the script it had claimed, even when another run taught the source something meanwhile")
+    func resumeFinishesTheClaimedScript() async throws {
+        let ws = Workspace()
+        defer { ws.remove() }
+        let kb = try ws.open()
+        let bars = SyntheticMarket.bars(count: 8_000, seed: 11, edge: 0.12)
+        let options = Self.options(.full, iterations: 3)
+        let scripts = [Self.lead("hint"), Self.lead("noise"), Self.lead("hint_fade").replacingOccurrences(of: "sma(d.hint_fade", with: "-sma(d.hint"),
+                       Self.lead("noise").replacingOccurrences(of: "sma(d.noise", with: "-sma(d.noise")]
+        func source() -> ScriptedSource {
+            let s = ScriptedSource(scripts)
+            s.byHistory = true
+            return s
+        }
+        let first = try Self.loop(kb, source(), bars: bars, options: options)
+        let at = IterationBox()
+        await #expect(throws: AgentError.self) {
+            try await first.run { event in
+                if case .validating(let i, _, let stage, _, _) = event, stage == "rolling", at.set(i) { first.interrupt() }
+            }
+        }
+        let interrupted = try #require(try kb.runs().first)
+        let claimed = try #require(try kb.claimedScript(run: interrupted.id, iteration: interrupted.iteration))
+        // Another run in between: the knowledge base (and so the source's answer) changes.
+        _ = try await Self.loop(kb, ScriptedSource([Self.lead("noise", n: 30)]), bars: bars, options: Self.options(.quick, iterations: 1)).run { _ in }
+        let resumed = try await Self.loop(kb, source(), bars: bars, options: options).run(resume: interrupted) { _ in }
+        #expect(resumed.run.state == .finished)
+        let steps = try kb.steps(run: interrupted.id)
+        let finished = try #require(steps.first { $0.iteration == interrupted.iteration })
+        let hypothesis = try #require(finished.hypothesis)
+        #expect(try kb.hypothesis(hypothesis).scriptSHA256 == (try kb.hypothesis(forScript: claimed.script))?.scriptSHA256)
+        #expect(try kb.trials(of: hypothesis, source: "validate").count == 1)
+        #expect(try kb.hypotheses().allSatisfy { try kb.isJudged($0.id) })
+        // Every trial either run counted is in the ledger, once; no claim is left behind.
+        let runs = try kb.runs()
+        #expect(runs.map(\.trials).reduce(0, +) == (try kb.trialCount()))
+        #expect(try kb.claimedScript(run: interrupted.id, iteration: interrupted.iteration) == nil)
+        #expect(resumed.run.duplicates == steps.filter { $0.outcome == .duplicate }.count)
     }
 
     @Test("On a market with no edge a full-mode offline run validates nothing")

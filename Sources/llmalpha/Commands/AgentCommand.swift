@@ -46,7 +46,7 @@ struct AgentRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Optimizer trials per walk-forward training window. (default: validation.trials, 50)", valueName: "n"))
     var trials: Int?
 
-    @Option(help: ArgumentHelp("Seed of the proposer and the optimizer: the same seed gives the same run. (default: validation.seed, 42)", valueName: "n"))
+    @Option(help: ArgumentHelp("Seed of the proposer: the same seed on the same knowledge base gives the same run; the optimizer keeps validation.seed. (default: validation.seed plus the runs already in the knowledge base: 42, 43, ...)", valueName: "n"))
     var seed: Int?
 
     @Option(name: .customLong("budget-minutes"), help: ArgumentHelp("Stop after this many minutes of work. (default: agent.budget_minutes, 0 = none)", valueName: "min"))
@@ -89,7 +89,6 @@ struct AgentRunOptions: ParsableArguments {
     /// A researcher with these flags over the configuration.
     func researcher(_ configuration: Configuration, paths: ProjectPaths) throws -> Researcher {
         var configuration = configuration
-        if let earlyStopSharpe { configuration.agent.earlyStopSharpe = earlyStopSharpe }
         if let budgetMinutes { configuration.agent.budgetMinutes = budgetMinutes }
         if let baseURL { configuration.agent.baseURL = baseURL }
         let researcher = try Researcher(configuration: configuration, paths: paths)
@@ -100,6 +99,7 @@ struct AgentRunOptions: ParsableArguments {
         researcher.seed = seed.map(UInt64.init)
         researcher.knowledgePath = knowledgePath
         researcher.promote = !noPromote
+        researcher.earlyStopSharpe = earlyStopSharpe
         if let jobs { researcher.jobs = jobs }
         return researcher
     }
@@ -215,7 +215,7 @@ struct AgentImproveCommand: ParsableCommand {
         let kb = try researcher.openKnowledge()
         _ = try kb.hypothesis(hypothesis)
         // Without data flags, the data the hypothesis was researched on (the researcher finds it).
-        if dataOptions.symbol != nil || dataOptions.data != nil {
+        if dataOptions.symbol != nil || dataOptions.data != nil || dataOptions.interval != nil || dataOptions.from != nil || dataOptions.to != nil {
             try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
         }
         try AgentSession(options: agent).perform(researcher.improve(hypothesis, iterations: iterations), researcher: researcher)
@@ -254,7 +254,7 @@ struct AgentStatusCommand: ParsableCommand {
         if options.json {
             Console.out(AgentText.statusJSON(run, steps: steps, names: names).rendered + "\n")
         } else {
-            Console.out(AgentText.status(run, steps: steps, names: names))
+            Console.out(AgentText.status(run, steps: steps, names: names, arguments: options.path.map { " --kb \($0)" } ?? ""))
         }
     }
 }
@@ -273,7 +273,7 @@ struct AgentAnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let kb = try options.open(.read)
-        let analysis = try KnowledgeAnalysis.of(kb)
+        let analysis = try KnowledgeAnalysis.of(kb, arguments: options.path.map { " --kb \($0)" } ?? "")
         if options.json {
             Console.out(KnowledgeOptions.json(analysis))
         } else {

@@ -258,7 +258,7 @@ struct KnowledgeExport: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export", abstract: "Write the knowledge base as JSON (everything) or CSV (one table).",
         discussion: reflow("""
-            JSON holds every table plus each hypothesis's script, and `kb import` merges it into another knowledge base. CSV writes one table; trials get a column per parameter and per metric.
+            JSON holds the hypotheses (each with its script), trials, strategies and holdout openings (research runs and their steps stay with the knowledge base that ran them), and `kb import` merges it into another knowledge base. CSV writes one table; trials get a column per parameter and per metric.
 
               llmalpha kb export --format json --output kb.json
               llmalpha kb export --format csv --table trials > trials.csv

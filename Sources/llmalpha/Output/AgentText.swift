@@ -88,9 +88,9 @@ enum AgentText {
     }
 
     /// `agent status`.
-    static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String]) -> String {
+    static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], arguments: String = "") -> String {
         var lines: [String] = []
-        let state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id))" : run.state.rawValue
+        let state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id)\(arguments))" : run.state.rawValue
         lines.append("\(run.id): \(state), iteration \(run.iteration)/\(run.maxIterations), \(run.provider), seed \(run.seed)")
         if let stage = run.stage { lines.append("  now: \(stage)\(run.current.map { " \($0)" } ?? "")") }
         let s = run.settings
