@@ -53,7 +53,7 @@ struct LoopState: Sendable {
             // across runs).
             for step in try knowledge.steps() {
                 replay(step, countsTowardHistory: step.run == run.id || options.agent.learnFromFailures)
-                if step.run == run.id { count(step) }
+                if step.run == run.id { count(step, validated: step.passed == true && step.stage == TrialStage.holdout.rawValue) }
             }
         } catch {
             throw .knowledge(error.description)
@@ -71,7 +71,7 @@ struct LoopState: Sendable {
     }
 
     /// A finished step of this run in the counts.
-    private mutating func count(_ step: ResearchStep) {
+    private mutating func count(_ step: ResearchStep, validated: Bool) {
         switch step.outcome {
         case .running: return
         case .duplicate: progress.duplicates += 1
@@ -79,7 +79,7 @@ struct LoopState: Sendable {
         case .evaluated, .invalid:
             progress.hypotheses += 1
             progress.trials += step.trials
-            if step.passed == true, step.stage == TrialStage.holdout.rawValue, let h = step.hypothesis {
+            if validated, let h = step.hypothesis {
                 progress.validated += 1
                 progress.consecutiveFailures = 0
                 if let sharpe = step.testSharpe, sharpe > (progress.bestTestSharpe ?? -.infinity) {
@@ -128,34 +128,12 @@ struct LoopState: Sendable {
     mutating func absorb(_ step: ResearchStep, outcome: ProposerOutcome?, validated isValidated: Bool) {
         guard step.outcome != .running else { return }
         if let parent = step.parent, step.outcome != .duplicate { refinements[parent, default: 0] += 1 }
-        switch step.outcome {
-        case .running:
-            return
-        case .duplicate:
-            progress.duplicates += 1
-            return
-        case .error:
-            progress.consecutiveFailures += 1
-            if options.improve != nil { nothingLeft = true }
-            return
-        case .evaluated, .invalid:
-            break
-        }
-        progress.hypotheses += 1
-        progress.trials += step.trials
+        count(step, validated: isValidated)
+        if step.outcome == .error, options.improve != nil { nothingLeft = true }
+        guard step.outcome == .evaluated || step.outcome == .invalid else { return }
         if let h = step.hypothesis {
             families[h] = step.family ?? h
             names[h] = outcome?.name ?? names[h]
-        }
-        if isValidated, let h = step.hypothesis {
-            progress.validated += 1
-            progress.consecutiveFailures = 0
-            if let sharpe = step.testSharpe, sharpe > (progress.bestTestSharpe ?? -.infinity) {
-                progress.bestTestSharpe = sharpe
-                progress.bestHypothesis = h
-            }
-        } else {
-            progress.consecutiveFailures += 1
         }
         if let outcome { history.append(outcome) }
         track(step, score: outcome?.score ?? 0)
