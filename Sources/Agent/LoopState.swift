@@ -24,6 +24,8 @@ struct LoopState: Sendable {
     var abandonedCategories: Set<ResearchCategory> = []
     /// `agent improve` ran out of changes to make.
     var nothingLeft = false
+    /// The iteration's last step, written with the iteration's end.
+    var pendingStep: ResearchStep?
     private var names: [String: String] = [:]
     private var families: [String: String] = [:]
     private var newScores: [ResearchCategory: [Double]] = [:]

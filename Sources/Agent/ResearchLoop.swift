@@ -160,9 +160,16 @@ public final class ResearchLoop: Sendable {
                     progress(counts, stage: stage, current: current)
                 }
                 records.append(record)
-                do { try knowledge.releaseClaims(run: run.id, iteration: state.iteration) } catch { throw AgentError.knowledge(error.description) }
+                var done = state.progress
+                done.iteration = state.iteration + 1
+                done.elapsedSeconds = earlierElapsed + Date().timeIntervalSince(sessionStart)
+                do {
+                    try knowledge.finishIteration(run: run.id, iteration: state.iteration, step: state.pendingStep, progress: done)
+                } catch {
+                    throw AgentError.knowledge(error.description)
+                }
+                state.pendingStep = nil
                 state.iteration += 1
-                progress(state.progress)
                 events(.finished(record))
                 if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
                    sharpe >= options.agent.earlyStopSharpe {
@@ -234,7 +241,7 @@ public final class ResearchLoop: Sendable {
                                         parent: parent, feedback: error.description,
                                         durationSeconds: Date().timeIntervalSince(started))
                 step.reasonCode = "agent.source"
-                try record(step, state: &state)
+                try record(step, state: &state, final: true)
                 return IterationRecord(iteration: i, hypothesis: nil, name: "(no proposal)", action: action, parent: parent,
                                        category: nil, stage: "proposal", verdict: .error, reason: error.description, reasonCode: "agent.source",
                                        keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil, trials: 0,
@@ -251,10 +258,19 @@ public final class ResearchLoop: Sendable {
             // recorded as a duplicate, and the source asked again.
             // A hypothesis recorded by a validation that was cut short (no verdict yet) is not a
             // duplicate: it is this iteration's own, come back after `--resume`.
+            let trialKey = "\(run.uid)/\(i)/\(attempt)/\(ScriptShape.hash(script))"
             let duplicateOf: Hypothesis?
             do {
                 if finishing != nil {
-                    duplicateOf = nil
+                    // Our own claim, come back after --resume; unless another run, finding it
+                    // abandoned, judged the script meanwhile.
+                    let own: Set<String> = [TrialRecorder.uid(trialKey: trialKey, "verdict"), trialKey + "/invalid"]
+                    if let same = try knowledge.hypothesis(forScript: script), try knowledge.isJudged(same.id),
+                       try !knowledge.trials(of: same.id, source: "validate", limit: 10_000).contains(where: { own.contains($0.uid) }) {
+                        duplicateOf = same
+                    } else {
+                        duplicateOf = nil
+                    }
                 } else if let same = try knowledge.hypothesis(forScript: script), try knowledge.isJudged(same.id) {
                     duplicateOf = same
                 } else if action == .new, let fp = shape.fingerprint, let same = try knowledge.hypothesis(fingerprint: fp) {
@@ -275,12 +291,6 @@ public final class ResearchLoop: Sendable {
                 events(.duplicate(iteration: i, name: name, of: same.id))
                 lastDuplicate = (name, same.id)
                 continue
-            }
-
-            // Static checks, before any bar is touched.
-            if let problem = staticProblem(shape) {
-                return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, runUID: run.uid, started: started,
-                                         target: target, state: &state)
             }
 
             // The claim: another run evaluating the same script right now, or a verdict recorded
@@ -304,12 +314,18 @@ public final class ResearchLoop: Sendable {
                 continue
             }
 
+            // Static checks, before any bar is touched.
+            if let problem = staticProblem(shape) {
+                return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, runUID: run.uid, started: started,
+                                         target: target, state: &state)
+            }
+
             // The sandbox run and validation.
             progress(state.progress, "validating", name)
             let report: ValidationReport
             do {
                 report = try await validator.validate(source: script, path: "\(run.id)-\(i + 1).lua", data: data, origin: source.origin,
-                                                      trialKey: "\(run.uid)/\(i)/\(attempt)/\(ScriptShape.hash(script))") { p in
+                                                      trialKey: trialKey) { p in
                     events(.validating(iteration: i, name: name, stage: p.stage.title, done: p.done, total: p.total))
                 }
             } catch {
@@ -364,8 +380,22 @@ public final class ResearchLoop: Sendable {
                 let promoter = StrategyPromoter(knowledge: knowledge, evaluation: options.evaluation, settings: options.validation,
                                                 version: options.version)
                 let (loadFull, dataFile) = (self.loadFull, options.dataFile)
-                let promoted = try await OffPool.run { () -> Result<PromotionReport, ValidatorError> in
-                    Result { () throws(ValidatorError) in try promoter.promote(hypothesisID, trial: verdictTrial, dataFile: dataFile, load: loadFull) }
+                // Promoted already by this iteration before an interruption: the holdout opened
+                // once, and its result stands.
+                let earlier = try? knowledge.holdoutLock(of: hypothesisID)
+                let promoted: Result<(strategy: Strategy, passed: Bool), ValidatorError>
+                if let earlier, let id = earlier.strategy, let strategy = try? knowledge.strategy(id) {
+                    promoted = .success((strategy, (try? knowledge.hypothesis(hypothesisID).status) == .validated))
+                } else if let earlier {
+                    promoted = .failure(.promotion("its holdout was claimed on \(earlier.openedAt) and the promotion stopped there"
+                                                   + (earlier.note.map { ": \($0)" } ?? "")))
+                } else {
+                    promoted = try await OffPool.run { () -> Result<(strategy: Strategy, passed: Bool), ValidatorError> in
+                        Result { () throws(ValidatorError) in
+                            let report = try promoter.promote(hypothesisID, trial: verdictTrial, dataFile: dataFile, load: loadFull)
+                            return (report.strategy, report.passed)
+                        }
+                    }
                 }
                 switch promoted {
                 case .success(let promotion):
@@ -387,7 +417,7 @@ public final class ResearchLoop: Sendable {
             }
             step.durationSeconds = Date().timeIntervalSince(started)
             let alive = state.abandonedFamilies
-            try record(step, state: &state, outcome: outcome, validated: verdict == .validated)
+            try record(step, state: &state, outcome: outcome, validated: verdict == .validated, final: true)
             for family in state.abandonedFamilies.subtracting(alive).sorted() {
                 events(.note("family \(family) abandoned: \(options.agent.maxConsecutiveFailures) refinements in a row did not improve on it"))
             }
@@ -439,7 +469,7 @@ public final class ResearchLoop: Sendable {
             var trial = TrialDraft(hypothesis: hypothesis.id, data: span, stage: .sandbox, passed: false, reasonCode: code,
                                    reasonMessage: line, durationSeconds: Date().timeIntervalSince(started), startedAt: started,
                                    source: "validate")
-            trial.uid = "\(runUID)/\(step.iteration)/\(step.attempt)/\(ScriptShape.hash(script))/invalid"
+            trial.uid = "\(runUID)/\(step.iteration)/\(step.attempt)/\(ScriptShape.hash(script))/invalid"   // the trial key + "/invalid"
             try knowledge.recordTrial(trial)
             try knowledge.setStatus(hypothesis.id, .rejected)
             step.hypothesis = hypothesis.id
@@ -455,7 +485,7 @@ public final class ResearchLoop: Sendable {
             if let fp = step.fingerprint { try knowledge.setFingerprint(hypothesis.id, fp) }
             let outcome = ProposerOutcome.failed(hypothesis: hypothesis.id, name: name, category: step.category, template: step.template,
                                                  code: code, message: line)
-            try record(step, state: &state, outcome: outcome, validated: false)
+            try record(step, state: &state, outcome: outcome, validated: false, final: true)
             return IterationRecord(iteration: step.iteration, hypothesis: hypothesis.id, name: name, action: step.action, parent: step.parent,
                                    category: step.category, stage: "sandbox", verdict: .invalid, reason: line, reasonCode: code,
                                    keyNumber: code, testSharpe: nil, score: 0, strategy: nil, strategyFile: nil, trials: 1,
@@ -469,9 +499,15 @@ public final class ResearchLoop: Sendable {
         }
     }
 
+    /// Records a step; an iteration's last one (`final`) waits for ``KnowledgeBase/finishIteration``,
+    /// which writes it with the iteration's end in one transaction.
     private func record(_ step: ResearchStep, state: inout LoopState, outcome: ProposerOutcome? = nil,
-                        validated: Bool = false) throws(AgentError) {
-        do { try knowledge.recordStep(step) } catch { throw .knowledge(error.description) }
+                        validated: Bool = false, final: Bool = false) throws(AgentError) {
+        if final {
+            state.pendingStep = step
+        } else {
+            do { try knowledge.recordStep(step) } catch { throw .knowledge(error.description) }
+        }
         state.absorb(step, outcome: outcome, validated: validated)
     }
 

@@ -189,18 +189,24 @@ extension KnowledgeBase {
     /// Takes an interrupted (or finished) run up again in this process: state `running`, a new
     /// iteration budget when one is given.
     public func resumeRun(_ id: String, maxIterations: Int? = nil) throws(KnowledgeError) -> ResearchRun {
-        let run = try self.run(id)
-        if run.state == .running, run.host == ProcessInfo.processInfo.hostName, Self.processAlive(run.pid) {
-            throw .invalid("\(run.id) is running now (pid \(run.pid)); stop it first or start a new run")
-        }
+        let canonical = Self.canonicalID(id, prefix: "R")
         let stamp = Timestamp.iso(now())
+        let host = ProcessInfo.processInfo.hostName
+        let pid = Int(ProcessInfo.processInfo.processIdentifier)
+        // Checked and taken in one transaction: two processes cannot both resume one run.
         return try write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
+                throw KnowledgeError.notFound("\(id): no such research run (llmalpha agent status without a run shows the newest)")
+            }
+            let run = Self.run(row)
+            if run.state == .running, run.pid != pid || run.host != host, run.host != host || Self.processAlive(run.pid) {
+                throw KnowledgeError.invalid("\(run.id) is running now (pid \(run.pid) on \(run.host)); stop it first or start a new run")
+            }
             try db.execute(sql: """
                 UPDATE research_run SET state = 'running', host = ?, pid = ?, updated_at = ?, finished_at = NULL, stop_reason = NULL,
                        max_iterations = coalesce(?, max_iterations)
                 WHERE id = ?
-                """, arguments: [ProcessInfo.processInfo.hostName, Int(ProcessInfo.processInfo.processIdentifier), stamp,
-                                 maxIterations, run.id])
+                """, arguments: [host, pid, stamp, maxIterations, run.id])
             return try Self.run(Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [run.id])!)
         }
     }
@@ -208,16 +214,30 @@ extension KnowledgeBase {
     /// Writes a run's progress.
     public func updateRun(_ id: String, _ p: ResearchProgress) throws(KnowledgeError) {
         let stamp = Timestamp.iso(now())
+        try write { db in try Self.update(id, p, stamp: stamp, db) }
+    }
+
+    /// Ends an iteration in one transaction: its last step, the release of its claim and the
+    /// run's progress (the iteration counted done). A process killed at any point leaves either
+    /// all of it or none, so `--resume` never mistakes a finished iteration for an unfinished one.
+    public func finishIteration(run id: String, iteration: Int, step: ResearchStep?, progress p: ResearchProgress) throws(KnowledgeError) {
+        let stamp = Timestamp.iso(now())
         try write { db in
-            try db.execute(sql: """
-                UPDATE research_run SET iteration = ?, stage = ?, current = ?, hypotheses = ?, trials = ?, validated = ?,
-                       duplicates = ?, consecutive_failures = ?, best_hypothesis = ?, best_test_sharpe = ?, elapsed_s = ?,
-                       spend_usd = ?, updated_at = ?
-                WHERE id = ?
-                """, arguments: [p.iteration, p.stage, p.current, p.hypotheses, p.trials, p.validated, p.duplicates,
-                                 p.consecutiveFailures, p.bestHypothesis, p.bestTestSharpe.flatMap { $0.isFinite ? $0 : nil },
-                                 p.elapsedSeconds, p.spendUSD, stamp, id])
+            if let step { try Self.insert(step, stamp: stamp, db) }
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'", arguments: [id, iteration])
+            try Self.update(id, p, stamp: stamp, db)
         }
+    }
+
+    private static func update(_ id: String, _ p: ResearchProgress, stamp: String, _ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE research_run SET iteration = ?, stage = ?, current = ?, hypotheses = ?, trials = ?, validated = ?,
+                   duplicates = ?, consecutive_failures = ?, best_hypothesis = ?, best_test_sharpe = ?, elapsed_s = ?,
+                   spend_usd = ?, updated_at = ?
+            WHERE id = ?
+            """, arguments: [p.iteration, p.stage, p.current, p.hypotheses, p.trials, p.validated, p.duplicates,
+                             p.consecutiveFailures, p.bestHypothesis, p.bestTestSharpe.flatMap { $0.isFinite ? $0 : nil },
+                             p.elapsedSeconds, p.spendUSD, stamp, id])
     }
 
     /// Ends a run: finished (a stop condition), interrupted (Ctrl-C) or failed (an error).
@@ -254,20 +274,21 @@ extension KnowledgeBase {
     /// Records a step; recording the same (run, iteration, attempt) again replaces it, so a
     /// resumed iteration leaves one row.
     public func recordStep(_ step: ResearchStep) throws(KnowledgeError) {
-        let stamp = step.createdAt.isEmpty ? Timestamp.iso(now()) : step.createdAt
-        try write { db in
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, hypothesis, parent, family, category,
-                    template, fingerprint, stage, passed, reason_code, feedback, metrics, score, test_sharpe, trials, strategy, duration_s,
-                    created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [step.run, step.iteration, step.attempt, step.outcome.rawValue, step.action.rawValue, step.hypothesis,
-                                 step.parent, step.family, step.category, step.template, step.fingerprint, step.stage, step.passed,
-                                 step.reasonCode, step.feedback, JSONNumbers.encode(step.metrics.filter { $0.value.isFinite }),
-                                 step.score.flatMap { $0.isFinite ? $0 : nil },
-                                 step.testSharpe.flatMap { $0.isFinite ? $0 : nil }, step.trials, step.strategy,
-                                 step.durationSeconds, stamp])
-        }
+        let stamp = Timestamp.iso(now())
+        try write { db in try Self.insert(step, stamp: stamp, db) }
+    }
+
+    private static func insert(_ step: ResearchStep, stamp: String, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, hypothesis, parent, family, category,
+                template, fingerprint, stage, passed, reason_code, feedback, metrics, score, test_sharpe, trials, strategy, duration_s,
+                created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [step.run, step.iteration, step.attempt, step.outcome.rawValue, step.action.rawValue, step.hypothesis,
+                             step.parent, step.family, step.category, step.template, step.fingerprint, step.stage, step.passed,
+                             step.reasonCode, step.feedback, JSONNumbers.encode(step.metrics.filter { $0.value.isFinite }),
+                             step.score.flatMap { $0.isFinite ? $0 : nil }, step.testSharpe.flatMap { $0.isFinite ? $0 : nil },
+                             step.trials, step.strategy, step.durationSeconds, step.createdAt.isEmpty ? stamp : step.createdAt])
     }
 
     /// A run's finished steps in order, or every run's (`run` nil), oldest first; claims
@@ -349,8 +370,13 @@ extension KnowledgeBase {
     /// done again), except the claim of the interrupted iteration, which says what to finish.
     public func discardUnfinishedSteps(run: String, from iteration: Int) throws(KnowledgeError) {
         try write { db in
-            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration >= ? AND outcome != 'running'",
-                           arguments: [run, iteration])
+            // The interrupted iteration keeps the attempts before its claim (duplicates already
+            // thrown back); everything later is done again.
+            let claimed = try Int.fetchOne(db, sql: "SELECT max(attempt) FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
+                                           arguments: [run, iteration])
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration > ? AND outcome != 'running'", arguments: [run, iteration])
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome != 'running' AND attempt >= ?",
+                           arguments: [run, iteration, claimed ?? 0])
             try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration > ? AND outcome = 'running'",
                            arguments: [run, iteration])
         }

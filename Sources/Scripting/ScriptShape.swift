@@ -58,12 +58,27 @@ package struct ScriptShape: Sendable, Equatable {
                    !["(", ".", ":", "["].contains(tokens[i + 4]) {
                     bodies[tokens[i + 1]] = body
                 }
-            case "=" where depth == 0 && i >= 1 && i + 1 < tokens.count && Self.isName(tokens[i - 1])
-                        && (i < 2 || (tokens[i - 2] != "." && tokens[i - 2] != "local" && tokens[i - 2] != ",")):
-                // A global assigned at top level; `base = factor` is an alias as `local` ones are.
-                assigned.insert(tokens[i - 1])
-                if let body = bodies[tokens[i + 1]], i + 2 >= tokens.count || !["(", ".", ":", "["].contains(tokens[i + 2]) {
-                    bodies[tokens[i - 1]] = body
+            case "=" where depth == 0 && i >= 1 && i + 1 < tokens.count:
+                // Globals assigned at top level: `factor = make(24)`, `factor, signal = f, s`,
+                // `_G["factor"] = f`; a single `base = factor` is an alias as a `local` one is.
+                var targets: [String] = []
+                var j = i - 1
+                while j >= 0 {
+                    if Self.isName(tokens[j]), j == 0 || ![".", ":", "local"].contains(tokens[j - 1]) {
+                        targets.append(tokens[j])
+                    } else if j >= 3, tokens[j] == "]", tokens[j - 1].hasPrefix("\""), tokens[j - 2] == "[", tokens[j - 3] == "_G" {
+                        targets.append(String(tokens[j - 1].dropFirst().dropLast()))
+                        j -= 3
+                    } else {
+                        break
+                    }
+                    guard j >= 1, tokens[j - 1] == "," else { break }
+                    j -= 2
+                }
+                if j >= 1, tokens[j - 1] == "local" { targets = [] }
+                assigned.formUnion(targets)
+                if targets.count == 1, let body = bodies[tokens[i + 1]], i + 2 >= tokens.count || !["(", ".", ":", "[", ","].contains(tokens[i + 2]) {
+                    bodies[targets[0]] = body
                 }
             case "end", "until":
                 depth = max(0, depth - 1)
@@ -89,7 +104,10 @@ package struct ScriptShape: Sendable, Equatable {
         self.assigned = assigned
         balanced = depth == 0 && open.isEmpty
         nestedParameters = nested
-        if let body = bodies["factor"] ?? bodies["signal"] {
+        // A factor assigned but not walkable (`factor = make(24)`) has no fingerprint: the
+        // signal's would call different factors the same.
+        let walkable = bodies["factor"] ?? (functions.contains("factor") || assigned.contains("factor") ? nil : bodies["signal"])
+        if let body = walkable {
             // The body with every call of a function the script defines replaced by that
             // function's own body: helpers' names do not count, what they compute does.
             func expanded(_ range: Range<Int>, _ level: Int) -> [String] {
@@ -104,8 +122,9 @@ package struct ScriptShape: Sendable, Equatable {
                         callee += "." + tokens[next + 1]
                         next += 2
                     }
+                    // Not a field of something else (`lib.c(` is not the script's `c`).
                     if level < 4, next < range.upperBound, tokens[next] == "(", let inner = bodies[callee], inner != range,
-                       k == range.lowerBound || tokens[k - 1] != "function" {
+                       k == range.lowerBound || !["function", ".", ":"].contains(tokens[k - 1]) {
                         out.append("{")
                         // Without `function name`, however long the name.
                         out += expanded(inner, level + 1).drop { $0 != "(" }

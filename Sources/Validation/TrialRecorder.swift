@@ -8,7 +8,7 @@ import Scripting
 /// Writes a validation's trials to the ledger: every optimizer trial (so the deflated Sharpe
 /// counts it) and the verdict, with the data each ran on. Without a knowledge base it only
 /// counts, so the deflated Sharpe still includes this run's trials.
-struct TrialRecorder {
+package struct TrialRecorder {
     /// Where trials are written; nil when nothing is recorded.
     let knowledge: KnowledgeBase?
     /// Where the lifetime count is read (the same, or a knowledge base opened read-only).
@@ -130,7 +130,13 @@ struct TrialRecorder {
 
     /// The uid of this validation's trial `name`, when a trial key is set.
     private func uid(_ name: String) -> String? {
-        trialKey.map { SHA256.hex(Array("\($0)/\(name)".utf8)).prefix(32).description }
+        trialKey.map { Self.uid(trialKey: $0, name) }
+    }
+
+    /// The uid of trial `name` (`verdict`, or an optimizer batch's `b/k`) of the validation
+    /// under `trialKey`: how a caller recognises its own verdict.
+    package static func uid(trialKey: String, _ name: String) -> String {
+        SHA256.hex(Array("\(trialKey)/\(name)".utf8)).prefix(32).description
     }
 
     /// A symbol's visible bars, or a window of them, as the ledger records data.

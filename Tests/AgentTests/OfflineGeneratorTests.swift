@@ -174,6 +174,13 @@ struct OfflineGeneratorTests {
         // unbalanced code is left to the parser.
         let made = "local function make(n) return function(d) return sma(d.close, n) end end\nfactor = make(10)\n"
         #expect(ScriptShape(made).assigned.contains("factor"))
+        #expect(ScriptShape(made).fingerprint == nil)   // not walkable: no fingerprint rather than the signal's
+        let multi = "local f, s = 1, 2\nfactor, signal = f, s\n_G[\"strategy_table\"] = {}\nlocal y\nfoo = 1\n"
+        #expect(ScriptShape(multi).assigned.isSuperset(of: ["factor", "signal", "strategy_table", "foo"]))
+        #expect(!ScriptShape(multi).assigned.contains("f"))
+        let field = "local function c(d) return sma(d.close, 3) end\nlib = {}\nfunction factor(d) return lib.c(d) end\n"
+        let field2 = "local function c(d) return ema(d.close, 3) end\nlib = {}\nfunction factor(d) return lib.c(d) end\n"
+        #expect(ScriptShape(field).fingerprint == ScriptShape(field2).fingerprint)   // lib.c is not the script's c
         let conditional = "if true then local m = param.int(\"m\", 1, 9, 3) end\nfunction factor(d) return d.close end\n"
         #expect(ScriptShape(conditional).nestedParameters.isEmpty)
         #expect(!ScriptShape("function factor(d) return d.close\n").balanced)
