@@ -306,11 +306,6 @@ extension KnowledgeBase {
         }
     }
 
-    /// How many runs this knowledge base has started.
-    public func runCount() throws(KnowledgeError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM research_run") ?? 0 }
-    }
-
     /// What ``claim(script:for:)`` found.
     public enum Claim: Sendable, Equatable {
         /// The script is this step's to evaluate.
@@ -379,18 +374,6 @@ extension KnowledgeBase {
                            arguments: [run, iteration, claimed ?? 0])
             try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration > ? AND outcome = 'running'",
                            arguments: [run, iteration])
-        }
-    }
-
-    /// Drops a run's claims: of one iteration once it is done, or all of them when the run ends.
-    public func releaseClaims(run: String, iteration: Int? = nil) throws(KnowledgeError) {
-        try write { db in
-            if let iteration {
-                try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
-                               arguments: [run, iteration])
-            } else {
-                try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND outcome = 'running'", arguments: [run])
-            }
         }
     }
 
