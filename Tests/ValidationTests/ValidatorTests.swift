@@ -117,8 +117,12 @@ struct ValidatorTests {
         s.trials = 400
         let validator = Validator(settings: s, evaluation: EvaluationSettings(), jobs: 2, knowledge: nil, record: false)
         validator.interrupt()   // nothing running: no effect on what comes later
-        async let first = validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible])
-        try await Task.sleep(for: .milliseconds(300))
+        // Interrupt once the validation is under way (its first progress report), not after a
+        // fixed sleep: on a loaded machine the task may not have started in any given time.
+        let started = StartedFlag()
+        async let first = validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible]) { _ in started.set() }
+        while !started.isSet { try await Task.sleep(for: .milliseconds(10)) }
+        try await Task.sleep(for: .milliseconds(100))
         validator.interrupt()
         do {
             _ = try await first
@@ -268,4 +272,13 @@ enum KnowledgeScratch {
         let kb = try KnowledgeBase.open(at: dir.appendingPathComponent("kb.sqlite").path, files: files, create: true)
         try await body(kb)
     }
+}
+
+/// Set once from a validation's progress callback, read by the test that waits for it.
+final class StartedFlag: @unchecked Sendable {
+    // @unchecked Sendable: `value` is guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }
