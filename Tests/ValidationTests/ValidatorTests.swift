@@ -117,16 +117,17 @@ struct ValidatorTests {
         s.trials = 400
         let validator = Validator(settings: s, evaluation: EvaluationSettings(), jobs: 2, knowledge: nil, record: false)
         validator.interrupt()   // nothing running: no effect on what comes later
-        // Interrupt once the validation is under way (its first progress report), not after a
-        // fixed sleep: on a loaded machine the task may not have started in any given time.
-        let started = StartedFlag()
-        async let first = validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible]) { _ in started.set() }
-        while !started.isSet { try await Task.sleep(for: .milliseconds(10)) }
-        try await Task.sleep(for: .milliseconds(100))
-        validator.interrupt()
+        // Interrupt from inside the walk-forward optimization (its first finished trial), not after a
+        // sleep: on a loaded machine a sleeping test may wake only after the validation has ended.
+        let sent = StartedFlag()
+        async let first = validator.validate(source: Self.script(column: "hint"), path: "s.lua", data: [visible]) { p in
+            guard p.stage == .walkForward, p.done >= 1, !sent.isSet else { return }
+            sent.set()
+            validator.interrupt()
+        }
         do {
             _ = try await first
-            Issue.record("expected the running validation to be interrupted")
+            Issue.record("expected the running validation to be interrupted (interrupt sent: \(sent.isSet))")
         } catch let error as ValidatorError {
             guard case .interrupted = error else { Issue.record("\(error)"); return }
         }
