@@ -48,9 +48,13 @@ let package = Package(
         .target(name: "DurableFiles", swiftSettings: strict),
         // The perp-aware backtest engine and its metrics (DESIGN.md section 4).
         .target(name: "Backtest", dependencies: ["Primitives"], swiftSettings: strict),
+        // Retrying HTTP calls as the official SDKs do: backoff with jitter, Retry-After in its three
+        // spellings, which statuses and transport failures are worth another try. Shared by the
+        // Binance downloader and the language-model clients.
+        .target(name: "HTTPRetry", swiftSettings: strict),
         // Market data: the store layout, CSV loading, funding as-of join.
         .target(name: "MarketData", dependencies: [
-            "Primitives", "DurableFiles",
+            "Primitives", "DurableFiles", "HTTPRetry",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "NIOCore", package: "swift-nio"),

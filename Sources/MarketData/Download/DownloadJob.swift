@@ -387,7 +387,7 @@ final class DownloadJob: Sendable {
             attempt += 1
             guard attempt <= retries else { throw failure }
             tracker.waiting("\(failure); refetching (\(attempt)/\(retries))")
-            try await Task.sleep(nanoseconds: UInt64(client.backoff(attempt: attempt) * 1e9))
+            try await Task.sleep(nanoseconds: UInt64(client.policy.delay(attempt: attempt) * 1e9))
         }
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPRetry
 import NIOCore
 
 /// GET requests to Binance with the download's manners: bounded concurrency, the weight budget,
@@ -17,7 +18,8 @@ final class ExchangeClient: Sendable {
     let gate: RequestGate
     let timeout: Double
     let retries: Int
-    let retryBaseDelay: Double
+    /// The SDKs' shape with the downloader's numbers: up to half of each wait jittered, 30 s at most.
+    let policy: RetryPolicy
     let counters = Counters()
 
     actor Counters {
@@ -39,7 +41,7 @@ final class ExchangeClient: Sendable {
         gate = RequestGate(permits: concurrency)
         self.timeout = timeout
         self.retries = retries
-        self.retryBaseDelay = retryBaseDelay
+        policy = RetryPolicy(maxRetries: retries, baseDelay: retryBaseDelay, maxDelay: 30, jitter: 0.5)
     }
 
     func shutdown() async {
@@ -82,7 +84,7 @@ final class ExchangeClient: Sendable {
                     }
                     await budget.pause(seconds: result.retryAfter ?? 60)
                     continue
-                case 408, 500..<600:
+                case let status where TransientFailure.isTransient(status: status):
                     reason = "HTTP \(result.status)\(Self.message(result.body).map { ": \($0)" } ?? "")"
                 default:
                     throw DownloadError.http(url: url, status: result.status, message: Self.message(result.body) ?? "")
@@ -93,22 +95,16 @@ final class ExchangeClient: Sendable {
                 throw CancellationError()
             } catch {
                 if Task.isCancelled { throw CancellationError() }
-                reason = Self.describe(error)
-                // An unknown host will not resolve on the next try either.
-                if reason.hasPrefix("unknown host") { throw DownloadError.network(url: url, reason: reason, attempts: attempt + 1) }
+                let failure = TransportFailure(error)
+                reason = failure.description
+                if !failure.isTransient { throw DownloadError.network(url: url, reason: reason, attempts: attempt + 1) }
             }
             attempt += 1
             guard attempt <= retries else { throw DownloadError.network(url: url, reason: reason, attempts: attempt) }
             await counters.add(retries: 1)
             onRetry("\(reason); retry \(attempt)/\(retries)")
-            try await Task.sleep(nanoseconds: UInt64(backoff(attempt: attempt) * 1e9))
+            try await Task.sleep(nanoseconds: UInt64(policy.delay(attempt: attempt) * 1e9))
         }
-    }
-
-    /// Exponential backoff with full jitter in its upper half: base·2^(n-1) · [0.5, 1), capped at 30 s.
-    func backoff(attempt: Int) -> Double {
-        let ceiling = min(30, retryBaseDelay * pow(2, Double(attempt - 1)))
-        return ceiling * Double.random(in: 0.5..<1)
     }
 
     private func fetchOnce(_ url: String) async throws -> (status: Int, usedWeight: Int?, retryAfter: Double?, body: Data) {
@@ -118,7 +114,7 @@ final class ExchangeClient: Sendable {
         let response = try await client.execute(request, deadline: deadline)
         let body = try await response.body.collect(upTo: 1 << 31)
         let used = response.headers.first(name: "X-MBX-USED-WEIGHT-1M").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        let retryAfter = response.headers.first(name: "Retry-After").flatMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+        let retryAfter = RetryAfter.seconds { response.headers.first(name: $0) }
         return (Int(response.status.code), used, retryAfter, Data(body.readableBytesView))
     }
 
@@ -132,21 +128,5 @@ final class ExchangeClient: Sendable {
         case let (nil, msg?): return msg
         default: return nil
         }
-    }
-
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        if text.contains("deadlineExceeded") || text.contains("readTimeout") || text.contains("connectTimeout") {
-            return "timed out"
-        }
-        if text.contains("remoteConnectionClosed") || text.contains("connectionReset") || text.contains("ECONNRESET")
-            || text.contains("Connection reset") {
-            return "connection closed by the server mid-response"
-        }
-        if text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
-        if text.contains("UnknownHost") || text.contains("Name or service not known") || text.contains("nodename nor servname") {
-            return "unknown host (no network, or no DNS for it here)"
-        }
-        return text
     }
 }
