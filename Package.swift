@@ -71,16 +71,26 @@ let package = Package(
         .target(name: "Validation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "Evaluation",
                                                    "DurableFiles"],
                 swiftSettings: strict),
+        // Language-model clients (OpenAI-compatible, Anthropic, Ollama): requests, streams, errors that
+        // say what to do, keys from flags, the environment or .env, prices.
+        .target(name: "LanguageModels", dependencies: [
+            "HTTPRetry", "DurableFiles",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         // The research agent (DESIGN.md section 8): the loop, the HypothesisSource protocol, the offline
         // generator, the data profile, refinement and analysis.
-        .target(name: "Agent", dependencies: ["Primitives", "Scripting", "MarketData", "Knowledge", "Evaluation", "Validation"],
+        .target(name: "Agent", dependencies: ["Primitives", "Scripting", "MarketData", "Knowledge", "Evaluation", "Validation",
+                                              "LanguageModels"],
                 swiftSettings: strict),
         // The facade a Swift user imports: configuration composed from each target's settings, the public API.
         .target(name: "LLMAlpha", dependencies: ["Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "DurableFiles",
-                                                 "Evaluation", "Validation", "Agent", .product(name: "Yams", package: "Yams")],
+                                                 "Evaluation", "Validation", "Agent", "LanguageModels",
+                                                 .product(name: "Yams", package: "Yams")],
                 swiftSettings: strict),
         .executableTarget(name: "llmalpha", dependencies: [
-            "LLMAlpha", "Agent", "Validation", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            "LLMAlpha", "Agent", "LanguageModels", "Validation", "Evaluation", "Primitives", "Scripting", "MarketData", "Backtest", "Knowledge", "CEditLine", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
         // faults) for the downloader's tests and for trying `data download` by hand.
@@ -91,6 +101,14 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: strict),
+        // A fake language-model server on 127.0.0.1 speaking the three wire formats from the real
+        // bodies in Fixtures/ (streamed or not), with injected faults, for the clients' and the
+        // agent's tests.
+        .target(name: "FakeLanguageModel", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], exclude: ["Fixtures"], swiftSettings: strict),
         // Deterministic synthetic bars (GARCH volatility, fat tails, an optional planted edge) for
         // the tests and benchmarks that need a market whose truth is known.
         .target(name: "SyntheticMarket", dependencies: ["Primitives", "MarketData"], swiftSettings: strict),
@@ -113,10 +131,12 @@ let package = Package(
         .testTarget(name: "ValidationTests", dependencies: ["Validation", "Evaluation", "Scripting", "Backtest", "MarketData", "Knowledge",
                                                        "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
-        .testTarget(name: "AgentTests", dependencies: ["Agent", "Validation", "Evaluation", "Scripting", "MarketData", "Knowledge",
+        .testTarget(name: "LanguageModelsTests", dependencies: ["LanguageModels", "HTTPRetry", "FakeLanguageModel"],
+                    swiftSettings: strict),
+        .testTarget(name: "AgentTests", dependencies: ["Agent", "LanguageModels", "FakeLanguageModel", "Validation", "Evaluation", "Scripting", "MarketData", "Knowledge",
                                                   "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
-        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "Validation", "Evaluation", "Backtest", "MarketData",
+        .testTarget(name: "CLITests", dependencies: ["llmalpha", "LLMAlpha", "FakeLanguageModel", "Validation", "Evaluation", "Backtest", "MarketData",
                                                  "Knowledge", "Primitives", "SyntheticMarket"],
                     swiftSettings: strict),
     ]
