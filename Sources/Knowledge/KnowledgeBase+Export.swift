@@ -36,12 +36,7 @@ extension KnowledgeBase {
                 let script = FileManager.default.contents(atPath: files.resolve(h.scriptPath)).flatMap { String(data: $0, encoding: .utf8) }
                 return Document.HypothesisEntry(hypothesis: h, script: script)
             }
-            let calls = try Row.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map { row in
-                LLMCallRecord(provider: row["provider"], model: row["model"], purpose: row["purpose"], hypothesis: row["hypothesis"],
-                              promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
-                              latencySeconds: row["latency_s"], costUSD: row["cost_usd"], requestHash: row["request_hash"],
-                              status: row["status"], error: row["error"])
-            }
+            let calls = try Row.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map(Self.llmCall)
             return Document(exportedAt: Timestamp.iso(now()), schema: schema, hypotheses: hypotheses,
                             trials: try Row.fetchAll(db, sql: "SELECT * FROM trial ORDER BY id").map(Self.trial),
                             strategies: try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy),
@@ -108,14 +103,14 @@ extension KnowledgeBase {
             }
         case .llmCalls:
             emit(CSV.line(["id", "created_at", "provider", "model", "purpose", "hypothesis", "prompt_tokens", "completion_tokens",
-                           "latency_s", "cost_usd", "request_hash", "status", "error"]))
+                           "latency_s", "cost_usd", "request_hash", "status", "error", "run"]))
             let rows = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id") }
             for row in rows {
                 let cost: Double? = row["cost_usd"]
                 emit(CSV.line([String(row["id"] as Int64), row["created_at"], row["provider"], row["model"], row["purpose"],
                                row["hypothesis"] ?? "", String(row["prompt_tokens"] as Int), String(row["completion_tokens"] as Int),
                                "\(row["latency_s"] as Double)", cost.map { "\($0)" } ?? "", row["request_hash"], row["status"],
-                               row["error"] ?? ""]))
+                               row["error"] ?? "", row["run"] ?? ""]))
             }
         }
     }

@@ -186,11 +186,74 @@ extension KnowledgeBase {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO llm_call (provider, model, purpose, hypothesis, prompt_tokens, completion_tokens, latency_s,
-                                      cost_usd, request_hash, status, error, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      cost_usd, request_hash, status, error, created_at, run)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [call.provider, call.model, call.purpose, call.hypothesis, call.promptTokens,
                                  call.completionTokens, call.latencySeconds, call.costUSD, call.requestHash, call.status,
-                                 call.error, stamp])
+                                 call.error, stamp, call.run])
+        }
+    }
+
+    /// Language-model calls, oldest first; of one run when `run` is given.
+    public func llmCalls(run: String? = nil) throws(KnowledgeError) -> [LLMCallRecord] {
+        try read { db in
+            let filter = run == nil ? "" : "WHERE run = ?"
+            return try Row.fetchAll(db, sql: "SELECT * FROM llm_call \(filter) ORDER BY id", arguments: run.map { [$0] } ?? [])
+                .map(Self.llmCall)
+        }
+    }
+
+    static func llmCall(_ row: Row) -> LLMCallRecord {
+        LLMCallRecord(provider: row["provider"], model: row["model"], purpose: row["purpose"], hypothesis: row["hypothesis"],
+                      promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
+                      latencySeconds: row["latency_s"], costUSD: row["cost_usd"], requestHash: row["request_hash"],
+                      status: row["status"], error: row["error"], run: row["run"])
+    }
+
+    /// What language models cost `run`, or every run when `nil`.
+    public func llmSpend(run: String? = nil) throws(KnowledgeError) -> LLMSpend {
+        try read { db in
+            let filter = run == nil ? "" : "WHERE run = ?"
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS n, coalesce(sum(status = 'cached'), 0) AS cached,
+                       coalesce(sum(status NOT IN ('ok', 'cached')), 0) AS failed,
+                       coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c,
+                       coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(cost_usd IS NULL AND status = 'ok'), 0) AS unpriced
+                FROM llm_call \(filter)
+                """, arguments: run.map { [$0] } ?? [])!
+            var spend = LLMSpend()
+            spend.calls = row["n"]
+            spend.cached = row["cached"]
+            spend.failed = row["failed"]
+            spend.promptTokens = row["p"]
+            spend.completionTokens = row["c"]
+            spend.costUSD = row["cost"]
+            spend.unpriced = row["unpriced"]
+            return spend
+        }
+    }
+
+    /// The reply kept for `requestHash`, if any.
+    public func cachedReply(_ requestHash: String) throws(KnowledgeError) -> CachedReply? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM llm_reply WHERE request_hash = ?", arguments: [requestHash]).map { row in
+                CachedReply(requestHash: row["request_hash"], provider: row["provider"], model: row["model"], text: row["text"],
+                            reasoning: row["reasoning"], promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
+                            finishReason: row["finish_reason"])
+            }
+        }
+    }
+
+    /// Keeps a reply for its request's hash (the first one kept stays).
+    public func cacheReply(_ reply: CachedReply) throws(KnowledgeError) {
+        let stamp = Timestamp.iso(now())
+        try write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO llm_reply (request_hash, provider, model, text, reasoning, prompt_tokens, completion_tokens,
+                                                 finish_reason, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [reply.requestHash, reply.provider, reply.model, reply.text, reply.reasoning, reply.promptTokens,
+                                 reply.completionTokens, reply.finishReason, stamp])
         }
     }
 

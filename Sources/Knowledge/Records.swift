@@ -254,18 +254,21 @@ public struct LLMCallRecord: Sendable, Equatable, Codable {
     public var costUSD: Double?
     /// sha256 of the request body, to spot repeats.
     public var requestHash: String
-    /// `ok`, `error`, `rate_limited`, ...
+    /// `ok`, `cached` (answered from the cache, nothing paid), `error`, `rate_limited`, ...
     public var status: String
     public var error: String?
+    /// The research run the call served (`R001`), when one did.
+    public var run: String?
 
     enum CodingKeys: String, CodingKey {
-        case provider, model, purpose, hypothesis, promptTokens, completionTokens, latencySeconds, requestHash, status, error
+        case provider, model, purpose, hypothesis, promptTokens, completionTokens, latencySeconds, requestHash, status, error, run
         case costUSD = "costUsd"
     }
 
     public init(provider: String, model: String, purpose: String, hypothesis: String? = nil, promptTokens: Int,
                 completionTokens: Int, latencySeconds: Double, costUSD: Double?, requestHash: String,
-                status: String, error: String? = nil) {
+                status: String, error: String? = nil, run: String? = nil) {
+        self.run = run
         self.provider = provider
         self.model = model
         self.purpose = purpose
@@ -277,5 +280,58 @@ public struct LLMCallRecord: Sendable, Equatable, Codable {
         self.requestHash = requestHash
         self.status = status
         self.error = error
+    }
+}
+
+/// A model's reply kept by its request's hash.
+public struct CachedReply: Sendable, Equatable {
+    public var requestHash: String
+    public var provider: String
+    public var model: String
+    public var text: String
+    public var reasoning: String
+    public var promptTokens: Int?
+    public var completionTokens: Int?
+    public var finishReason: String?
+
+    public init(requestHash: String, provider: String, model: String, text: String, reasoning: String = "", promptTokens: Int?,
+                completionTokens: Int?, finishReason: String?) {
+        self.requestHash = requestHash
+        self.provider = provider
+        self.model = model
+        self.text = text
+        self.reasoning = reasoning
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.finishReason = finishReason
+    }
+}
+
+/// What language models cost a run (or the whole knowledge base).
+public struct LLMSpend: Sendable, Equatable, Codable {
+    /// Calls made, cached answers included.
+    public var calls = 0
+    public var cached = 0
+    public var failed = 0
+    public var promptTokens = 0
+    public var completionTokens = 0
+    public var costUSD = 0.0
+    /// Calls to models missing from the price table (their cost counted as 0).
+    public var unpriced = 0
+
+    public init() {}
+
+    public var tokens: Int { promptTokens + completionTokens }
+
+    /// `$0.0123 (5 model calls, 2 cached, 1200 prompt + 300 completion tokens)`; `$0.00` without calls.
+    public var text: String {
+        let text = "$" + String(format: costUSD > 0 && costUSD < 0.01 ? "%.4f" : "%.2f", costUSD)
+        guard calls > 0 else { return text }
+        var parts = ["\(calls) model calls"]
+        if cached > 0 { parts.append("\(cached) cached") }
+        if failed > 0 { parts.append("\(failed) failed") }
+        parts.append("\(promptTokens) prompt + \(completionTokens) completion tokens")
+        if unpriced > 0 { parts.append("\(unpriced) unpriced: add the model to configs/llm-prices.yaml") }
+        return text + " (" + parts.joined(separator: ", ") + ")"
     }
 }

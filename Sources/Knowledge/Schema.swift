@@ -226,6 +226,26 @@ enum Schema {
                 CREATE INDEX hypothesis_fingerprint ON hypothesis(fingerprint);
                 """)
         }
+        // Language models in the loop: each call names the run it served (so a run's spend and
+        // budget are one query), and a reply is kept by its request's hash so the same question
+        // (a resumed run, a rerun with the same seed) is not paid for twice.
+        migrator.registerMigration("v4-llm-replies") { db in
+            try db.execute(sql: """
+                ALTER TABLE llm_call ADD COLUMN run TEXT;
+                CREATE INDEX llm_call_run ON llm_call(run);
+                CREATE TABLE llm_reply (
+                    request_hash TEXT PRIMARY KEY,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    reasoning TEXT NOT NULL DEFAULT '',
+                    prompt_tokens INTEGER,
+                    completion_tokens INTEGER,
+                    finish_reason TEXT,
+                    created_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -10,7 +10,7 @@ struct KnowledgeBaseTests {
         let box = KnowledgeSandbox()
         defer { box.remove() }
         let kb = try box.open()
-        #expect(try kb.schemaVersion() == ["v1", "v2-holdout-lock", "v3-research"])
+        #expect(try kb.schemaVersion() == ["v1", "v2-holdout-lock", "v3-research", "v4-llm-replies"])
         let queue = try DatabaseQueue(path: box.database)
         let (mode, app) = try queue.read { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int32.fetchOne(db, sql: "PRAGMA application_id"))
