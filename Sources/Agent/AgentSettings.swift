@@ -17,6 +17,24 @@ public struct AgentSettings: Sendable, Equatable {
     public var temperature = 0.7
     /// An OpenAI-compatible server; empty means the provider's own.
     public var baseURL = ""
+    /// The most tokens one reply may take.
+    public var maxTokens = 4096
+    /// The longest silence from a provider, first byte included, in seconds.
+    public var timeout = 120.0
+    /// Retries of a failed call (429, 5xx, resets), with the SDKs' backoff.
+    public var maxRetries = 2
+    /// Sandbox errors sent back to the model before its script counts as failed.
+    public var repairRounds = 3
+    /// Answer an identical request from the knowledge base instead of paying for it again.
+    public var cache = true
+    /// Prices per model (USD per million tokens), relative to the project.
+    public var pricesFile = "configs/llm-prices.yaml"
+    /// Documented crypto-perp effects for the prompt, relative to the project.
+    public var marketKnowledgeFile = "configs/market-knowledge.md"
+    /// Stop a run once its model calls used this many tokens (0: no limit).
+    public var budgetTokens = 0
+    /// Stop a run once its model calls cost this many dollars (0: no limit).
+    public var budgetUSD = 0.0
     /// Iterations of one run (`-n`).
     public var maxIterations = 10
     /// Failures in a row after which a family of hypotheses is abandoned.

@@ -21,6 +21,10 @@ public struct DataProfile: Sendable, Equatable {
     /// Annualized volatility of 1-bar log returns over the profiled bars, and over their last tenth.
     public var volatility: Double
     public var recentVolatility: Double
+    /// Annualized mean 1-bar log return over the profiled bars, and over their last tenth: the
+    /// recent regime against the whole span.
+    public var drift: Double
+    public var recentDrift: Double
     /// Mean funding rate, its mean absolute value, the share of positive readings, and its
     /// autocorrelation over 8 bars; nil without funding.
     public var funding: (mean: Double, meanAbsolute: Double, positiveShare: Double, persistence: Double)?
@@ -54,6 +58,12 @@ public struct DataProfile: Sendable, Equatable {
         }
         volatility = annualized(returns[...])
         recentVolatility = annualized(returns[(returns.count - returns.count / 10)...])
+        func meanPerYear(_ r: ArraySlice<Double>) -> Double {
+            let x = r.filter(\.isFinite)
+            return x.isEmpty ? .nan : x.reduce(0, +) / Double(x.count) * perYear
+        }
+        drift = meanPerYear(returns[...])
+        recentDrift = meanPerYear(returns[(returns.count - returns.count / 10)...])
         if columns.contains("funding"), let f = bars.extra("funding")?.filter(\.isFinite), !f.isEmpty {
             funding = (f.reduce(0, +) / Double(f.count), f.map(abs).reduce(0, +) / Double(f.count),
                        Double(f.filter { $0 > 0 }.count) / Double(f.count), Autocorrelation.at(f, lag: 8))
@@ -110,6 +120,8 @@ public struct DataProfile: Sendable, Equatable {
             "return autocorrelation: 1 bar \(f(returnAutocorrelation[1])), 4 bars \(f(returnAutocorrelation[4])), 24 bars \(f(returnAutocorrelation[24]))",
             "volatility clustering (|r| autocorrelation): lag 1 \(f(volatilityClustering[1])), lag 24 \(f(volatilityClustering[24])); "
                 + "annualized volatility \(String(format: "%.0f%%", volatility * 100)), last tenth \(String(format: "%.0f%%", recentVolatility * 100))",
+            "recent regime: annualized drift \(String(format: "%+.0f%%", recentDrift * 100)) over the last tenth against "
+                + "\(String(format: "%+.0f%%", drift * 100)) over the whole span",
         ]
         if let fu = funding {
             lines.append("funding: mean \(String(format: "%+.4f%%", fu.mean * 100)), mean |f| \(String(format: "%.4f%%", fu.meanAbsolute * 100)), "

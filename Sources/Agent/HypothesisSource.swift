@@ -43,6 +43,16 @@ public struct ProposalRequest: Sendable {
     public var knownFingerprints: Set<String>
     /// Categories the loop has abandoned in this run (too many failures in a row).
     public var abandoned: Set<ResearchCategory>
+    /// The run asking (`R001`): what a source's calls are charged to.
+    public var run: String = ""
+    /// Checks a script the way the loop will (static checks, then one sandbox run on the training
+    /// bars): the error's first line, or nil when it runs. A source that can repair its scripts
+    /// (a language model) uses it before answering.
+    public var check: (@Sendable (String) async -> String?)? = nil
+    /// A short live status from the source (a model's reply arriving); for a status line.
+    public var progress: @Sendable (String) -> Void = { _ in }
+    /// Something worth a line (a retry after a provider error, a model missing from the price table).
+    public var note: @Sendable (String) -> Void = { _ in }
 
     public init(task: Task, direction: String? = nil, category: ResearchCategory? = nil, iteration: Int, attempt: Int = 0,
                 seed: UInt64, mode: ValidationSettings.Mode, profile: DataProfile, failureSummary: String = "",
@@ -93,12 +103,17 @@ public struct Proposal: Sendable {
     public var template: String?
     /// What a refinement changed, in a phrase.
     public var change: String?
+    /// Set when the source got no usable script (a reply with no code, code in another language):
+    /// the loop records `script` (the reply, commented out) as a failed trial with this reason.
+    public var unusable: (code: String, message: String)?
 
-    public init(script: String, category: ResearchCategory? = nil, template: String? = nil, change: String? = nil) {
+    public init(script: String, category: ResearchCategory? = nil, template: String? = nil, change: String? = nil,
+                unusable: (code: String, message: String)? = nil) {
         self.script = script
         self.category = category
         self.template = template
         self.change = change
+        self.unusable = unusable
     }
 }
 
@@ -106,8 +121,14 @@ public struct Proposal: Sendable {
 public enum AgentError: Error, Sendable, CustomStringConvertible {
     /// A bad setting or argument: a category the data cannot serve, an unknown provider.
     case usage(String)
-    /// The source failed to propose (a provider down, a garbage reply).
+    /// The source failed to propose this time (a provider down after its retries); the loop
+    /// records it and goes on.
     case source(String)
+    /// The provider refuses for good (a bad key, no quota, a model that does not exist): the run
+    /// stops and the message says what to do.
+    case provider(String)
+    /// A token or dollar budget is spent: the run ends cleanly between calls.
+    case budget(String)
     /// Validation could not run at all (data too short, knowledge base refusing).
     case validation(ValidatorError)
     case knowledge(String)
@@ -115,7 +136,7 @@ public enum AgentError: Error, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .usage(let s), .source(let s), .knowledge(let s): return s
+        case .usage(let s), .source(let s), .knowledge(let s), .provider(let s), .budget(let s): return s
         case .validation(let e): return e.description
         case .interrupted: return "interrupted"
         }

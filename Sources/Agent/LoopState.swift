@@ -36,13 +36,20 @@ struct LoopState: Sendable {
                 "sandbox.limit.time", "sandbox.limit.output"])
 
     init(run: ResearchRun, knowledge: KnowledgeBase, options: ResearchOptions) throws(AgentError) {
-        runID = run.id
-        self.options = options
-        self.knowledge = knowledge
-        iteration = run.iteration
         // Counts come from the run's finished steps, not its row: a resumed iteration's earlier
         // attempts were dropped and are counted once, when they happen again.
-        progress = ResearchProgress(iteration: run.iteration, elapsedSeconds: run.elapsedSeconds, spendUSD: run.spendUSD)
+        try self.init(runID: run.id, progress: ResearchProgress(iteration: run.iteration, elapsedSeconds: run.elapsedSeconds,
+                                                                 spendUSD: run.spendUSD),
+                      knowledge: knowledge, options: options)
+    }
+
+    /// The state a run not yet started would begin with (`runID` empty): what `agent prompt` shows.
+    init(runID: String, progress: ResearchProgress, knowledge: KnowledgeBase, options: ResearchOptions) throws(AgentError) {
+        self.runID = runID
+        self.options = options
+        self.knowledge = knowledge
+        iteration = progress.iteration
+        self.progress = progress
         do {
             knownFingerprints = try knowledge.fingerprints()
             failureSummary = options.agent.learnFromFailures ? try knowledge.failureSummary(codes: Self.visibleCodes, throughStage: .walkForward) : ""
@@ -54,8 +61,8 @@ struct LoopState: Sendable {
             // bookkeeping always counts every run (a hypothesis is not refined again and again
             // across runs).
             for step in try knowledge.steps() {
-                replay(step, countsTowardHistory: step.run == run.id || options.agent.learnFromFailures)
-                if step.run == run.id { count(step, validated: step.passed == true && step.stage == TrialStage.holdout.rawValue) }
+                replay(step, countsTowardHistory: step.run == runID || options.agent.learnFromFailures)
+                if step.run == runID { count(step, validated: step.passed == true && step.stage == TrialStage.holdout.rawValue) }
             }
         } catch {
             throw .knowledge(error.description)

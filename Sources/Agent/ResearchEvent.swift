@@ -13,8 +13,10 @@ public enum ResearchEvent: Sendable {
     case duplicate(iteration: Int, name: String, of: String)
     /// One hypothesis finished: what it reached and the verdict.
     case finished(IterationRecord)
-    /// Something worth a line (an abandoned family, a promotion's holdout).
+    /// Something worth a line (an abandoned family, a promotion's holdout, a provider's retry).
     case note(String)
+    /// The source at work (a model's reply arriving): a live status, not a line.
+    case sourceProgress(iteration: Int, text: String)
     /// The run ended.
     case completed(ResearchResult)
 }

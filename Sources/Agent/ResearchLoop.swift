@@ -75,6 +75,8 @@ public final class ResearchLoop: Sendable {
     let loadFull: @Sendable (_ symbol: String, _ interval: String) throws -> Bars
     let validator: Validator
     private let stop = StopFlag()
+    /// Source errors in a row that end a run.
+    static let maxSourceErrors = 3
 
     public init(knowledge: KnowledgeBase, source: any HypothesisSource, data: [VisibleBars], options: ResearchOptions,
                 loadFull: @escaping @Sendable (_ symbol: String, _ interval: String) throws -> Bars) {
@@ -101,6 +103,19 @@ public final class ResearchLoop: Sendable {
         let cuts = WalkForwardStage.cuts(data.map(\.bars), options.validation.walkForward)
         let split = WalkForwardStage.split(visible, cuts: cuts)
         return visible.slice(split.train)
+    }
+
+    /// The request a new run's first proposal would be: the data profile, what the knowledge
+    /// base has learned, the direction and category. `agent prompt` shows it as a model would.
+    public func firstRequest() async throws(AgentError) -> ProposalRequest {
+        let (knowledge, options) = (self.knowledge, self.options)
+        let state = try await OffPool.run { () throws(AgentError) in
+            try LoopState(runID: "", progress: ResearchProgress(iteration: 0), knowledge: knowledge, options: options)
+        }
+        return ProposalRequest(task: .new, direction: options.direction, category: options.category, iteration: 0,
+                               seed: Self.seed(options.seed, iteration: 0, attempt: 0), mode: options.validation.mode,
+                               profile: DataProfile(bars: trainingBars), failureSummary: state.failureSummary, history: state.history,
+                               knownFingerprints: state.knownFingerprints)
     }
 
     /// Runs a new research run, or continues `resume`.
@@ -140,12 +155,14 @@ public final class ResearchLoop: Sendable {
         let earlierElapsed = run.elapsedSeconds
         var stopReason = "completed \(options.iterations) iterations"
         var records: [IterationRecord] = []
+        var sourceErrors = 0
 
         func progress(_ counts: ResearchProgress, stage: String? = nil, current: String? = nil) {
             var p = counts
             p.stage = stage
             p.current = current
             p.elapsedSeconds = earlierElapsed + Date().timeIntervalSince(sessionStart)
+            if let spend = try? knowledge.llmSpend(run: run.id) { p.spendUSD = spend.costUSD }
             try? knowledge.updateRun(run.id, p)
         }
 
@@ -156,12 +173,21 @@ public final class ResearchLoop: Sendable {
                     stopReason = "time budget of \(HypothesisDesign.number(options.agent.budgetMinutes)) minutes spent"
                     break
                 }
-                let record = try await iteration(state.iteration, run: run, profile: profile, state: &state, events: events) { counts, stage, current in
-                    progress(counts, stage: stage, current: current)
+                let finished: IterationRecord?
+                do {
+                    finished = try await iteration(state.iteration, run: run, profile: profile, state: &state, events: events) { counts, stage, current in
+                        progress(counts, stage: stage, current: current)
+                    }
+                } catch {
+                    guard case .budget(let message) = error else { throw error }
+                    stopReason = message
+                    finished = nil
                 }
+                guard let record = finished else { break }
                 records.append(record)
                 var done = state.progress
                 done.iteration = state.iteration + 1
+                if let spend = try? knowledge.llmSpend(run: run.id) { done.spendUSD = spend.costUSD }
                 done.elapsedSeconds = earlierElapsed + Date().timeIntervalSince(sessionStart)
                 do {
                     try knowledge.finishIteration(run: run.id, iteration: state.iteration, step: state.pendingStep, progress: done)
@@ -176,6 +202,12 @@ public final class ResearchLoop: Sendable {
                     stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
                         + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
                     break
+                }
+                // A provider down for good is not worth every remaining iteration: three errors in a
+                // row end the run, resumable once it is back.
+                sourceErrors = record.verdict == .error && record.reasonCode == "agent.source" ? sourceErrors + 1 : 0
+                if sourceErrors >= Self.maxSourceErrors {
+                    throw AgentError.source("the source failed \(sourceErrors) times in a row, last: \(record.reason)")
                 }
                 if options.improve != nil, state.nothingLeft {
                     stopReason = "nothing left to refine in \(options.improve!)"
@@ -223,10 +255,14 @@ public final class ResearchLoop: Sendable {
             let finishing = resumed.flatMap { $0.step.attempt == attempt ? $0 : nil }
             events(.proposing(iteration: i, attempt: attempt, action: action, target: parent))
             progress(state.progress, "proposing", parent.map { "refining \($0)" })
-            let request = ProposalRequest(task: target.map { .refine($0) } ?? .new, direction: options.direction, category: options.category,
+            var request = ProposalRequest(task: target.map { .refine($0) } ?? .new, direction: options.direction, category: options.category,
                                           iteration: i, attempt: attempt, seed: seed, mode: options.validation.mode, profile: profile,
                                           failureSummary: state.failureSummary, history: state.history,
                                           knownFingerprints: state.knownFingerprints, abandoned: state.abandonedCategories)
+            request.run = run.id
+            request.check = { [self] script in await self.check(script) }
+            request.progress = { text in events(.sourceProgress(iteration: i, text: text)) }
+            request.note = { text in events(.note(text)) }
             let proposal: Proposal
             do {
                 if let finishing {
@@ -236,7 +272,10 @@ public final class ResearchLoop: Sendable {
                     proposal = try await source.propose(request)
                 }
             } catch {
-                if case .usage = error { throw error }
+                switch error {
+                case .usage, .provider, .budget, .interrupted: throw error
+                default: break
+                }
                 var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .error, action: action,
                                         parent: parent, feedback: error.description,
                                         durationSeconds: Date().timeIntervalSince(started))
@@ -248,6 +287,12 @@ public final class ResearchLoop: Sendable {
                                        seconds: Date().timeIntervalSince(started))
             }
             let script = proposal.script
+            if let unusable = proposal.unusable {
+                let step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .evaluated, action: action, parent: parent,
+                                        category: proposal.category?.rawValue, template: proposal.template)
+                return try recordInvalid(script: script, name: "unusable reply", code: unusable.code, message: unusable.message, step: step,
+                                         runUID: run.uid, started: started, target: target, state: &state)
+            }
             let shape = ScriptShape(script)
             let name = Self.name(of: script) ?? "unnamed"
             var step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .evaluated, action: action,
@@ -435,6 +480,24 @@ public final class ResearchLoop: Sendable {
                                reason: "\(options.agent.maxDuplicateAttempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
                                reasonCode: "agent.duplicate", keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil,
                                trials: 0, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// What a source may ask before answering: the static checks, then one sandbox run on the
+    /// training bars (no backtest inside the script, as validation runs it). The error's text, or
+    /// nil when the script runs.
+    func check(_ script: String) async -> String? {
+        if let problem = staticProblem(ScriptShape(script)) { return problem }
+        let (bars, settings) = (trainingBars, options.evaluation)
+        let outcome = try? await OffPool.run { () -> String? in
+            do {
+                _ = try ScriptRun.execute(source: script, path: "proposal.lua", data: PreparedBars(bars), settings: settings,
+                                          scriptBacktests: false, factorReport: false) { _ in }
+                return nil
+            } catch {
+                return String(describing: error)
+            }
+        }
+        return outcome ?? nil
     }
 
     /// The layers the mode needs, and params declared at top level.

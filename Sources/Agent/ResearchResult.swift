@@ -14,6 +14,8 @@ public struct ResearchResult: Sendable {
     /// Failure reasons of this run, most frequent first.
     public let reasons: [(code: String, count: Int, example: String)]
     public let stopReason: String
+    /// What the run's language-model calls used and cost (zero for the offline generator).
+    public let spend: LLMSpend
 
     /// The validated hypothesis with the best walk-forward test Sharpe.
     public var bestHypothesis: String? { run.bestHypothesis }
@@ -45,7 +47,7 @@ public struct ResearchResult: Sendable {
             let reasons = counts.map { (code: $0.key, count: $0.value.0, example: $0.value.1) }
                 .sorted { $0.count != $1.count ? $0.count > $1.count : $0.code < $1.code }
             return ResearchResult(run: run, iterations: records, strategies: strategies, nearMisses: Array(misses.prefix(5)),
-                                  reasons: reasons, stopReason: stopReason)
+                                  reasons: reasons, stopReason: stopReason, spend: try knowledge.llmSpend(run: id))
         } catch {
             throw .knowledge(error.description)
         }
@@ -60,6 +62,7 @@ public struct ResearchResult: Sendable {
         lines.append("Research run \(run.id) (\(run.provider), seed \(run.seed)): \(stopReason).")
         lines.append("  \(iterations.count) iterations, \(run.hypotheses) hypotheses, \(run.trials) trials, \(run.duplicates) duplicates skipped, "
                      + "\(validatedCount) validated, \(minutes).")
+        if spend.calls > 0 { lines.append("  Model spend: \(spend.text).") }
         if strategies.isEmpty {
             lines.append("  No strategy survived.")
         } else {

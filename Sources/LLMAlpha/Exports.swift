@@ -66,3 +66,17 @@
 @_exported public import struct Agent.KnowledgeAnalysis
 @_exported public import struct Knowledge.ResearchRun
 @_exported public import struct Knowledge.ResearchStep
+
+@_exported public import class Agent.LanguageModelSource
+@_exported public import struct Agent.LanguageModelSettings
+@_exported public import struct Agent.PromptContext
+@_exported public import enum Agent.ResearchPrompt
+@_exported public import class LanguageModels.LanguageModelClient
+@_exported public import enum LanguageModels.LanguageModelProvider
+@_exported public import struct LanguageModels.LanguageModelError
+@_exported public import struct LanguageModels.ProviderEndpoint
+@_exported public import struct LanguageModels.ChatRequest
+@_exported public import struct LanguageModels.ChatMessage
+@_exported public import struct LanguageModels.ChatReply
+@_exported public import struct LanguageModels.PriceTable
+@_exported public import struct Knowledge.LLMSpend

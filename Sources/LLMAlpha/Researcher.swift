@@ -1,4 +1,5 @@
 public import Agent
+import LanguageModels
 import Foundation
 public import Knowledge
 public import MarketData
@@ -55,6 +56,16 @@ public final class Researcher: @unchecked Sendable {
     public var earlyStopSharpe: Double?
     /// A proposer of your own (a scripted list, a model client); nil: from `provider`.
     public var source: (any HypothesisSource)?
+    /// `--api-key`: wins over the environment and `.env`. Never recorded or printed.
+    public var apiKey: String?
+    /// `--base-url`: an OpenAI-compatible server (or another Anthropic or Ollama host).
+    public var baseURL: String?
+    /// Stop once the run's model calls used this many tokens (nil: `agent.budget_tokens`).
+    public var budgetTokens: Int?
+    /// Stop once the run's model calls cost this many dollars (nil: `agent.budget_usd`).
+    public var budgetUSD: Double?
+    /// Answer identical model requests from the knowledge base (nil: `agent.llm.cache`).
+    public var cache: Bool?
 
     private let lock = NSLock()
     private var current: ResearchLoop?
@@ -100,6 +111,19 @@ public final class Researcher: @unchecked Sendable {
         throw AgentError.interrupted
     }
 
+    /// The messages a language model would be sent for the first hypothesis of a new run with
+    /// these settings: what `llmalpha agent prompt` prints. Needs no key and calls nothing.
+    public func prompt(requirements: String? = nil, category: ResearchCategory? = nil) async throws -> [ChatMessage] {
+        let saved = source
+        source = OfflineGenerator(interval: interval ?? configuration.data.interval)
+        defer { source = saved }
+        let prepared = try prepare(direction: requirements, category: category, improve: nil, resume: nil)
+        let request = try await prepared.loop.firstRequest()
+        let setup = try LanguageModelSetup.make(provider: .openai, model: model, apiKey: nil, baseURL: nil, configuration: configuration,
+                                                paths: paths, knowledge: prepared.loop.knowledge)
+        return ResearchPrompt.messages(for: request, context: setup.context)
+    }
+
     /// Stops the run in progress (Ctrl-C): its iteration is left for `resume`.
     public func interrupt() {
         lock.lock()
@@ -126,6 +150,19 @@ public final class Researcher: @unchecked Sendable {
     public func analyze() throws(KnowledgeError) -> KnowledgeAnalysis {
         let location = KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath)
         return try KnowledgeAnalysis.of(location.open(.read))
+    }
+
+    /// A language model's reading of ``analyze()``: what worked, what failed, what next. `nil`
+    /// unless a model is chosen (`provider`, or `agent.llm.provider` other than auto and offline):
+    /// `analyze` never spends money unasked.
+    public func interpret(_ analysis: KnowledgeAnalysis) async throws -> (model: String, text: String)? {
+        let chosen = provider ?? configuration.agent.provider
+        guard let modelProvider = LanguageModelProvider(rawValue: chosen.rawValue) else { return nil }
+        let kb = try openKnowledge()
+        let setup = try LanguageModelSetup.make(provider: modelProvider, model: model, apiKey: apiKey, baseURL: baseURL,
+                                                configuration: configuration, paths: paths, knowledge: kb)
+        try setup.requireKey()
+        return (setup.settings.model, try await setup.source(knowledge: kb).interpret(analysis.text))
     }
 
     // MARK: -
@@ -215,15 +252,30 @@ public final class Researcher: @unchecked Sendable {
             dataFile = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(file)
         }
 
+        if let budgetTokens { config.agent.budgetTokens = budgetTokens }
+        if let budgetUSD { config.agent.budgetUSD = budgetUSD }
+        if let cache { config.agent.cache = cache }
+        var provider = self.provider, model = self.model, baseURL = self.baseURL
+        if let run = resumed {
+            // The run's own proposer, unless told otherwise.
+            let s = run.settings
+            if provider == nil { provider = s["provider"].flatMap(AgentSettings.Provider.init(rawValue:)) }
+            if model == nil { model = s["model"] }
+            if baseURL == nil { baseURL = s["base_url"] }
+            if budgetTokens == nil, let b = s["budget_tokens"].flatMap(Int.init) { config.agent.budgetTokens = b }
+            if budgetUSD == nil, let b = s["budget_usd"].flatMap(Double.init) { config.agent.budgetUSD = b }
+        }
         var notes: [String] = []
         let source: any HypothesisSource
+        var chosen: (provider: String, model: String?, baseURL: String?) = ("custom", nil, nil)
         if let custom = self.source {
             source = custom
         } else {
-            let (resolved, note) = try ProviderChoice.resolve(provider ?? config.agent.provider, model: model ?? config.agent.model,
-                                                              interval: interval)
-            source = resolved
-            if let note { notes.append(note) }
+            let choice = try ProviderChoice.resolve(provider ?? config.agent.provider, model: model, apiKey: apiKey, baseURL: baseURL,
+                                                    interval: interval, configuration: config, paths: paths, knowledge: kb)
+            source = choice.source
+            notes += choice.notes
+            chosen = (choice.provider, choice.model, choice.baseURL)
         }
 
         // Data: every bar, the locked holdout cut off the end, then the span.
@@ -248,6 +300,11 @@ public final class Researcher: @unchecked Sendable {
         if let dataFile { recorded["data"] = dataFile }
         recorded["early_stop_sharpe"] = String(config.agent.earlyStopSharpe)
         recorded["promote"] = String(promote)
+        recorded["provider"] = chosen.provider
+        if let m = chosen.model { recorded["model"] = m }
+        if let b = chosen.baseURL { recorded["base_url"] = b }
+        if config.agent.budgetTokens > 0 { recorded["budget_tokens"] = String(config.agent.budgetTokens) }
+        if config.agent.budgetUSD > 0 { recorded["budget_usd"] = String(config.agent.budgetUSD) }
         var options = ResearchOptions(direction: direction, category: category, improve: improve, iterations: iterations, seed: seed,
                                       agent: config.agent, validation: config.agent.validation(config.validation), evaluation: evaluation,
                                       jobs: jobs, promote: promote, version: LLMAlphaVersion.current, dataFile: dataFile, recorded: recorded)
@@ -305,22 +362,44 @@ public final class Researcher: @unchecked Sendable {
 
 /// Which proposer a provider setting means here.
 enum ProviderChoice {
-    /// - Returns: the source, and a line to tell the user when the choice was not the one asked for.
-    static func resolve(_ provider: AgentSettings.Provider, model: String, interval: String) throws(AgentError) -> (any HypothesisSource, String?) {
-        let environment = ProcessInfo.processInfo.environment
+    struct Choice {
+        let source: any HypothesisSource
+        /// What the run records: `offline`, `openai`, ...
+        let provider: String
+        let model: String?
+        let baseURL: String?
+        /// Lines to tell the user (the choice when it was not the one asked for).
+        let notes: [String]
+    }
+
+    static func resolve(_ provider: AgentSettings.Provider, model: String?, apiKey: String?, baseURL: String?, interval: String,
+                        configuration: Configuration, paths: ProjectPaths, knowledge: KnowledgeBase) throws -> Choice {
+        let chosen: LanguageModelProvider
+        var notes: [String] = []
         switch provider {
         case .offline:
-            return (OfflineGenerator(interval: interval), nil)
+            return Choice(source: OfflineGenerator(interval: interval), provider: "offline", model: nil, baseURL: nil, notes: [])
         case .auto:
-            let keys = ["OPENAI_API_KEY", "ANTHROPIC_API_KEY"].filter { !(environment[$0] ?? "").isEmpty }
-            if keys.isEmpty {
-                return (OfflineGenerator(interval: interval),
-                        "provider: offline generator (no OPENAI_API_KEY or ANTHROPIC_API_KEY configured; -p offline silences this line)")
+            let credentials = ProviderCredentials(environment: ProcessInfo.processInfo.environment,
+                                                  dotEnv: DotEnv.load(directory: FileManager.default.currentDirectoryPath))
+            guard let first = (apiKey != nil || baseURL != nil) ? .openai : credentials.configured.first else {
+                return Choice(source: OfflineGenerator(interval: interval), provider: "offline", model: nil, baseURL: nil,
+                              notes: ["provider: offline generator (no OPENAI_API_KEY or ANTHROPIC_API_KEY in the environment or .env; "
+                                      + "-p offline silences this line)"])
             }
-            return (OfflineGenerator(interval: interval),
-                    "provider: offline generator (\(keys.joined(separator: " and ")) set, but this build has no language-model client yet; -p offline silences this line)")
-        case .openai, .anthropic, .ollama:
-            throw .usage("-p \(provider.rawValue): this build has no language-model client yet; use -p offline (the default without a key)")
+            chosen = first
+        case .openai: chosen = .openai
+        case .anthropic: chosen = .anthropic
+        case .ollama: chosen = .ollama
         }
+        let setup = try LanguageModelSetup.make(provider: chosen, model: model, apiKey: apiKey, baseURL: baseURL,
+                                                configuration: configuration, paths: paths, knowledge: knowledge)
+        try setup.requireKey()
+        notes += setup.notes
+        if provider == .auto { notes.insert("provider: \(chosen.rawValue) \(setup.settings.model) (its key is set; -p offline runs without it)", at: 0) }
+        // The base URL is recorded only when it is not the provider's own (it may name a private host, never a key).
+        let base = setup.endpoint.baseURL == chosen.defaultBaseURL ? nil : setup.endpoint.baseURL
+        return Choice(source: setup.source(knowledge: knowledge), provider: chosen.rawValue, model: setup.settings.model, baseURL: base,
+                      notes: notes)
     }
 }

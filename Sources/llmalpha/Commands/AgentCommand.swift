@@ -2,6 +2,7 @@ import Agent
 import ArgumentParser
 import Foundation
 import Knowledge
+import LanguageModels
 import LLMAlpha
 import MarketData
 import Validation
@@ -15,12 +16,16 @@ struct AgentCommand: ParsableCommand {
               llmalpha agent research                      10 hypotheses on bundled BTCUSDT 1h, offline
               llmalpha agent research -c funding -n 20 -s BTC,ETH
               llmalpha agent research -r "volume confirms breakouts" --mode quick -n 50
+              llmalpha agent research -p openai -m gpt-5.2 -n 20 --budget-usd 2
+              llmalpha agent research -p ollama -m qwen2.5-coder:7b
+              llmalpha agent prompt -c funding             what the model would be sent
               llmalpha agent research --resume             continue the last interrupted run
               llmalpha agent improve H007 -n 3             refine one hypothesis
               llmalpha agent status                        where the current or last run stands
               llmalpha agent analyze                       what the knowledge base has learned
             """),
-        subcommands: [AgentResearchCommand.self, AgentImproveCommand.self, AgentStatusCommand.self, AgentAnalyzeCommand.self])
+        subcommands: [AgentResearchCommand.self, AgentImproveCommand.self, AgentStatusCommand.self, AgentAnalyzeCommand.self,
+                      AgentPromptCommand.self])
 }
 
 /// The flags `research` and `improve` share.
@@ -31,11 +36,20 @@ struct AgentRunOptions: ParsableArguments {
     @Option(name: [.customShort("m"), .long], help: ArgumentHelp("The language model. (default: agent.llm.model)", valueName: "model"))
     var model: String?
 
-    @Option(name: .customLong("base-url"), help: ArgumentHelp("An OpenAI-compatible server for -p openai. (default: agent.llm.base_url)", valueName: "url"))
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Another host: an OpenAI-compatible server for -p openai (DeepSeek, vLLM, llama.cpp, LM Studio, OpenRouter), or an Anthropic or Ollama host. (default: OPENAI_BASE_URL / ANTHROPIC_BASE_URL / OLLAMA_HOST, else agent.llm.base_url)", valueName: "url"))
     var baseURL: String?
 
-    @Option(name: .customLong("api-key"), help: ArgumentHelp("The provider's key (else OPENAI_API_KEY / ANTHROPIC_API_KEY); never printed.", valueName: "key"))
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("The provider's key (else OPENAI_API_KEY / ANTHROPIC_API_KEY from the environment or ./.env); never printed or recorded.", valueName: "key"))
     var apiKey: String?
+
+    @Option(name: .customLong("budget-tokens"), help: ArgumentHelp("Stop once this run's model calls used this many tokens. (default: agent.budget_tokens, 0 = none)", valueName: "n"))
+    var budgetTokens: Int?
+
+    @Option(name: .customLong("budget-usd"), help: ArgumentHelp("Stop once this run's model calls cost this many dollars (configs/llm-prices.yaml). (default: agent.budget_usd, 0 = none)", valueName: "x"))
+    var budgetUSD: Double?
+
+    @Flag(name: .customLong("no-cache"), help: "Ask the model again even when the knowledge base holds the reply to the identical request.")
+    var noCache = false
 
     @Option(name: .customLong("early-stop-sharpe"), help: ArgumentHelp("Stop once a validated strategy's walk-forward test Sharpe reaches this; 0 never. (default: agent.early_stop_sharpe, 1.5)", valueName: "x"))
     var earlyStopSharpe: Double?
@@ -79,6 +93,11 @@ struct AgentRunOptions: ParsableArguments {
         if let jobs, jobs < 1 || jobs > 256 { throw ValidationError("--jobs must be in 1...256, got \(jobs)") }
         if let x = earlyStopSharpe, !(x >= 0 && x.isFinite) { throw ValidationError("--early-stop-sharpe must be 0 or more, got \(x)") }
         if let x = budgetMinutes, !(x >= 0 && x.isFinite) { throw ValidationError("--budget-minutes must be 0 or more, got \(x)") }
+        if let x = budgetTokens, x < 0 { throw ValidationError("--budget-tokens must be 0 or more, got \(x)") }
+        if let x = budgetUSD, !(x >= 0 && x.isFinite) { throw ValidationError("--budget-usd must be 0 or more, got \(x)") }
+        if let url = baseURL, !url.isEmpty, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--base-url must start with http:// or https://, got '\(url)'")
+        }
     }
 
     /// What the suggested commands need to reach the same knowledge base.
@@ -90,8 +109,12 @@ struct AgentRunOptions: ParsableArguments {
     func researcher(_ configuration: Configuration, paths: ProjectPaths) throws -> Researcher {
         var configuration = configuration
         if let budgetMinutes { configuration.agent.budgetMinutes = budgetMinutes }
-        if let baseURL { configuration.agent.baseURL = baseURL }
         let researcher = try Researcher(configuration: configuration, paths: paths)
+        researcher.apiKey = apiKey
+        researcher.baseURL = baseURL
+        researcher.budgetTokens = budgetTokens
+        researcher.budgetUSD = budgetUSD
+        if noCache { researcher.cache = false }
         researcher.provider = provider.flatMap(AgentSettings.Provider.init(rawValue:))
         researcher.model = model
         researcher.mode = mode.flatMap(ValidationSettings.Mode.init(rawValue:))
@@ -124,14 +147,27 @@ struct AgentResearchCommand: ParsableCommand {
             else. A proposal whose factor is the same expression as a recorded one (up to
             parameter values) is not evaluated again.
 
-            Without a language-model key the offline generator proposes: it composes
-            factors from the primitive registry (momentum, mean reversion, breakouts,
-            volatility, funding, open interest, volume), with signal rules, filters and
-            stops, biased by a profile of the training bars. Deterministic for a --seed.
+            With -p openai|anthropic|ollama (or a key in the environment or ./.env: auto)
+            a language model proposes: it is sent the prompt `llmalpha agent prompt` prints
+            (the contract, the primitive reference, documented market effects, the data
+            profile, what the knowledge base learned), its Lua is checked in the sandbox and
+            errors go back to it for up to agent.llm.repair_rounds repairs. Every call is
+            recorded with its tokens and cost (configs/llm-prices.yaml); identical requests
+            are answered from the knowledge base (--no-cache to ask again); --budget-tokens
+            and --budget-usd end the run between calls. Failed calls are retried as the
+            official SDKs do; a bad key, no quota or an unknown model stop the run (exit 5)
+            with what to do.
+
+            Without a key the offline generator proposes: it composes factors from the
+            primitive registry (momentum, mean reversion, breakouts, volatility, funding,
+            open interest, volume), with signal rules, filters and stops, biased by a
+            profile of the training bars. Deterministic for a --seed.
 
             Ctrl-C stops after the write in progress, marks the run interrupted and exits
-            130; --resume continues it with the same seed stream. Exit status: 0 finished,
-            2 usage, 4 data, 6 knowledge base, 130 interrupted.
+            130; --resume continues it with the same seed stream (and provider). Exit status:
+            0 finished (a spent budget included), 1 the provider failed three times in a
+            row, 2 usage, 4 data, 5 provider refused (key, quota, model), 6 knowledge base,
+            130 interrupted.
             """))
 
     @Option(name: [.customShort("r"), .long], help: ArgumentHelp("A research direction, e.g. \"funding crowding after rallies\".", valueName: "text"))
@@ -158,7 +194,7 @@ struct AgentResearchCommand: ParsableCommand {
                 .filter(\.1).map(\.0)
             if !changed.isEmpty {
                 throw ValidationError("--resume\(resume.isEmpty ? "" : " \(resume)") continues the run with its own settings; drop "
-                                      + changed.joined(separator: ", ") + " (-n, --early-stop-sharpe, --budget-minutes and --jobs may change)")
+                                      + changed.joined(separator: ", ") + " (-n, --early-stop-sharpe, --budget-*, -p/-m/--api-key/--base-url and --jobs may change)")
             }
         }
         if let category, ResearchCategory(rawValue: category) == nil {
@@ -251,10 +287,11 @@ struct AgentStatusCommand: ParsableCommand {
         }
         let steps = try kb.steps(run: run.id)
         let names = Dictionary(try kb.hypotheses().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
+        let spend = try kb.llmSpend(run: run.id)
         if options.json {
-            Console.out(AgentText.statusJSON(run, steps: steps, names: names).rendered + "\n")
+            Console.out(AgentText.statusJSON(run, steps: steps, names: names, spend: spend).rendered + "\n")
         } else {
-            Console.out(AgentText.status(run, steps: steps, names: names, arguments: options.path.map { " --kb \($0)" } ?? ""))
+            Console.out(AgentText.status(run, steps: steps, names: names, spend: spend, arguments: options.path.map { " --kb \($0)" } ?? ""))
         }
     }
 }
@@ -267,18 +304,122 @@ struct AgentAnalyzeCommand: ParsableCommand {
             Categories and families with where their hypotheses stopped, the failure
             reasons ranked with advice, the near-misses with the parameters chosen in
             sample, and concrete commands for the next run.
+
+            With -p openai|anthropic|ollama (or agent.llm.provider set to one of them) a
+            language model reads the report too and adds its summary and three next
+            directions; the call is recorded and priced like the agent's. Without -p
+            nothing is sent anywhere.
+
+            Examples:
+              llmalpha agent analyze
+              llmalpha agent analyze -p anthropic -m claude-sonnet-4-5
             """))
 
     @OptionGroup var options: KnowledgeOptions
 
+    @Option(name: [.customShort("p"), .long], help: ArgumentHelp("A language model to read the report: openai, anthropic, ollama. (default: none unless agent.llm.provider names one)", valueName: "provider"))
+    var provider: String?
+
+    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("The language model. (default: agent.llm.model, else the provider's)", valueName: "model"))
+    var model: String?
+
+    @Option(name: .customLong("base-url"), help: ArgumentHelp("Another host for the provider.", valueName: "url"))
+    var baseURL: String?
+
+    @Option(name: .customLong("api-key"), help: ArgumentHelp("The provider's key (else the environment or ./.env); never printed.", valueName: "key"))
+    var apiKey: String?
+
+    func validate() throws {
+        if let provider, AgentSettings.Provider(rawValue: provider) == nil {
+            throw ValidationError("-p must be one of \(AgentSettings.Provider.allCases.map(\.rawValue).joined(separator: ", ")), got '\(provider)'")
+        }
+    }
+
     func run() throws {
         let kb = try options.open(.read)
         let analysis = try KnowledgeAnalysis.of(kb, arguments: options.path.map { " --kb \($0)" } ?? "")
+        let paths = ProjectPaths()
+        let researcher = try Researcher(configuration: try options.configuration(paths: paths), paths: paths)
+        researcher.provider = provider.flatMap(AgentSettings.Provider.init(rawValue:))
+        researcher.model = model
+        researcher.baseURL = baseURL
+        researcher.apiKey = apiKey
+        researcher.knowledgePath = options.path
+        let reading = try Blocking.run { () async -> Result<(model: String, text: String)?, any Error> in
+            do { return .success(try await researcher.interpret(analysis)) } catch { return .failure(error) }
+        }.get()
         if options.json {
-            Console.out(KnowledgeOptions.json(analysis))
+            var document = KnowledgeOptions.json(analysis)
+            if let reading, let object = try? JSONSerialization.jsonObject(with: Data(document.utf8)) as? [String: Any],
+               let data = try? JSONSerialization.data(withJSONObject: object.merging(["model_reading": ["model": reading.model, "text": reading.text]]) { a, _ in a },
+                                                      options: [.prettyPrinted, .sortedKeys]) {
+                document = String(decoding: data, as: UTF8.self) + "\n"
+            }
+            Console.out(document)
         } else {
             Console.out(analysis.text + "\n")
+            if let reading { Console.out("\nA reading by \(reading.model):\n\(reading.text)\n") }
         }
+    }
+}
+
+struct AgentPromptCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prompt",
+        abstract: "Print the prompt a language model is sent for a new hypothesis.",
+        discussion: reflow("""
+            Exactly what `agent research -p ...` would send first with the same flags: the
+            system message (how to write a script, the hypothesis contract and the primitive
+            reference of `llmalpha docs`, the documented effects of agent.market_knowledge,
+            two or three example scripts from strategies/ or examples/) and the user message
+            (the profile of the walk-forward training bars, what the knowledge base has
+            learned when agent.learn_from_failures is on, the direction and category). Needs
+            no key and calls nothing; its size goes to stderr.
+
+            Examples:
+              llmalpha agent prompt -c funding -s BTC
+              llmalpha agent prompt -r "BTC leads alts" --json | jq -r '.[1].content'
+            """))
+
+    @Option(name: [.customShort("r"), .long], help: ArgumentHelp("A research direction, as for research.", valueName: "text"))
+    var research: String?
+
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("A category, as for research: \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "category"))
+    var category: String?
+
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base whose failures and strategies the prompt draws on. (default: knowledge.path)", valueName: "path"))
+    var knowledgePath: String?
+
+    @OptionGroup var dataOptions: DataOptions
+
+    @Flag(help: "Print the messages as a JSON array of {role, content}.")
+    var json = false
+
+    func validate() throws {
+        if let category, ResearchCategory(rawValue: category) == nil {
+            throw ValidationError("-c must be one of \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")), got '\(category)'")
+        }
+    }
+
+    func run() throws {
+        let paths = ProjectPaths()
+        let configuration = try dataOptions.loadConfiguration(paths: paths)
+        let researcher = try Researcher(configuration: configuration, paths: paths)
+        researcher.knowledgePath = knowledgePath
+        try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+        let (research, category) = (self.research, self.category.flatMap(ResearchCategory.init(rawValue:)))
+        let outcome = Blocking.run { () async -> Result<[ChatMessage], any Error> in
+            do { return .success(try await researcher.prompt(requirements: research, category: category)) } catch { return .failure(error) }
+        }
+        let messages = try outcome.get()
+        if json {
+            Console.out(JSONValue.array(messages.map { .object([("role", .string($0.role.rawValue)), ("content", .string($0.content))]) })
+                .rendered + "\n")
+        } else {
+            Console.out(messages.map { "## \($0.role.rawValue)\n\n\($0.content)\n" }.joined(separator: "\n"))
+        }
+        let characters = messages.reduce(0) { $0 + $1.content.count }
+        Console.note("prompt: \(messages.count) messages, \(characters) characters (about \(characters / 4) tokens)")
     }
 }
 
@@ -332,6 +473,8 @@ struct AgentSession {
                         if lines { status.finish(); Console.note(AgentText.line(record, of: display.total)) }
                     case .note(let text):
                         if lines { status.finish(); Console.note(text) }
+                    case .sourceProgress(let i, let text):
+                        status.update(display.heading(i, "proposing"), detail: text)
                     case .completed(let result):
                         status.finish()
                         return .success(result)

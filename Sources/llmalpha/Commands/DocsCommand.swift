@@ -47,29 +47,7 @@ struct DocsCommand: ParsableCommand {
 /// The generated reference: Markdown-flavoured text and JSON, both from the registry.
 enum ReferenceDocument {
     static func text(_ specs: [PrimitiveSpec], full: Bool) -> String {
-        var out = ""
-        if full {
-            out += """
-                # llmalpha Lua reference
-
-                Data: `d.time` (open time, ms UTC), `d.open d.high d.low d.close d.volume`, and where loaded `d.funding`
-                (last published funding rate as of each bar), `d.open_interest d.open_interest_value` (as of each bar's open,
-                when `data download --oi` fetched them), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
-                `d.interval` are strings. Series are 1-based (`s[1]`, `#s`, `s:last()`, `s:values(a, b)`) and read-only.
-                NaN marks warm-up and missing values; comparisons with NaN are false.
-                Arithmetic `+ - * / % ^ //` and unary `-` mix series and numbers. Compare with `gt lt ge le eq ne`
-                (`a < b` on series is an error); combine masks with `& | ~`.
-                Hypothesis contract: `hypothesis{...}`; parameters declared at the top level of the script (never inside
-                `factor` or `signal`): `param.int(name, min, max, default)`, `param.float(...)`, either with `{ log = true }` for
-                a log-scaled search, `param.bool(name, default)`, `param.choice(name, { "a", "b" }, default)`; `function factor(d)`
-                (a series that ranks forward returns), `function signal(d, f)` (returns `{ long = mask, short = mask, exit = mask }`),
-                `strategy{...}`, `output{ name = series }`. Windows are integers in 1...#s. Primitives marked LOOKS AHEAD are
-                for research in plain scripts only: validation refuses a factor or signal that calls them.
-
-
-                """
-        }
-        return out + PrimitiveReference.grouped(specs)
+        ScriptReference.document(specs, full: full)
     }
 
     static func json(_ spec: PrimitiveSpec) -> JSONValue {

@@ -55,6 +55,7 @@ enum AgentText {
             ("trials", .number(Double(run.trials))),
             ("duplicates", .number(Double(run.duplicates))),
             ("validated", .number(Double(result.validatedCount))),
+            ("llm", spendJSON(result.spend)),
             ("strategies", .array(result.strategies.map { .string($0.filePath) })),
             ("best", result.bestHypothesis.map { id in
                 .object([("hypothesis", .string(id)), ("test_sharpe", .optionalNumber(result.bestSharpe))])
@@ -88,7 +89,8 @@ enum AgentText {
     }
 
     /// `agent status`.
-    static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], arguments: String = "") -> String {
+    static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend(),
+                       arguments: String = "") -> String {
         var lines: [String] = []
         let state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id)\(arguments))" : run.state.rawValue
         lines.append("\(run.id): \(state), iteration \(run.iteration)/\(run.maxIterations), \(run.provider), seed \(run.seed)")
@@ -104,7 +106,7 @@ enum AgentText {
         } else {
             lines.append("  best: no validated strategy yet")
         }
-        lines.append("  elapsed \(duration(run.elapsedSeconds)), spend $\(String(format: "%.2f", run.spendUSD)); started \(run.startedAt)"
+        lines.append("  elapsed \(duration(run.elapsedSeconds)), spend \(spend.text); started \(run.startedAt)"
                      + (run.finishedAt.map { ", ended \($0)" } ?? ""))
         if let reason = run.stopReason { lines.append("  stopped: \(reason)") }
         let recent = steps.suffix(8)
@@ -120,7 +122,13 @@ enum AgentText {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String]) -> JSONValue {
+    static func spendJSON(_ spend: LLMSpend) -> JSONValue {
+        .object([("usd", .number(spend.costUSD)), ("calls", .number(Double(spend.calls))), ("cached", .number(Double(spend.cached))),
+                 ("failed", .number(Double(spend.failed))), ("prompt_tokens", .number(Double(spend.promptTokens))),
+                 ("completion_tokens", .number(Double(spend.completionTokens))), ("unpriced_calls", .number(Double(spend.unpriced)))])
+    }
+
+    static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend()) -> JSONValue {
         .object([
             ("run", .string(run.id)),
             ("state", .string(run.state.rawValue)),
@@ -139,7 +147,8 @@ enum AgentText {
             ("consecutive_failures", .number(Double(run.consecutiveFailures))),
             ("best", run.bestHypothesis.map { .object([("hypothesis", .string($0)), ("test_sharpe", .optionalNumber(run.bestTestSharpe))]) } ?? .null),
             ("elapsed_seconds", .number(run.elapsedSeconds)),
-            ("spend_usd", .number(run.spendUSD)),
+            ("spend_usd", .number(spend.costUSD)),
+            ("llm", spendJSON(spend)),
             ("started_at", .string(run.startedAt)),
             ("updated_at", .string(run.updatedAt)),
             ("finished_at", .optionalString(run.finishedAt)),

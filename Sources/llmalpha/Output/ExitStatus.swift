@@ -40,6 +40,8 @@ enum ExitStatus: Int32 {
             switch e {
             case .usage: return ExitStatus.usage.rawValue
             case .source: return ExitStatus.scriptError.rawValue
+            case .provider: return ExitStatus.networkError.rawValue
+            case .budget: return ExitStatus.ok.rawValue
             case .validation(let v): return v.exitCode
             case .knowledge: return ExitStatus.knowledgeError.rawValue
             case .interrupted: return ExitStatus.interrupted.rawValue

@@ -1,0 +1,120 @@
+public import Agent
+import Foundation
+public import Knowledge
+public import LanguageModels
+import Yams
+
+/// Everything a language-model source needs from the project: the endpoint (flags, environment,
+/// `.env`, config), the price table, the market-knowledge file and the example scripts.
+public struct LanguageModelSetup: Sendable {
+    public var provider: LanguageModelProvider
+    public var endpoint: ProviderEndpoint
+    public var settings: LanguageModelSettings
+    public var context: PromptContext
+    public var timeout: Double
+    public var maxRetries: Int
+    /// Lines to tell the user (a missing price, a missing knowledge file).
+    public var notes: [String]
+
+    /// - Parameters:
+    ///   - apiKey, baseURL: the flags; they win over the environment and `.env`.
+    ///   - workingDirectory: where `.env` is read from.
+    public static func make(provider: LanguageModelProvider, model: String?, apiKey: String?, baseURL: String?,
+                            configuration: Configuration, paths: ProjectPaths, knowledge: KnowledgeBase?,
+                            environment: [String: String]? = nil, workingDirectory: String? = nil) throws(ConfigurationError) -> LanguageModelSetup {
+        let agent = configuration.agent
+        let credentials = ProviderCredentials(environment: environment ?? ProcessInfo.processInfo.environment,
+                                              dotEnv: DotEnv.load(directory: workingDirectory ?? FileManager.default.currentDirectoryPath))
+        let configBase = provider == .openai || agent.provider.rawValue == provider.rawValue ? agent.baseURL : ""
+        let endpoint = credentials.endpoint(provider, apiKey: apiKey, baseURL: baseURL, configBaseURL: configBase)
+        let modelName = (model?.isEmpty == false ? model! : (agent.model.isEmpty ? provider.defaultModel : agent.model))
+        var settings = LanguageModelSettings(model: modelName, temperature: agent.temperature)
+        settings.maxTokens = agent.maxTokens
+        settings.repairRounds = agent.repairRounds
+        settings.cache = agent.cache
+        settings.budgetTokens = agent.budgetTokens
+        settings.budgetUSD = agent.budgetUSD
+        settings.prices = try prices(file: resolve(agent.pricesFile, paths: paths))
+        settings.freeWhenUnpriced = provider == .ollama
+        var notes: [String] = []
+        let knowledgeFile = resolve(agent.marketKnowledgeFile, paths: paths)
+        let marketKnowledge: String
+        if let text = try? String(contentsOfFile: knowledgeFile, encoding: .utf8) {
+            marketKnowledge = text
+        } else {
+            marketKnowledge = ""
+            notes.append("agent.market_knowledge: \(knowledgeFile) not found; the prompt goes without documented effects")
+        }
+        return LanguageModelSetup(provider: provider, endpoint: endpoint, settings: settings,
+                                  context: PromptContext(marketKnowledge: marketKnowledge, examples: examples(knowledge: knowledge, paths: paths)),
+                                  timeout: agent.timeout, maxRetries: agent.maxRetries, notes: notes)
+    }
+
+    /// Fails early, before any data is loaded, when the provider cannot be called at all.
+    public func requireKey() throws(AgentError) {
+        guard endpoint.apiKey == nil, let variable = provider.keyVariable else { return }
+        // A compatible server on another host may need no key (vLLM, llama.cpp, LM Studio).
+        guard endpoint.baseURL == provider.defaultBaseURL else { return }
+        throw .usage("-p \(provider.rawValue): no API key; set \(variable) in the environment or in .env, or pass --api-key")
+    }
+
+    public func client() -> LanguageModelClient {
+        LanguageModelClient(endpoint: endpoint, maxRetries: maxRetries, timeout: timeout)
+    }
+
+    public func source(knowledge: KnowledgeBase) -> LanguageModelSource {
+        LanguageModelSource(client: client(), settings: settings, context: context, knowledge: knowledge)
+    }
+
+    static func resolve(_ path: String, paths: ProjectPaths) -> String {
+        if path.hasPrefix("/") { return path }
+        let local = (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(path)
+        if FileManager.default.fileExists(atPath: local) || paths.root == nil { return local }
+        return (paths.root! as NSString).appendingPathComponent(path)
+    }
+
+    /// configs/llm-prices.yaml: `model: { input: X, output: Y }` in dollars per million tokens.
+    /// A missing file is an empty table (every model unpriced); a malformed one is an error.
+    public static func prices(file: String) throws(ConfigurationError) -> PriceTable {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { return PriceTable() }
+        let node: Any?
+        do { node = try Yams.load(yaml: text) } catch { throw ConfigurationError(file: file, "not YAML: \(error)") }
+        guard let node else { return PriceTable() }
+        guard let map = node as? [String: Any] else { throw ConfigurationError(file: file, "expected `model: { input: X, output: Y }` lines") }
+        var prices: [String: ModelPrice] = [:]
+        for (model, value) in map {
+            guard let entry = value as? [String: Any], let input = number(entry["input"]), let output = number(entry["output"]),
+                  input >= 0, output >= 0, Set(entry.keys).isSubset(of: ["input", "output"]) else {
+                throw ConfigurationError(file: file, "\(model): expected { input: X, output: Y } in dollars per million tokens")
+            }
+            prices[model.lowercased()] = ModelPrice(input: input, output: output)
+        }
+        return PriceTable(prices)
+    }
+
+    private static func number(_ value: Any?) -> Double? {
+        if let d = value as? Double { return d }
+        if let i = value as? Int { return Double(i) }
+        return nil
+    }
+
+    /// Two or three scripts that follow the contract: the newest validated strategies, then the
+    /// project's examples.
+    static func examples(knowledge: KnowledgeBase?, paths: ProjectPaths) -> [(name: String, script: String)] {
+        var found: [(name: String, script: String)] = []
+        if let kb = knowledge, let strategies = try? kb.strategies() {
+            for s in strategies.reversed() where found.count < 2 {
+                guard (try? kb.hypothesis(s.hypothesis).status) == .validated,
+                      let text = try? String(contentsOfFile: kb.files.resolve(s.filePath), encoding: .utf8) else { continue }
+                found.append((s.filePath.split(separator: "/").last.map(String.init) ?? s.id, text))
+            }
+        }
+        if let root = paths.root {
+            for name in ["rsi_reversion.lua", "breakout_volume.lua"] where found.count < 3 {
+                let path = (root as NSString).appendingPathComponent("examples/\(name)")
+                if let text = try? String(contentsOfFile: path, encoding: .utf8) { found.append(("examples/\(name)", text)) }
+            }
+        }
+        return found
+    }
+}

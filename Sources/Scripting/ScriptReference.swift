@@ -1,0 +1,31 @@
+package import Primitives
+
+/// What a script can read and call, generated from the registry: `llmalpha docs` prints it and
+/// the research prompt gives it to a language model, so both say the same thing.
+package enum ScriptReference {
+    /// The data table, series semantics and the hypothesis contract, before the primitives.
+    package static let preamble = """
+    # llmalpha Lua reference
+
+    Data: `d.time` (open time, ms UTC), `d.open d.high d.low d.close d.volume`, and where loaded `d.funding`
+    (last published funding rate as of each bar), `d.open_interest d.open_interest_value` (as of each bar's open,
+    when `data download --oi` fetched them), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
+    `d.interval` are strings. Series are 1-based (`s[1]`, `#s`, `s:last()`, `s:values(a, b)`) and read-only.
+    NaN marks warm-up and missing values; comparisons with NaN are false.
+    Arithmetic `+ - * / % ^ //` and unary `-` mix series and numbers. Compare with `gt lt ge le eq ne`
+    (`a < b` on series is an error); combine masks with `& | ~`.
+    Hypothesis contract: `hypothesis{...}`; parameters declared at the top level of the script (never inside
+    `factor` or `signal`): `param.int(name, min, max, default)`, `param.float(...)`, either with `{ log = true }` for
+    a log-scaled search, `param.bool(name, default)`, `param.choice(name, { "a", "b" }, default)`; `function factor(d)`
+    (a series that ranks forward returns), `function signal(d, f)` (returns `{ long = mask, short = mask, exit = mask }`),
+    `strategy{...}`, `output{ name = series }`. Windows are integers in 1...#s. Primitives marked LOOKS AHEAD are
+    for research in plain scripts only: validation refuses a factor or signal that calls them.
+
+
+    """
+
+    /// The preamble (when `full`) and the primitives of `specs`, grouped.
+    package static func document(_ specs: [PrimitiveSpec], full: Bool) -> String {
+        (full ? preamble : "") + PrimitiveReference.grouped(specs)
+    }
+}
