@@ -112,6 +112,7 @@ let package = Package(
         // Deterministic synthetic bars (GARCH volatility, fat tails, an optional planted edge) for
         // the tests and benchmarks that need a market whose truth is known.
         .target(name: "SyntheticMarket", dependencies: ["Primitives", "MarketData"], swiftSettings: strict),
+        .executableTarget(name: "llmalpha-fake-llm", dependencies: ["FakeLanguageModel"], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
         .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge",

@@ -10,6 +10,13 @@ public protocol HypothesisSource: Sendable {
     /// - Throws: ``AgentError`` when the source cannot answer (a provider error); the loop
     ///   records it and goes on.
     func propose(_ request: ProposalRequest) async throws(AgentError) -> Proposal
+    /// Proposals an iteration may throw back as duplicates before it gives up (at most
+    /// `AgentSettings.maxDuplicateAttempts`): a generator's are free, a model's cost money.
+    var duplicateAttempts: Int { get }
+}
+
+extension HypothesisSource {
+    public var duplicateAttempts: Int { Int.max }
 }
 
 /// What a source is asked for.

@@ -249,7 +249,8 @@ public final class ResearchLoop: Sendable {
         let action: ResearchStep.Action = resumed?.step.action ?? (target == nil ? .new : .refine)
         let parent = resumed.map { $0.step.parent } ?? target?.hypothesis
         var lastDuplicate: (name: String, of: String)? = nil
-        for attempt in (resumed?.step.attempt ?? 0)..<max(1, options.agent.maxDuplicateAttempts, (resumed?.step.attempt ?? 0) + 1) {
+        let attempts = min(options.agent.maxDuplicateAttempts, source.duplicateAttempts)
+        for attempt in (resumed?.step.attempt ?? 0)..<max(1, attempts, (resumed?.step.attempt ?? 0) + 1) {
             if stop.isSet { throw .interrupted }
             let seed = Self.seed(run.seed, iteration: i, attempt: attempt)
             let finishing = resumed.flatMap { $0.step.attempt == attempt ? $0 : nil }
@@ -477,7 +478,7 @@ public final class ResearchLoop: Sendable {
         let duplicate = lastDuplicate ?? ("unnamed", "?")
         return IterationRecord(iteration: i, hypothesis: nil, name: duplicate.name, action: action, parent: parent,
                                category: nil, stage: "proposal", verdict: .duplicate,
-                               reason: "\(options.agent.maxDuplicateAttempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
+                               reason: "\(attempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
                                reasonCode: "agent.duplicate", keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil,
                                trials: 0, seconds: Date().timeIntervalSince(started))
     }

@@ -98,8 +98,8 @@ public struct LanguageModelSetup: Sendable {
         return nil
     }
 
-    /// Two or three scripts that follow the contract: the newest validated strategies, then the
-    /// project's examples.
+    /// Two or three scripts that follow the contract: the newest validated strategies of the
+    /// knowledge base, then the project's own in strategies/ (funding_fade, rsi_mr, sma_trend).
     static func examples(knowledge: KnowledgeBase?, paths: ProjectPaths) -> [(name: String, script: String)] {
         var found: [(name: String, script: String)] = []
         if let kb = knowledge, let strategies = try? kb.strategies() {
@@ -110,9 +110,13 @@ public struct LanguageModelSetup: Sendable {
             }
         }
         if let root = paths.root {
-            for name in ["rsi_reversion.lua", "breakout_volume.lua"] where found.count < 3 {
-                let path = (root as NSString).appendingPathComponent("examples/\(name)")
-                if let text = try? String(contentsOfFile: path, encoding: .utf8) { found.append(("examples/\(name)", text)) }
+            let folder = (root as NSString).appendingPathComponent("strategies")
+            let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+                .filter { $0.hasSuffix(".lua") && !($0.first == "S" && $0.dropFirst().first?.isNumber == true) }.sorted()
+            for name in names where found.count < 3 {
+                if let text = try? String(contentsOfFile: (folder as NSString).appendingPathComponent(name), encoding: .utf8) {
+                    found.append(("strategies/\(name)", text))
+                }
             }
         }
         return found

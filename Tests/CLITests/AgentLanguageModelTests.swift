@@ -134,3 +134,35 @@ extension AgentLanguageModelTests {
         }
     }
 }
+
+extension AgentLanguageModelTests {
+    @Test("scripts/fake-llm by hand: start it, point agent research at it, with a 429 injected")
+    func fakeProviderByHand() async throws {
+        try await AgentCommandTests.scratch { dir, env, kb in
+            let server = Process()
+            server.executableURL = CLI.binary.deletingLastPathComponent().appendingPathComponent("llmalpha-fake-llm")
+            server.arguments = ["--port", "0", "--fault", "429"]
+            let out = Pipe()
+            server.standardOutput = out
+            server.standardError = FileHandle.nullDevice
+            try server.run()
+            defer { server.terminate(); server.waitUntilExit() }
+            // The first line is the base URL.
+            let url = try await CLI.offPool { () -> String in
+                var line = Data()
+                while !line.contains(UInt8(ascii: "\n")) {
+                    let chunk = out.fileHandleForReading.availableData
+                    if chunk.isEmpty { break }
+                    line += chunk
+                }
+                return String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            #expect(url.hasPrefix("http://127.0.0.1:"))
+            let r = try await CLI.run(["agent", "research", "-p", "openai", "-m", "gpt-4o", "--base-url", url + "/v1", "--api-key", "test-123456",
+                                       "-n", "1", "--mode", "quick", "--kb", kb], environment: env, directory: dir)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("HTTP 429 rate_limit_exceeded; retry 1/2"), "\(r.stderr)")
+            #expect(r.stderr.contains("[1/1] H001 vol_scaled_breakout"), "\(r.stderr)")
+        }
+    }
+}

@@ -43,12 +43,15 @@ public final class LanguageModelSource: HypothesisSource {
     }
 
     public var origin: String { "llm:\(settings.model)" }
+    /// Each duplicate costs a call (and its repairs): three, then the iteration gives up.
+    public var duplicateAttempts: Int { 3 }
     var provider: LanguageModelProvider { client.endpoint.provider }
 
     public func propose(_ request: ProposalRequest) async throws(AgentError) -> Proposal {
         var purpose = { if case .refine = request.task { return "refine" } else { return "propose" } }()
         var messages = ResearchPrompt.messages(for: request, context: context)
         var round = 0
+        var previous: String? = nil
         while true {
             let reply = try await ask(messages, purpose: purpose, run: request.run, progress: request.progress, note: request.note)
             switch ReplyCode.extract(reply.text) {
@@ -58,11 +61,13 @@ public final class LanguageModelSource: HypothesisSource {
             case .otherLanguage(let language):
                 return unusable(reply.text, code: "llm.not_lua", message: "\(origin) answered in \(language), not Lua")
             case .lua(let script):
-                guard round < settings.repairRounds, let check = request.check, let problem = await check(script) else {
+                // A model that answers a repair with the same script will not fix it in the next round either.
+                guard round < settings.repairRounds, script != previous, let check = request.check, let problem = await check(script) else {
                     return Proposal(script: script, category: request.category ?? Self.category(of: script),
                                     template: round > 0 ? "repaired \(round)x" : nil)
                 }
                 round += 1
+                previous = script
                 purpose = "repair"
                 request.note("  repair \(round)/\(settings.repairRounds): \(problem.split(separator: "\n").first.map(String.init) ?? problem)")
                 messages += [ChatMessage(.assistant, reply.text), ChatMessage(.user, ResearchPrompt.repair(problem))]
