@@ -264,14 +264,28 @@ public final class ResearchLoop: Sendable {
             request.check = { [self] script in await self.check(script) }
             request.progress = { text in events(.sourceProgress(iteration: i, text: text)) }
             request.note = { text in events(.note(text)) }
+            let answer: Result<Proposal, AgentError>
+            if let finishing {
+                answer = .success(Proposal(script: finishing.script, category: finishing.step.category.flatMap(ResearchCategory.init(rawValue:)),
+                                           template: finishing.step.template))
+            } else {
+                // Ctrl-C cancels a model's call in flight instead of waiting out its stream and retries.
+                let (source, asked) = (self.source, request)
+                let asking = Task { () async -> Result<Proposal, AgentError> in
+                    do {
+                        return .success(try await source.propose(asked))
+                    } catch let error as AgentError {
+                        return .failure(error)
+                    } catch {
+                        return .failure(.source(String(describing: error)))
+                    }
+                }
+                answer = await stop.whileRunning({ await asking.value }, onSet: { asking.cancel() })
+                if stop.isSet { throw .interrupted }
+            }
             let proposal: Proposal
             do {
-                if let finishing {
-                    proposal = Proposal(script: finishing.script, category: finishing.step.category.flatMap(ResearchCategory.init(rawValue:)),
-                                        template: finishing.step.template)
-                } else {
-                    proposal = try await source.propose(request)
-                }
+                proposal = try answer.get()
             } catch {
                 switch error {
                 case .usage, .provider, .budget, .interrupted: throw error
@@ -615,9 +629,34 @@ public final class ResearchLoop: Sendable {
 
 /// A flag set from a signal handler's thread and read by the loop.
 final class StopFlag: @unchecked Sendable {
-    // @unchecked Sendable: `value` is guarded by `lock`.
+    // @unchecked Sendable: `value` and `onSet` are guarded by `lock`.
     private let lock = NSLock()
     private var value = false
-    func set() { lock.lock(); value = true; lock.unlock() }
+    private var onSet: (@Sendable () -> Void)?
+
+    func set() {
+        lock.lock()
+        value = true
+        let action = onSet
+        lock.unlock()
+        action?()
+    }
+
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+
+    /// Runs `body` with `action` called if the flag is set meanwhile (at once if it already is).
+    func whileRunning<T>(_ body: () async -> T, onSet action: @escaping @Sendable () -> Void) async -> T {
+        if watch(action) { action() }
+        let result = await body()
+        _ = watch(nil)
+        return result
+    }
+
+    /// Sets what `set()` calls; true when the flag is already set.
+    private func watch(_ action: (@Sendable () -> Void)?) -> Bool {
+        lock.withLock {
+            onSet = action
+            return value
+        }
+    }
 }

@@ -145,4 +145,27 @@ struct LanguageModelSourceTests {
             #expect(try kb.steps(run: run.id).map(\.outcome) == [.error, .error, .error])
         }
     }
+
+    @Test("Ctrl-C during a slow model call cancels the call instead of waiting it out; the run is interrupted")
+    func interruptDuringACall() async throws {
+        let ws = Workspace()
+        defer { ws.remove() }
+        let kb = try ws.open()
+        let bars = SyntheticMarket.bars(count: 8_000, seed: 11, edge: 0.12)
+        try await FakeLanguageModel.with { server in
+            server.inject(.slowFirstByte(seconds: 60))
+            let client = LanguageModelClient(endpoint: ProviderEndpoint(provider: .openai, baseURL: server.baseURL + "/v1", apiKey: "sk-test-abcdef123"),
+                                             maxRetries: 2, timeout: 120)
+            let source = LanguageModelSource(client: client, settings: LanguageModelSettings(model: "gpt-4o", temperature: 0.7),
+                                             context: PromptContext(marketKnowledge: "", examples: []), knowledge: kb)
+            let loop = try ResearchLoopTests.loop(kb, source, bars: bars, options: ResearchLoopTests.options(.quick, iterations: 3))
+            let started = Date()
+            async let outcome = Self.run(loop)
+            while server.requests.isEmpty { try await Task.sleep(for: .milliseconds(20)) }
+            loop.interrupt()
+            guard case .failure(.interrupted) = await outcome else { Issue.record("expected the run to be interrupted"); return }
+            #expect(Date().timeIntervalSince(started) < 30, "the call was waited out")
+            #expect(try kb.runs(limit: 1).first?.state == .interrupted)
+        }
+    }
 }
