@@ -298,7 +298,7 @@ public final class ResearchLoop: Sendable {
                 try record(step, state: &state, final: true)
                 return IterationRecord(iteration: i, hypothesis: nil, name: "(no proposal)", action: action, parent: parent,
                                        category: nil, stage: "proposal", verdict: .error, reason: error.description, reasonCode: "agent.source",
-                                       keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil, trials: 0,
+                                       keyNumber: error.description, testSharpe: nil, score: nil, strategy: nil, strategyFile: nil, trials: 0,
                                        seconds: Date().timeIntervalSince(started))
             }
             let script = proposal.script
@@ -610,13 +610,13 @@ public final class ResearchLoop: Sendable {
 
     /// The `name` of a script's `hypothesis{}`, read from its text.
     static func name(of script: String) -> String? {
-        for line in script.split(separator: "\n") {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("name"), let q = t.firstIndex(of: "\"") else { continue }
-            let rest = t[t.index(after: q)...]
-            if let end = rest.firstIndex(of: "\"") { return String(rest[..<end]) }
-        }
-        return nil
+        // `name = "..."` inside hypothesis{...}, on its own line or not.
+        guard let open = script.range(of: #"hypothesis\s*[{(]"#, options: .regularExpression),
+              let field = script.range(of: #"\bname\s*=\s*["'][^"'\n]*["']"#, options: .regularExpression,
+                                       range: open.upperBound..<script.endIndex) else { return nil }
+        let text = script[field]
+        guard let q = text.firstIndex(where: { $0 == "\"" || $0 == "'" }) else { return nil }
+        return String(text[text.index(after: q)..<text.index(before: text.endIndex)])
     }
 
     /// The failing check's measure, or the backtest Sharpe of a pass.

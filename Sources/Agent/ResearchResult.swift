@@ -31,7 +31,8 @@ public struct ResearchResult: Sendable {
             let bySession = Dictionary(session.map { ($0.iteration, $0) }, uniquingKeysWith: { _, b in b })
             // One record per iteration: this session's as it happened, earlier ones from their last step.
             var records: [IterationRecord] = []
-            for iteration in Set(steps.map(\.iteration)).sorted() {
+            // Finished iterations only: one a budget or a failure cut short is left for --resume.
+            for iteration in Set(steps.map(\.iteration)).sorted() where iteration < run.iteration {
                 if let r = bySession[iteration] { records.append(r); continue }
                 guard let step = steps.last(where: { $0.iteration == iteration }) else { continue }
                 records.append(IterationRecord(step: step, name: step.hypothesis.flatMap { names[$0] } ?? "unnamed"))

@@ -36,6 +36,11 @@ public struct LanguageModelSetup: Sendable {
         settings.budgetUSD = agent.budgetUSD
         settings.prices = try prices(file: resolve(agent.pricesFile, paths: paths))
         settings.freeWhenUnpriced = provider == .ollama
+        if agent.budgetUSD > 0, !settings.freeWhenUnpriced, settings.prices.price(of: modelName) == nil {
+            throw ConfigurationError(file: resolve(agent.pricesFile, paths: paths),
+                                     "--budget-usd needs a price for \(modelName), and this table has none",
+                                     hint: "add `\(modelName): { input: X, output: Y }` (dollars per million tokens), or budget with --budget-tokens")
+        }
         var notes: [String] = []
         let knowledgeFile = resolve(agent.marketKnowledgeFile, paths: paths)
         let marketKnowledge: String
@@ -46,7 +51,7 @@ public struct LanguageModelSetup: Sendable {
             notes.append("agent.market_knowledge: \(knowledgeFile) not found; the prompt goes without documented effects")
         }
         return LanguageModelSetup(provider: provider, endpoint: endpoint, settings: settings,
-                                  context: PromptContext(marketKnowledge: marketKnowledge, examples: examples(knowledge: knowledge, paths: paths)),
+                                  context: PromptContext(marketKnowledge: marketKnowledge, examples: examples(paths: paths)),
                                   timeout: agent.timeout, maxRetries: agent.maxRetries, notes: notes)
     }
 
@@ -98,17 +103,12 @@ public struct LanguageModelSetup: Sendable {
         return nil
     }
 
-    /// Two or three scripts that follow the contract: the newest validated strategies of the
-    /// knowledge base, then the project's own in strategies/ (funding_fade, rsi_mr, sma_trend).
-    static func examples(knowledge: KnowledgeBase?, paths: ProjectPaths) -> [(name: String, script: String)] {
+    /// Two or three scripts that follow the contract: the project's own in strategies/
+    /// (funding_fade, rsi_mr, sma_trend). Never the knowledge base's promoted strategies: their
+    /// headers hold test and holdout numbers, and choosing them would tell the model what passed
+    /// out of sample.
+    static func examples(paths: ProjectPaths) -> [(name: String, script: String)] {
         var found: [(name: String, script: String)] = []
-        if let kb = knowledge, let strategies = try? kb.strategies() {
-            for s in strategies.reversed() where found.count < 2 {
-                guard (try? kb.hypothesis(s.hypothesis).status) == .validated,
-                      let text = try? String(contentsOfFile: kb.files.resolve(s.filePath), encoding: .utf8) else { continue }
-                found.append((s.filePath.split(separator: "/").last.map(String.init) ?? s.id, text))
-            }
-        }
         if let root = paths.root {
             let folder = (root as NSString).appendingPathComponent("strategies")
             let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])

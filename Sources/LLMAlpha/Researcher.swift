@@ -398,7 +398,7 @@ enum ProviderChoice {
         notes += setup.notes
         if provider == .auto { notes.insert("provider: \(chosen.rawValue) \(setup.settings.model) (its key is set; -p offline runs without it)", at: 0) }
         // The base URL is recorded only when it is not the provider's own (it may name a private host, never a key).
-        let base = setup.endpoint.baseURL == chosen.defaultBaseURL ? nil : setup.endpoint.baseURL
+        let base = setup.endpoint.baseURL == chosen.defaultBaseURL ? nil : ProviderEndpoint.publicForm(setup.endpoint.baseURL)
         return Choice(source: setup.source(knowledge: knowledge), provider: chosen.rawValue, model: setup.settings.model, baseURL: base,
                       notes: notes)
     }

@@ -22,25 +22,34 @@ public struct ChatRequest: Sendable, Equatable {
     public var temperature: Double?
     /// The most tokens the reply may take (reasoning tokens included, for reasoning models).
     public var maxTokens: Int
+    /// Sampling seed, sent where the provider takes one (OpenAI, Ollama): the research loop's
+    /// per-iteration seed, so a resumed iteration asks the same question and a new one does not.
+    public var seed: UInt64?
 
-    public init(model: String, messages: [ChatMessage], temperature: Double? = nil, maxTokens: Int = 4096) {
+    public init(model: String, messages: [ChatMessage], temperature: Double? = nil, maxTokens: Int = 4096, seed: UInt64? = nil) {
         self.model = model
         self.messages = messages
         self.temperature = temperature
         self.maxTokens = maxTokens
+        self.seed = seed
     }
 
-    /// sha256 of the provider, model, messages and parameters, in one canonical JSON form.
-    public func requestHash(provider: LanguageModelProvider) -> String {
+    /// sha256 of the provider, host, model, messages and parameters (the seed included), in one
+    /// canonical JSON form: the reply cache's key.
+    public func requestHash(endpoint: ProviderEndpoint) -> String {
         struct Canonical: Encodable {
-            let provider: String, model: String, messages: [ChatMessage], temperature: Double?, maxTokens: Int
+            let provider: String, host: String, model: String, messages: [ChatMessage], temperature: Double?, maxTokens: Int, seed: UInt64?
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Canonical(provider: provider.rawValue, model: model, messages: messages,
-                                                  temperature: temperature, maxTokens: maxTokens))) ?? Data()
+        let data = (try? encoder.encode(Canonical(provider: endpoint.provider.rawValue, host: ProviderEndpoint.publicForm(endpoint.baseURL),
+                                                  model: model, messages: messages, temperature: temperature, maxTokens: maxTokens,
+                                                  seed: seed))) ?? Data()
         return SHA256.hex(data)
     }
+
+    /// The seed as the providers take it (a non-negative 31-bit integer).
+    var wireSeed: Int? { seed.map { Int($0 % 2_147_483_647) } }
 
     /// Characters of all messages: what a prompt costs before a tokenizer says.
     public var characters: Int { messages.reduce(0) { $0 + $1.content.count } }

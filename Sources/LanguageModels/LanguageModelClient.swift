@@ -70,7 +70,9 @@ public final class LanguageModelClient: Sendable {
     private func once(_ request: ChatRequest, progress: @escaping @Sendable (ChatProgress) -> Void) async throws(LanguageModelError) -> ReplyAccumulator {
         var configuration = HTTPClient.Configuration()
         let ms = Int64(timeout * 1000)
-        configuration.timeout = .init(connect: .milliseconds(min(ms, 10_000)), read: .milliseconds(ms))
+        // async-http-client keeps retrying a refused connection until the connect timeout: keep
+        // it short, so a server that is not running is said in seconds.
+        configuration.timeout = .init(connect: .milliseconds(min(ms, 3_000)), read: .milliseconds(ms))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let result: Result<ReplyAccumulator, LanguageModelError>
         do {

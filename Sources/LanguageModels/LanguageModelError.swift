@@ -59,13 +59,16 @@ public struct LanguageModelError: Error, Sendable, Equatable, CustomStringConver
     public var isFatal: Bool {
         switch kind {
         case .authentication, .permission, .quota, .contextTooLong, .requestTooLarge, .modelNotFound, .badRequest: return true
-        case .rateLimited, .overloaded, .server, .transport, .malformed: return false
+        // Nothing listening, or no such host: the next call will find the same (is Ollama running?).
+        case .transport(let failure): return !failure.isTransient || failure == .connectionRefused
+        case .rateLimited, .overloaded, .server, .malformed: return false
         }
     }
 
     /// Worth another request after a wait: the server's `x-should-retry` first, then the kind.
     public var isTransient: Bool {
-        if let shouldRetry, !isFatal { return shouldRetry }
+        if isFatal { return false }
+        if let shouldRetry { return shouldRetry }
         switch kind {
         case .rateLimited, .overloaded, .server, .malformed: return true
         case .transport(let failure): return failure.isTransient
@@ -91,7 +94,9 @@ public struct LanguageModelError: Error, Sendable, Equatable, CustomStringConver
         case .authentication: return "check \(key) (environment or .env) or --api-key"
         case .permission: return "this key may not use \(model.isEmpty ? "this model" : model); choose another with -m or check the key's project"
         case .quota: return "add credit or raise the spending limit of the \(provider.title) account"
-        case .contextTooLong: return "the prompt is too long for \(model.isEmpty ? "this model" : model): use a model with a larger context, or --no-learn / fewer examples"
+        case .contextTooLong:
+            return "the prompt is too long for \(model.isEmpty ? "this model" : model): use a model with a larger context, "
+                + "or set agent.learn_from_failures: false"
         case .requestTooLarge: return "the request exceeds the account's per-minute token limit: use a smaller prompt or a higher tier"
         case .modelNotFound:
             return provider == .ollama ? "run `ollama pull \(model)` on the Ollama host, or choose a pulled model with -m"

@@ -71,8 +71,18 @@ public struct ProviderEndpoint: Sendable, Equatable, CustomStringConvertible {
 
     /// `text` with the key, wherever it appears, replaced by its first characters and an ellipsis.
     public func redact(_ text: String) -> String {
-        guard let key = apiKey, key.count >= 8 else { return text }
-        return text.replacingOccurrences(of: key, with: String(key.prefix(3)) + "…")
+        guard let key = apiKey, key.count >= 4 else { return text }
+        return text.replacingOccurrences(of: key, with: String(key.prefix(key.count >= 12 ? 3 : 1)) + "…")
+    }
+
+    /// A URL without user, password or query, as it may be recorded and shown.
+    public static func publicForm(_ url: String) -> String {
+        guard var parts = URLComponents(string: url) else { return url }
+        parts.user = nil
+        parts.password = nil
+        parts.query = nil
+        parts.fragment = nil
+        return parts.string ?? url
     }
 }
 

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What a model's tokens cost, in US dollars per million (configs/llm-prices.yaml).
 public struct ModelPrice: Sendable, Equatable {
     public var input: Double
@@ -9,8 +11,9 @@ public struct ModelPrice: Sendable, Equatable {
     }
 }
 
-/// Prices by model name. A dated or namespaced name (`gpt-4o-2024-08-06`, `openai/gpt-4o`) takes
-/// the price of its longest listed prefix; a model not listed costs nothing, said once.
+/// Prices by model name. A dated or namespaced name (`gpt-4o-2024-08-06`, `claude-sonnet-4-5-20250929`,
+/// `openai/gpt-4o`, `claude-3-5-haiku-latest`) takes the price of its base name; any other name
+/// (`o3-pro` is not `o3`) must be listed itself, else it is unpriced.
 public struct PriceTable: Sendable, Equatable {
     public var prices: [String: ModelPrice]
 
@@ -24,8 +27,18 @@ public struct PriceTable: Sendable, Equatable {
         for candidate in [name, bare] {
             if let exact = prices[candidate] { return exact }
         }
-        let prefixes = prices.keys.filter { bare.hasPrefix($0) || name.hasPrefix($0) }
-        return prefixes.max { $0.count < $1.count }.flatMap { prices[$0] }
+        for candidate in [name, bare] {
+            if let base = Self.undated(candidate), let price = prices[base] { return price }
+        }
+        return nil
+    }
+
+    /// `name` without a trailing snapshot date (`-2024-08-06`, `-20250929`) or `-latest`.
+    static func undated(_ name: String) -> String? {
+        for pattern in [#"-\d{4}-\d{2}-\d{2}$"#, #"-\d{8}$"#, #"-latest$"#] {
+            if let r = name.range(of: pattern, options: .regularExpression) { return String(name[..<r.lowerBound]) }
+        }
+        return nil
     }
 
     /// Dollars for `usage` of `model`; `nil` when the model is not listed.

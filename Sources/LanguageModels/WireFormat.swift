@@ -123,6 +123,7 @@ struct OpenAIChat: WireFormat {
             "stream": stream,
         ]
         if stream { body["stream_options"] = ["include_usage": true] }
+        if let seed = request.wireSeed { body["seed"] = seed }
         if Self.isReasoningModel(request.model) {
             body["max_completion_tokens"] = request.maxTokens
         } else {
@@ -306,7 +307,8 @@ struct AnthropicMessages: WireFormat {
         case "rate_limit_error": kind = .rateLimited
         case "overloaded_error": kind = .overloaded
         case "api_error", "timeout_error": kind = .server
-        case "invalid_request_error": kind = message.contains("prompt is too long") ? .contextTooLong : .badRequest
+        case "invalid_request_error":
+            kind = message.contains("prompt is too long") ? .contextTooLong : message.contains("credit balance") ? .quota : .badRequest
         default: break
         }
         return LanguageModelError(provider: .anthropic, kind: kind, status: status, message: message, code: type)
@@ -334,8 +336,12 @@ struct OllamaChat: WireFormat {
     var streamsLines: Bool { true }
 
     func httpRequest(_ request: ChatRequest, endpoint: ProviderEndpoint, stream: Bool) -> (url: String, headers: [(String, String)], body: Data) {
-        var options: [String: Any] = ["num_predict": request.maxTokens]
+        // Ollama's context defaults to 2–4k tokens and silently drops the prompt's beginning
+        // beyond it: ask for room for the prompt (about 3 characters a token) and the reply.
+        let needed = request.characters / 3 + request.maxTokens
+        var options: [String: Any] = ["num_predict": request.maxTokens, "num_ctx": max(8192, (needed + 1023) / 1024 * 1024)]
         if let t = request.temperature { options["temperature"] = t }
+        if let seed = request.wireSeed { options["seed"] = seed }
         let body: [String: Any] = [
             "model": request.model,
             "messages": request.messages.map { ["role": $0.role.rawValue, "content": $0.content] },

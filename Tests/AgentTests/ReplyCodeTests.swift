@@ -39,8 +39,22 @@ struct ReplyCodeTests {
         #expect(ReplyCode.extract("Sure! The hypothesis:\n\n\(Self.script)") == .lua(Self.script))
     }
 
+    @Test("No fence and prose after the script: the prose goes")
+    func unfencedWithProseAfter() {
+        let reply = "Here it is:\n\n\(Self.script)\n\nThis fades RSI extremes.\n\nTune n on the training window."
+        #expect(ReplyCode.extract(reply) == .lua(Self.script))
+    }
+
+    @Test("The hypothesis's name, on its own line or inline")
+    func names() {
+        #expect(ResearchLoop.name(of: Self.script) == "x")
+        #expect(ResearchLoop.name(of: "hypothesis {\n  name      = \"rsi_reversion\",\n}") == "rsi_reversion")
+        #expect(ResearchLoop.name(of: "-- name = \"not this\"\nlocal n = 1") == nil)
+    }
+
     @Test("Python, JavaScript and prose are told apart")
     func otherLanguages() {
+        #expect(ReplyCode.extract("```lua\nimport pandas as pd\ndef factor(df):\n    return df.close\n```") == .otherLanguage("python"))
         #expect(ReplyCode.extract("```python\nimport pandas as pd\ndef factor(df):\n    return df.close\n```") == .otherLanguage("python"))
         #expect(ReplyCode.extract("```\nimport numpy as np\ndef factor(df):\n    return 1\n```") == .otherLanguage("python"))
         #expect(ReplyCode.extract("```js\nconst f = (d) => { return d }\n```") == .otherLanguage("js"))

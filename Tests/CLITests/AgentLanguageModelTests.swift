@@ -37,6 +37,7 @@ struct AgentLanguageModelTests {
                 // configs/llm-prices.yaml: gpt-4o at $2.50 / $10 per million; 14 + 30 tokens a call.
                 #expect(abs((llm["usd"] as? Double ?? 0) - 2 * 0.000335) < 1e-12, "\(llm)")
                 #expect(server.requests.allSatisfy { $0.headers["authorization"] == "Bearer \(key)" })
+                #expect(r.stderr.contains("H001 hint_lead_6") && !r.stderr.contains("unnamed"), "\(r.stderr)")
                 let hypotheses = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("hypotheses").path)
                 #expect(hypotheses.count == 2)
 
@@ -74,6 +75,10 @@ struct AgentLanguageModelTests {
                 r = try await CLI.run(["agent", "research", "-p", "anthropic", "-n", "1", "--kb", kb], environment: bare, directory: dir)
                 #expect(r.status == 2)
                 #expect(r.stderr.contains("ANTHROPIC_API_KEY") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+                // A dollar budget needs a price: without one it could never stop the run.
+                r = try await CLI.run(["agent", "research", "-p", "openai", "-m", "my-finetune", "--base-url", server.baseURL + "/v1",
+                                       "--api-key", "sk-x-123456789", "--budget-usd", "1", "-n", "1", "--kb", kb], environment: env, directory: dir)
+                #expect(r.status == 2 && r.stderr.contains("--budget-usd needs a price for my-finetune"), "\(r.stderr)")
             }
         }
     }

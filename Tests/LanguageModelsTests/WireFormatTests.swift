@@ -120,6 +120,26 @@ struct WireFormatTests {
         }
     }
 
+    @Test("The seed goes to OpenAI and Ollama and into the cache key; Ollama gets room for the prompt")
+    func seedAndContext() throws {
+        let long = ChatRequest(model: "qwen2.5-coder:7b", messages: [ChatMessage(.user, String(repeating: "x", count: 30_000))],
+                               temperature: 0.7, maxTokens: 4096, seed: 42)
+        let endpoint = ProviderEndpoint(provider: .ollama, baseURL: "http://gpu:11434")
+        let ollama = try #require(try JSONSerialization.jsonObject(with: OllamaChat().httpRequest(long, endpoint: endpoint, stream: true).body)
+                                  as? [String: Any])
+        let options = try #require(ollama["options"] as? [String: Any])
+        // 30,000 characters at 3 a token and 4,096 for the reply: 14,096, rounded up to 14 × 1,024 = 14,336.
+        #expect(options["num_ctx"] as? Int == 14_336 && options["seed"] as? Int == 42 && options["num_predict"] as? Int == 4096)
+        let openAI = try #require(try JSONSerialization.jsonObject(with: OpenAIChat().httpRequest(long, endpoint: ProviderEndpoint(provider: .openai),
+                                                                                                 stream: false).body) as? [String: Any])
+        #expect(openAI["seed"] as? Int == 42)
+        var other = long
+        other.seed = 43
+        #expect(long.requestHash(endpoint: endpoint) != other.requestHash(endpoint: endpoint))
+        #expect(long.requestHash(endpoint: endpoint) != long.requestHash(endpoint: ProviderEndpoint(provider: .ollama, baseURL: "http://other:11434")))
+        #expect(ProviderEndpoint.publicForm("https://user:secret@host.example/v1?token=abc") == "https://host.example/v1")
+    }
+
     @Test("<think> blocks and reasoning_content are kept apart from the answer")
     func thinking() {
         #expect(ReplyAccumulator.splitThinking("<think>plan it</think>\n```lua\nx\n```").answer == "```lua\nx\n```")
@@ -197,5 +217,10 @@ struct TransportRuleTests {
         #expect(table.cost(of: TokenUsage(prompt: 1_000_000, completion: 200_000), model: "gpt-4o-2024-08-06") == 4.5)
         #expect(table.price(of: "openai/gpt-4o-mini-2024-07-18") == ModelPrice(input: 0.15, output: 0.6))
         #expect(table.cost(of: TokenUsage(prompt: 10, completion: 10), model: "mystery-model") == nil)
+        // A dated snapshot is its base model; another model sharing a prefix is not (o3-pro costs 10x o3).
+        let more = PriceTable(["o3": ModelPrice(input: 2, output: 8), "claude-sonnet-4-5": ModelPrice(input: 3, output: 15)])
+        #expect(more.price(of: "o3-pro") == nil && more.price(of: "o3-2025-04-16") == ModelPrice(input: 2, output: 8))
+        #expect(more.price(of: "claude-sonnet-4-5-20250929") == ModelPrice(input: 3, output: 15))
+        #expect(more.price(of: "claude-sonnet-4-5-latest") == ModelPrice(input: 3, output: 15))
     }
 }

@@ -47,16 +47,24 @@ public final class LanguageModelSource: HypothesisSource {
     public var duplicateAttempts: Int { 3 }
     var provider: LanguageModelProvider { client.endpoint.provider }
 
+    /// Reasoning models spend most of a reply's tokens thinking: OpenAI advises leaving them about
+    /// 25,000, or the answer may never start.
+    var maxTokens: Int {
+        OpenAIReasoning.applies(provider: provider, model: settings.model) ? max(settings.maxTokens, 25_000) : settings.maxTokens
+    }
+
     public func propose(_ request: ProposalRequest) async throws(AgentError) -> Proposal {
         var purpose = { if case .refine = request.task { return "refine" } else { return "propose" } }()
         var messages = ResearchPrompt.messages(for: request, context: context)
         var round = 0
         var previous: String? = nil
         while true {
-            let reply = try await ask(messages, purpose: purpose, run: request.run, progress: request.progress, note: request.note)
+            let reply = try await ask(messages, purpose: purpose, run: request.run, seed: request.seed, progress: request.progress,
+                                      note: request.note)
             switch ReplyCode.extract(reply.text) {
             case .none:
-                let why = reply.truncated ? "the reply was cut off at the token limit before any code" : "the reply holds no code"
+                let why = reply.truncated
+                    ? "the reply was cut off at its token limit (agent.llm.max_tokens, \(maxTokens)) before any code" : "the reply holds no code"
                 return unusable(reply.text, code: "llm.no_code", message: "\(origin): \(why)")
             case .otherLanguage(let language):
                 return unusable(reply.text, code: "llm.not_lua", message: "\(origin) answered in \(language), not Lua")
@@ -91,17 +99,19 @@ public final class LanguageModelSource: HypothesisSource {
                 agent improve H...).
                 """),
         ]
-        return try await ask(messages, purpose: "analyze", run: nil, progress: { _ in }, note: { _ in }).text
+        return try await ask(messages, purpose: "analyze", run: nil, seed: nil, progress: { _ in }, note: { _ in }).text
     }
 
     /// One call: the budget first, then the cache, then the provider; recorded whatever happens.
-    func ask(_ messages: [ChatMessage], purpose: String, run: String?, progress: @escaping @Sendable (String) -> Void,
+    /// - Parameter seed: the iteration's seed: part of the request (and of the cache key), so a
+    ///   resumed iteration is answered from the cache and a later one asks anew.
+    func ask(_ messages: [ChatMessage], purpose: String, run: String?, seed: UInt64?, progress: @escaping @Sendable (String) -> Void,
              note: @escaping @Sendable (String) -> Void) async throws(AgentError) -> ChatReply {
         if let run { try checkBudget(run: run) }
         let reasoning = OpenAIReasoning.applies(provider: provider, model: settings.model)
         let chat = ChatRequest(model: settings.model, messages: messages, temperature: reasoning ? nil : settings.temperature,
-                               maxTokens: settings.maxTokens)
-        let hash = chat.requestHash(provider: provider)
+                               maxTokens: maxTokens, seed: seed)
+        let hash = chat.requestHash(endpoint: client.endpoint)
         if settings.cache, let kept = try? knowledge.cachedReply(hash) {
             record(LLMCallRecord(provider: provider.rawValue, model: settings.model, purpose: purpose, promptTokens: 0, completionTokens: 0,
                                  latencySeconds: 0, costUSD: 0, requestHash: hash, status: "cached", run: run))

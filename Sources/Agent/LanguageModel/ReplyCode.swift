@@ -28,15 +28,18 @@ enum ReplyCode: Equatable {
                 return .lua((helpers + [whole.code]).joined(separator: "\n\n"))
             }
             if !lua.isEmpty { return .lua(lua.map(\.code).joined(separator: "\n\n")) }
-            if let other = blocks.first(where: { !$0.language.isEmpty && $0.language != "lua" }) ?? blocks.first {
-                return .otherLanguage(other.language.isEmpty ? guessLanguage(other.code) : other.language)
+            if let other = blocks.first(where: { !$0.language.isEmpty && !["lua", "luau"].contains($0.language) }) ?? blocks.first {
+                // A fence may claim Lua for code that is not: the code says what it is.
+                let named = ["lua", "luau", ""].contains(other.language) ? guessLanguage(other.code) : other.language
+                return named == "prose" ? .none : .otherLanguage(named)
             }
         }
         // No fences: the script starts at its first Lua-looking line.
         let lines = text.components(separatedBy: "\n")
         if isScript(text), let start = lines.firstIndex(where: startsLua) {
             var body = Array(lines[start...])
-            while let last = body.last, !last.isEmpty, !looksLikeLuaLine(last) { body.removeLast() }
+            // Prose after the script (a paragraph or two) goes; blank lines between them too.
+            while let last = body.last, last.trimmingCharacters(in: .whitespaces).isEmpty || !looksLikeLuaLine(last) { body.removeLast() }
             return .lua(body.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let language = guessLanguage(text)

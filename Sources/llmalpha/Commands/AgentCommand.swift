@@ -225,7 +225,9 @@ struct AgentImproveCommand: ParsableCommand {
             Each iteration writes a child script with parent = the hypothesis: the first
             narrows its parameter ranges around the values chosen in sample, the second
             shifts them, later ones add a trend or volatility filter or change the exit.
-            Works on any recorded hypothesis, whoever wrote it.
+            Works on any recorded hypothesis, whoever wrote it. With -p openai|anthropic|
+            ollama a language model writes each child from the hypothesis's script, its
+            in-sample numbers and its failure reason.
 
             Example: llmalpha agent improve H007 -n 3
             """))
@@ -330,8 +332,8 @@ struct AgentAnalyzeCommand: ParsableCommand {
     var apiKey: String?
 
     func validate() throws {
-        if let provider, AgentSettings.Provider(rawValue: provider) == nil {
-            throw ValidationError("-p must be one of \(AgentSettings.Provider.allCases.map(\.rawValue).joined(separator: ", ")), got '\(provider)'")
+        if let provider, !["openai", "anthropic", "ollama"].contains(provider) {
+            throw ValidationError("-p for analyze names the model that reads the report: openai, anthropic or ollama, got '\(provider)'")
         }
     }
 
@@ -371,7 +373,7 @@ struct AgentPromptCommand: ParsableCommand {
             Exactly what `agent research -p ...` would send first with the same flags: the
             system message (how to write a script, the hypothesis contract and the primitive
             reference of `llmalpha docs`, the documented effects of agent.market_knowledge,
-            two or three example scripts from strategies/ or examples/) and the user message
+            two or three example scripts from the project's strategies/) and the user message
             (the profile of the walk-forward training bars, what the knowledge base has
             learned when agent.learn_from_failures is on, the direction and category). Needs
             no key and calls nothing; its size goes to stderr.
