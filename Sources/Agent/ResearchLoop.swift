@@ -253,6 +253,8 @@ public final class ResearchLoop: Sendable {
         for attempt in (resumed?.step.attempt ?? 0)..<max(1, attempts, (resumed?.step.attempt ?? 0) + 1) {
             if stop.isSet { throw .interrupted }
             let seed = Self.seed(run.seed, iteration: i, attempt: attempt)
+            // The model calls this attempt makes are what its hypothesis cost.
+            let callMark = (try? knowledge.lastLLMCallID()) ?? .max
             let finishing = resumed.flatMap { $0.step.attempt == attempt ? $0 : nil }
             events(.proposing(iteration: i, attempt: attempt, action: action, target: parent))
             progress(state.progress, "proposing", parent.map { "refining \($0)" })
@@ -306,7 +308,7 @@ public final class ResearchLoop: Sendable {
                 let step = ResearchStep(run: run.id, iteration: i, attempt: attempt, outcome: .evaluated, action: action, parent: parent,
                                         category: proposal.category?.rawValue, template: proposal.template)
                 return try recordInvalid(script: script, name: "unusable reply", code: unusable.code, message: unusable.message, step: step,
-                                         runUID: run.uid, started: started, target: target, state: &state)
+                                         runUID: run.uid, started: started, target: target, state: &state, callMark: callMark)
             }
             let shape = ScriptShape(script)
             let name = Self.name(of: script) ?? "unnamed"
@@ -377,7 +379,7 @@ public final class ResearchLoop: Sendable {
             // Static checks, before any bar is touched.
             if let problem = staticProblem(shape) {
                 return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: problem, step: step, runUID: run.uid, started: started,
-                                         target: target, state: &state)
+                                         target: target, state: &state, callMark: callMark)
             }
 
             // The sandbox run and validation.
@@ -394,10 +396,10 @@ public final class ResearchLoop: Sendable {
                 case .script(let scriptError):
                     return try recordInvalid(script: script, name: name, code: TrialRecording.reasonCode(scriptError),
                                              message: scriptError.description, step: step, runUID: run.uid, started: started, target: target,
-                                             state: &state, error: scriptError)
+                                             state: &state, error: scriptError, callMark: callMark)
                 case .missingLayers(let message):
                     return try recordInvalid(script: script, name: name, code: "sandbox.contract", message: message, step: step, runUID: run.uid,
-                                             started: started, target: target, state: &state)
+                                             started: started, target: target, state: &state, callMark: callMark)
                 default:
                     throw .validation(error)
                 }
@@ -411,6 +413,7 @@ public final class ResearchLoop: Sendable {
                                              template: proposal.template)
             let testSharpe = report.metric("wf_test_sharpe")
             step.hypothesis = hypothesisID
+            try? knowledge.attributeLLMCalls(run: run.id, after: callMark, to: hypothesisID)
             step.family = (try? knowledge.hypothesis(hypothesisID))?.family
             step.stage = report.passed && report.mode == .full ? TrialStage.holdout.rawValue : report.furthestStage?.trialStage.rawValue
             step.passed = report.passed
@@ -536,7 +539,8 @@ public final class ResearchLoop: Sendable {
     /// Records a script that could not be judged: the hypothesis, one sandbox trial with the
     /// error, and the step.
     private func recordInvalid(script: String, name: String, code: String, message: String, step: ResearchStep, runUID: String, started: Date,
-                               target: RefinementTarget?, state: inout LoopState, error: ScriptError? = nil) throws(AgentError) -> IterationRecord {
+                               target: RefinementTarget?, state: inout LoopState, error: ScriptError? = nil,
+                               callMark: Int64 = .max) throws(AgentError) -> IterationRecord {
         var step = step
         let info = error?.hypothesis
         do {
@@ -551,6 +555,7 @@ public final class ResearchLoop: Sendable {
             try knowledge.recordTrial(trial)
             try knowledge.setStatus(hypothesis.id, .rejected)
             step.hypothesis = hypothesis.id
+            try? knowledge.attributeLLMCalls(run: step.run, after: callMark, to: hypothesis.id)
             step.family = hypothesis.family
             step.outcome = .invalid
             step.stage = TrialStage.sandbox.rawValue

@@ -194,6 +194,19 @@ extension KnowledgeBase {
         }
     }
 
+    /// The newest call's row id (0 without any): a mark to attribute later calls from.
+    public func lastLLMCallID() throws(KnowledgeError) -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) FROM llm_call") ?? 0 }
+    }
+
+    /// Names `hypothesis` as what `run`'s calls after row `mark` produced: what a hypothesis cost.
+    public func attributeLLMCalls(run: String, after mark: Int64, to hypothesis: String) throws(KnowledgeError) {
+        try write { db in
+            try db.execute(sql: "UPDATE llm_call SET hypothesis = ? WHERE run = ? AND id > ? AND hypothesis IS NULL",
+                           arguments: [hypothesis, run, mark])
+        }
+    }
+
     /// Language-model calls, oldest first; of one run when `run` is given.
     public func llmCalls(run: String? = nil) throws(KnowledgeError) -> [LLMCallRecord] {
         try read { db in
@@ -210,17 +223,20 @@ extension KnowledgeBase {
                       status: row["status"], error: row["error"], run: row["run"])
     }
 
-    /// What language models cost `run`, or every run when `nil`.
-    public func llmSpend(run: String? = nil) throws(KnowledgeError) -> LLMSpend {
-        try read { db in
-            let filter = run == nil ? "" : "WHERE run = ?"
+    /// What language models cost `run`, or `hypothesis` (the calls that produced it), or
+    /// everything when both are `nil`.
+    public func llmSpend(run: String? = nil, hypothesis: String? = nil) throws(KnowledgeError) -> LLMSpend {
+        let hypothesisID = hypothesis.map { Self.canonicalID($0, prefix: "H") }
+        return try read { db in
+            let conditions = [run.map { _ in "run = ?" }, hypothesisID.map { _ in "hypothesis = ?" }].compactMap { $0 }
+            let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS n, coalesce(sum(status = 'cached'), 0) AS cached,
                        coalesce(sum(status NOT IN ('ok', 'cached')), 0) AS failed,
                        coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c,
                        coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(cost_usd IS NULL AND status = 'ok'), 0) AS unpriced
                 FROM llm_call \(filter)
-                """, arguments: run.map { [$0] } ?? [])!
+                """, arguments: StatementArguments([run, hypothesisID].compactMap { $0 }))!
             var spend = LLMSpend()
             spend.calls = row["n"]
             spend.cached = row["cached"]

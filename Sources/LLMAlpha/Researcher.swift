@@ -119,7 +119,9 @@ public final class Researcher: @unchecked Sendable {
         defer { source = saved }
         let prepared = try prepare(direction: requirements, category: category, improve: nil, resume: nil)
         let request = try await prepared.loop.firstRequest()
-        let setup = try LanguageModelSetup.make(provider: .openai, model: model, apiKey: nil, baseURL: nil, configuration: configuration,
+        var unbudgeted = configuration   // showing a prompt spends nothing
+        unbudgeted.agent.budgetUSD = 0
+        let setup = try LanguageModelSetup.make(provider: .openai, model: model, apiKey: nil, baseURL: nil, configuration: unbudgeted,
                                                 paths: paths, knowledge: prepared.loop.knowledge)
         return ResearchPrompt.messages(for: request, context: setup.context)
     }

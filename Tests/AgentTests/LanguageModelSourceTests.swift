@@ -76,6 +76,10 @@ struct LanguageModelSourceTests {
             #expect(calls.allSatisfy { abs(($0.costUSD ?? 0) - 0.000335) < 1e-12 })
             #expect(abs(result.spend.costUSD - 5 * 0.000335) < 1e-12 && result.spend.calls == 5)
             #expect(result.summary().contains("Model spend: $0.0017 (5 model calls"))
+            // What each hypothesis cost: its own calls, repairs included.
+            #expect(try kb.llmSpend(hypothesis: noCode).calls == 1)
+            let repaired = try #require(steps[2].hypothesis)
+            #expect(try kb.llmSpend(hypothesis: repaired).calls == 3)
         }
     }
 

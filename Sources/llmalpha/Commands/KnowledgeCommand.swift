@@ -183,6 +183,8 @@ struct KnowledgeShow: ParsableCommand {
         out += detail.children.isEmpty ? "\n" : "; refined by \(detail.children.joined(separator: ", "))\n"
         out += "family      \(h.family) (\(try kb.trialCount(family: h.family)) trials)\n"
         out += "origin      \(h.origin), recorded \(h.createdAt.prefix(16)), updated \(h.updatedAt.prefix(16))\n"
+        let spend = try kb.llmSpend(hypothesis: h.id)
+        if spend.calls > 0 { out += "model       \(spend.text)\n" }
         out += "file        \(h.scriptPath) (\(detail.fileState), sha256 \(h.scriptSHA256.prefix(12)))\n"
         for s in detail.strategies { out += "strategy    \(s.id) \(s.filePath)\n" }
         out += "trials      \(detail.trialCount)" + (detail.trials.count < detail.trialCount ? ", newest \(detail.trials.count) below" : "") + "\n"
