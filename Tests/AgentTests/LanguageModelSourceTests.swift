@@ -19,7 +19,7 @@ struct LanguageModelSourceTests {
     static func source(_ server: FakeLanguageModel, _ kb: KnowledgeBase, budgetTokens: Int = 0, retries: Int = 1,
                        cache: Bool = true) -> LanguageModelSource {
         let client = LanguageModelClient(endpoint: ProviderEndpoint(provider: .openai, baseURL: server.baseURL + "/v1", apiKey: "sk-test-abcdef123"),
-                                         policy: RetryPolicy(maxRetries: retries, baseDelay: 0.01, maxDelay: 0.02, jitter: 0), timeout: 5)
+                                         policy: RetryPolicy(maxRetries: retries, baseDelay: 0.01, maxDelay: 0.02, jitter: 0), timeout: 30)
         var settings = LanguageModelSettings(model: "gpt-4o", temperature: 0.7)
         settings.prices = prices
         settings.budgetTokens = budgetTokens
@@ -93,18 +93,21 @@ struct LanguageModelSourceTests {
             server.enqueue(Self.fenced(ResearchLoopTests.lead("hint")))
             var request = ProposalRequest(task: .new, iteration: 0, seed: 1, mode: .quick, profile: DataProfile(bars: bars))
             request.run = "R001"
+            // Counted as differences: a loaded machine may make a call time out and retry.
             let first = try await Self.source(server, kb).propose(request)
+            let asked = server.requests.count
             let second = try await Self.source(server, kb).propose(request)
             #expect(first.script == second.script)
-            #expect(server.requests.count == 1)
+            #expect(server.requests.count == asked)
             #expect(try kb.llmCalls().map(\.status) == ["ok", "cached"])
             #expect(try kb.llmSpend(run: "R001").cached == 1)
             _ = try await Self.source(server, kb, cache: false).propose(request)
-            #expect(server.requests.count == 2)
+            #expect(server.requests.count > asked)
             // Another iteration's seed is another question, asked anew however alike the prompt.
+            let before = server.requests.count
             request.seed = 2
             _ = try await Self.source(server, kb).propose(request)
-            #expect(server.requests.count == 3)
+            #expect(server.requests.count > before)
             #expect(server.requests.last?.json?["seed"] as? Int == 2)
         }
     }

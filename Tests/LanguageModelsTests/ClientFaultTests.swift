@@ -14,7 +14,7 @@ struct ClientFaultTests {
         """
 
     /// Quick retries: the fake answers 429s with retry-after-ms: 50.
-    static func client(_ provider: LanguageModelProvider, _ server: FakeLanguageModel, stream: Bool = true, timeout: Double = 5,
+    static func client(_ provider: LanguageModelProvider, _ server: FakeLanguageModel, stream: Bool = true, timeout: Double = 30,
                        retries: Int = 2) -> LanguageModelClient {
         let base = provider == .openai ? server.baseURL + "/v1" : server.baseURL
         let policy = RetryPolicy(maxRetries: retries, baseDelay: 0.01, maxDelay: 0.05, jitter: 0.25)
