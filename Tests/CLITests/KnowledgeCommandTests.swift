@@ -183,30 +183,66 @@ OPTIONS:
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             let kb = directory.appendingPathComponent("kb.sqlite").path
             let env = Self.environment(folder)
-            #expect(try CLI.run(["run", "examples/hello.lua", "--record", "--kb", kb], environment: env).status == 0)
+            // Root writes anywhere, so as root the commands run as nobody. Nobody may not enter the
+            // checkout (a clone in a 700 directory): the binary, its resource bundles, the scripts
+            // and the bars it reads come along into the scratch folder.
+            let asUser: [String] = geteuid() == 0 ? ["--reuid=65534", "--regid=65534", "--clear-groups"] : []
+            let binary = asUser.isEmpty ? CLI.binary : try Self.portableCopy(into: folder)
+            let inputs = try Self.readableCopies(["examples/hello.lua", "examples/planted_edge.lua", "examples/planted-edge.csv"], into: folder)
+            let (hello, planted, bars) = (inputs[0], inputs[1], inputs[2])
+            #expect(try CLI.run(["run", hello, "--data", bars, "--record", "--kb", kb], environment: env).status == 0)
             try FileManager.default.setAttributes([.posixPermissions: 0o555], ofItemAtPath: directory.path)
             try FileManager.default.setAttributes([.posixPermissions: 0o777], ofItemAtPath: folder.path)
             defer { try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path) }
-            // Root writes anywhere, so as root the commands run as nobody.
-            let asUser: [String] = geteuid() == 0 ? ["--reuid=65534", "--regid=65534", "--clear-groups"] : []
             func run(_ arguments: [String]) throws -> CLI.Outcome {
                 if asUser.isEmpty { return try CLI.run(arguments, environment: env) }
-                return try CLI.runThrough("/usr/bin/setpriv", asUser + [CLI.binary.path] + arguments, environment: env)
+                return try CLI.runThrough("/usr/bin/setpriv", asUser + [binary.path] + arguments, environment: env, directory: folder)
             }
             var r = try run(["kb", "stats", "--kb", kb])
-            #expect(r.status == 0)
+            #expect(r.status == 0, "\(r.stderr)")
             #expect(r.stdout.contains("trials      1:"))
-            r = try run(["run", "examples/hello.lua", "--record", "--kb", kb])
-            #expect(r.status == 6)
+            r = try run(["run", hello, "--data", bars, "--record", "--kb", kb])
+            #expect(r.status == 6, "\(r.stderr)")
             #expect(r.stderr == "error: \(kb): cannot write the knowledge base (read-only file or directory)\n")
             r = try run(["kb", "init", "--force", "--kb", kb])
             #expect(r.status == 6)
-            r = try run(["validate", "examples/planted_edge.lua", "--data", "examples/planted-edge.csv", "--mode", "quick", "--kb", kb])
-            #expect(r.status == 6)
+            r = try run(["validate", planted, "--data", bars, "--mode", "quick", "--kb", kb])
+            #expect(r.status == 6, "\(r.stderr)")
             #expect(r.stderr == "error: \(kb): cannot write the knowledge base (read-only file or directory)\n")
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
             #expect(r.stdout == "1 hypotheses, 1 trials, schema v4-llm-replies: 0 errors, 0 warnings\n")
+        }
+    }
+
+    /// The binary and the resource bundles beside it, copied world-readable into `folder/bin`.
+    static func portableCopy(into folder: URL) throws -> URL {
+        let bin = folder.appendingPathComponent("bin")
+        try FileManager.default.createDirectory(at: bin, withIntermediateDirectories: true)
+        let built = CLI.binary.deletingLastPathComponent()
+        for name in try FileManager.default.contentsOfDirectory(atPath: built.path) where name.hasSuffix(".resources") {
+            try FileManager.default.copyItem(at: built.appendingPathComponent(name), to: bin.appendingPathComponent(name))
+        }
+        let copy = bin.appendingPathComponent("llmalpha")
+        try FileManager.default.copyItem(at: CLI.binary, to: copy)
+        for path in try FileManager.default.subpathsOfDirectory(atPath: bin.path) {
+            let url = bin.appendingPathComponent(path)
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
+            try FileManager.default.setAttributes([.posixPermissions: isDirectory.boolValue ? 0o755 : 0o644], ofItemAtPath: url.path)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin.path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
+        return copy
+    }
+
+    /// Project files copied world-readable into `folder`; their new paths.
+    static func readableCopies(_ paths: [String], into folder: URL) throws -> [String] {
+        try paths.map { path in
+            let copy = folder.appendingPathComponent((path as NSString).lastPathComponent)
+            try FileManager.default.copyItem(at: CLI.projectRoot.appendingPathComponent(path), to: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: copy.path)
+            return copy.path
         }
     }
 
