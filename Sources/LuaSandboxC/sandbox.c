@@ -114,6 +114,17 @@ void llma_sandbox_interrupt(llma_sandbox *sb) {
     atomic_store_explicit((_Atomic int *)&sb->interrupt_requested, 1, memory_order_relaxed);
 }
 
+/* A request refused up front because it is over a limit (string.rep of 2 GiB, table.move of 10^15
+ * elements) trips that limit as running into it would: the run ends as a resource limit, and a
+ * pcall that catches the error is stopped again at its next instruction. The message, with its
+ * position, is on the stack. */
+static int trip(lua_State *L, llma_limit limit) {
+    llma_sandbox *sb = sandbox_of(L);
+    if (sb->tripped == LLMA_LIMIT_NONE) sb->tripped = limit;
+    lua_sethook(L, llma_hook, LUA_MASKCOUNT, 1);
+    return lua_error(L);
+}
+
 /* A C function that is about to do work proportional to `units` checks the limits first. */
 static void check_limits(lua_State *L) {
     llma_sandbox *sb = sandbox_of(L);
@@ -397,37 +408,58 @@ static int guarded_rep(lua_State *L) {
         llma_sandbox *sb = sandbox_of(L);
         double bytes = (double)n * (double)(l + lsep);
         double cap = sb->memory_limit > 0 ? (double)sb->memory_limit : 1e9;
-        if (n > LLMA_MAX_REP_COUNT || bytes > cap)
-            return luaL_error(L, "string.rep: %I repetitions of %I bytes is over the sandbox limit",
-                              (lua_Integer)n, (lua_Integer)(l + lsep));
+        if (n > LLMA_MAX_REP_COUNT || bytes > cap) {
+            luaL_where(L, 1);
+            lua_pushfstring(L, "string.rep: %I repetitions of %I bytes is over the sandbox's %s",
+                            (lua_Integer)n, (lua_Integer)(l + lsep), bytes > cap ? "memory" : "instruction budget");
+            lua_concat(L, 2);
+            return trip(L, bytes > cap ? LLMA_LIMIT_MEMORY : LLMA_LIMIT_INSTRUCTIONS);
+        }
     }
     return call_original(L);
 }
 
-/* Lua patterns backtrack: an unanchored pattern with q quantifiers can cost about n^(q+1) steps on
- * an n-byte subject, all inside one C call the hook cannot interrupt. Refuse the expensive ones. */
+/* Lua patterns backtrack, all inside one C call the hook cannot interrupt: an unanchored pattern
+ * with q quantifiers can cost about n^(q+1) steps on an n-byte subject. Two shapes are linear and
+ * always run: an anchored pattern with one quantifier (one start, one expansion to back out of),
+ * and a pattern whose only quantifier is on its last item, `$` aside (`[^,\n]+`, `%d+`, `a%s*`):
+ * each start expands once and the empty rest matches, and gmatch/gsub go on from the match's end.
+ * Others are priced n^(q+1) (n^q anchored) and refused over the budget: the quadratic and worse. */
 static int guarded_pattern(lua_State *L) {
     size_t n = 0, plen = 0;
     luaL_checklstring(L, 1, &n);
     const char *p = luaL_checklstring(L, 2, &plen);
     int is_find = (int)lua_tointeger(L, lua_upvalueindex(2));
     if (is_find && lua_toboolean(L, 4)) return call_original(L);   /* plain find: no pattern */
-    int quantifiers = 0, in_set = 0;
+    int quantifiers = 0, in_set = 0, items_after_quantifier = 0, anchored_end = 0;
     for (size_t i = 0; i < plen; i++) {
         char c = p[i];
-        if (c == '%') { i++; continue; }
-        if (in_set) { if (c == ']') in_set = 0; continue; }
+        if (in_set) { if (c == '%') i++; else if (c == ']') in_set = 0; continue; }
+        if (c == '*' || c == '+' || c == '-' || c == '?') {
+            if (i > 0) { quantifiers++; items_after_quantifier = 0; }
+            continue;
+        }
+        if (c == '(' || c == ')') continue;                       /* captures match nothing themselves */
+        if (c == '$' && i + 1 == plen) { anchored_end = 1; continue; }
+        if (c == '^' && i == 0) continue;
+        if (quantifiers > 0) items_after_quantifier++;
+        if (c == '%') { i++; if (i < plen && (p[i] == 'b' || p[i] == 'f')) { items_after_quantifier++; i += (p[i] == 'b') ? 2 : 0; } continue; }
         if (c == '[') { in_set = 1; if (i + 1 < plen && p[i + 1] == '^') i++; if (i + 1 < plen && p[i + 1] == ']') i++; continue; }
-        if (c == '*' || c == '+' || c == '-' || c == '?') quantifiers++;
     }
-    if (quantifiers > 0) {
+    int anchored = plen > 0 && p[0] == '^';
+    int linear = quantifiers == 0 || (quantifiers == 1 && (anchored || (items_after_quantifier == 0 && !anchored_end)));
+    if (!linear) {
         double size = n > 0 ? (double)n : 1.0;
-        double cost = (plen > 0 && p[0] == '^') ? 1.0 : size;
+        double cost = anchored ? 1.0 : size;
         for (int q = 0; q < quantifiers && q < 6; q++) cost *= size;
-        if (cost > LLMA_MAX_PATTERN_COST)
-            return luaL_error(L, "string.%s: pattern with %d quantifiers on a %I-byte string could run too long "
-                                 "(sandbox limit; hint: anchor it with '^', or split the string first)",
-                              lua_tostring(L, lua_upvalueindex(3)), quantifiers, (lua_Integer)n);
+        if (cost > LLMA_MAX_PATTERN_COST) {
+            luaL_where(L, 1);
+            lua_pushfstring(L, "string.%s: pattern with %d quantifiers on a %I-byte string could backtrack past the sandbox's "
+                               "instruction budget (hint: anchor it with '^', match one field at a time, or split the string first)",
+                            lua_tostring(L, lua_upvalueindex(3)), quantifiers, (lua_Integer)n);
+            lua_concat(L, 2);
+            return trip(L, LLMA_LIMIT_INSTRUCTIONS);
+        }
     }
     return call_original(L);
 }
@@ -435,17 +467,24 @@ static int guarded_pattern(lua_State *L) {
 static int guarded_sort(lua_State *L) {
     luaL_checktype(L, 1, LUA_TTABLE);
     lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
-    if (n > LLMA_MAX_SORT)
-        return luaL_error(L, "table.sort: %I elements, at most %d (hint: use rank or quantile on a Series)",
-                          n, LLMA_MAX_SORT);
+    if (n > LLMA_MAX_SORT) {
+        luaL_where(L, 1);
+        lua_pushfstring(L, "table.sort: %I elements, at most %d (hint: use rank or quantile on a Series)", n, LLMA_MAX_SORT);
+        lua_concat(L, 2);
+        return trip(L, LLMA_LIMIT_INSTRUCTIONS);
+    }
     check_limits(L);
     return call_original(L);
 }
 
 static int guarded_move(lua_State *L) {
     lua_Integer f = luaL_checkinteger(L, 2), e = luaL_checkinteger(L, 3);
-    if (e >= f && (e - f) >= LLMA_MAX_MOVE)
-        return luaL_error(L, "table.move: %I elements, at most %d", e - f + 1, LLMA_MAX_MOVE);
+    if (e >= f && (e - f) >= LLMA_MAX_MOVE) {
+        luaL_where(L, 1);
+        lua_pushfstring(L, "table.move: %I elements, at most %d", e - f + 1, LLMA_MAX_MOVE);
+        lua_concat(L, 2);
+        return trip(L, LLMA_LIMIT_MEMORY);
+    }
     return call_original(L);
 }
 

@@ -266,8 +266,12 @@ package final class LuaVM {
                                 traceback: traceback)
         }
         if let limit = trippedLimit {
-            return ScriptError(kind: .resourceLimit(limit), message: limitMessage(limit), location: error.location,
-                               hint: limitHint(limit), traceback: traceback)
+            // A request refused up front (string.rep of 2 GiB) says what it asked for.
+            let generic = limitMessage(limit)
+            let message = error.message.hasPrefix(generic.prefix { $0 != "(" }.trimmingCharacters(in: .whitespaces))
+                ? generic : "\(generic): \(error.message)"
+            return ScriptError(kind: .resourceLimit(limit), message: message, location: error.location,
+                               hint: message == generic ? limitHint(limit) : error.hint ?? limitHint(limit), traceback: traceback)
         }
         if status == LUA_ERRMEM {
             return ScriptError(kind: .resourceLimit(.memory), message: limitMessage(.memory), location: error.location,

@@ -29,9 +29,13 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
     /// still recorded under its own name.
     public internal(set) var hypothesis: HypothesisInfo? = nil
 
+    /// The longest message kept: `error(string.rep("A", 1e6))` must not put a megabyte on a
+    /// terminal or into the ledger.
+    public static let maxMessageCharacters = 400
+
     public init(kind: Kind, message: String, location: String? = nil, hint: String? = nil, traceback: String? = nil) {
         self.kind = kind
-        self.message = message
+        self.message = Self.capped(message)
         self.location = location
         self.hint = hint
         self.traceback = traceback
@@ -55,6 +59,13 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
 }
 
 extension ScriptError {
+    /// `text`, or its beginning with a note of how long it was.
+    static func capped(_ text: String) -> String {
+        // Room for the note, so a message capped once is not capped again.
+        guard text.count > maxMessageCharacters + 48 else { return text }
+        return String(text.prefix(maxMessageCharacters)) + "… (message of \(text.count) characters cut)"
+    }
+
     /// Splits Lua's "chunk:line: message" into its location and message, so the location is not
     /// repeated and the message can carry its own hint.
     static func fromLua(kind: Kind, raw: String, traceback: String?) -> ScriptError {

@@ -71,9 +71,43 @@ struct SandboxAttackTests {
         let started = Date()
         let outcome = ScriptHarness.run(source, limits: SandboxLimits(timeout: 5, maxInstructions: 0, maxMemoryBytes: 256 << 20))
         #expect(outcome.error != nil)
+        // Refused up front is a resource limit (exit 3), as running into it would be; a window longer
+        // than the series is a bad argument.
+        #expect(outcome.error?.exitCode == (mentions == "rank" ? 1 : 3), "\(String(describing: outcome.error))")
         #expect(outcome.error?.message.contains(mentions) == true || outcome.error?.kind == .resourceLimit(.memory),
                 "\(String(describing: outcome.error))")
         #expect(Date().timeIntervalSince(started) < 3)
+    }
+
+    @Test("A refusal caught by pcall stays tripped: the next instruction stops the script", arguments: [
+        "local ok = pcall(string.rep, 'x', 2^31) print('after', ok)",
+        "local ok = pcall(table.move, {}, 1, 1e15, 1) print('after', ok)",
+        "local ok = pcall(string.find, string.rep('a', 100000), '.-.-.-b') print('after', ok)",
+    ])
+    func refusalsStayTripped(source: String) {
+        let outcome = ScriptHarness.run(source, limits: SandboxLimits(timeout: 5, maxInstructions: 0, maxMemoryBytes: 256 << 20))
+        #expect(outcome.error?.exitCode == 3, "\(String(describing: outcome.error))")
+        #expect(!outcome.printed.contains("after"))
+    }
+
+    @Test("Linear patterns run on big subjects: one quantified class last, or anchored with one quantifier", arguments: [
+        "local n = 0 for f in string.rep('12.5,13.0\\n', 20000):gmatch('[^,\\n]+') do n = n + 1 end assert(n == 40000)",
+        "assert(select(2, string.rep('ab12 ', 200000):gsub('%d+', '#')) == 200000)",
+        "assert(string.rep('x', 1000000):find('^x+y') == nil)",
+        "assert(string.rep(' ', 1000000):match('a%s*') == nil)",
+        "assert(#string.rep('7', 1000000):match('^%d+$') == 1000000)",
+    ])
+    func linearPatterns(source: String) {
+        let outcome = ScriptHarness.run(source, limits: SandboxLimits(timeout: 20, maxInstructions: 0, maxMemoryBytes: 256 << 20))
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+    }
+
+    @Test("An error message is capped, with a note of its length")
+    func longErrorMessage() {
+        let outcome = ScriptHarness.run("error(string.rep('A', 1e6))")
+        let message = outcome.error?.message ?? ""
+        #expect(message.count < 500 && message.hasSuffix("… (message of 1000000 characters cut)"), "\(message.suffix(80))")
+        #expect(outcome.error?.exitCode == 1)
     }
 
     @Test("A long pattern match on a big subject is refused", arguments: [10_000_000])
