@@ -39,8 +39,11 @@ let package = Package(
             providers: [.apt(["libedit-dev", "pkg-config"])]),
         // The only C we write: trampolines, sandbox hook, capped allocator, strict globals, Series userdata.
         .target(name: "LuaSandboxC", dependencies: ["CLua"]),
+        // Correctly rounded division of a block at multiply speed (FMA where the CPU has it): the
+        // moving averages' last step, so equal exact sums give equal averages.
+        .target(name: "ExactDivisionC"),
         // Pure numeric core: Series kernels and the primitive registry. No Lua, IO or async.
-        .target(name: "Primitives", swiftSettings: strict),
+        .target(name: "Primitives", dependencies: ["ExactDivisionC"], swiftSettings: strict),
         // Lua VM host: sandbox, bindings generated from the registry, prelude, script runner.
         .target(name: "Scripting", dependencies: ["Primitives", "CLua", "LuaSandboxC"],
                 resources: [.copy("Resources/prelude")], swiftSettings: strict),

@@ -15,6 +15,22 @@ struct RunCommandTests {
         #expect(r.stdout.hasPrefix("BTCUSDT 1h: 58623 bars\n"))
     }
 
+    @Test("sma(10) and sma(50) tie on the bundled data where pandas says they do, and crossover waits for a real cross")
+    func movingAverageTie() throws {
+        try CLI.withScratch { folder in
+            let script = folder.appendingPathComponent("tie.lua")
+            // Bar 34,476 of the bundled BTCUSDT 1h: both averages are 29392.65 in exact arithmetic;
+            // pandas' rolling means differ by exactly 0 there (TA-Lib's by -2.6e-10).
+            CLI.write("""
+                local a, b = sma(d.close, 10), sma(d.close, 50)
+                print(a[34476] - b[34476], crossover(a, b)[34476])
+                """, to: script)
+            let r = try CLI.run(["run", script.path, "--no-download"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.hasPrefix("0.0\tfalse"), "\(r.stdout)")
+        }
+    }
+
     @Test("--symbol ETH, --interval and --from/--to select the data")
     func selection() throws {
         let r = try CLI.run(["run", "examples/hello.lua", "--symbol", "ETH", "--interval", "1h", "--from", "2024-01-01", "--to", "2024-01-02"])

@@ -24,6 +24,34 @@ private func expectSeries(_ ours: [Double], _ expected: [Double], _ what: String
 struct HandComputedTests {
     // MARK: Rolling
 
+    /// Prices in cents over 200,000 bars that swing between 100 and 90,000, then 60 bars at
+    /// 29392.65: every average of those last bars is 29392.65, whatever its window. An
+    /// uncompensated running sum drifts by an ulp a bar and gives each window its own error (the
+    /// bundled data's sma(10) and sma(50) differed by 6.6e-11 where pandas gives 0, and
+    /// crossover fired a bar early).
+    @Test func movingAveragesOfEqualValuesAreEqualAfterALongHistory() {
+        var x: [Double] = []
+        var cents = 2_939_265
+        var state: UInt64 = 12_345
+        for _ in 0..<200_000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            cents = Swift.min(9_000_000, Swift.max(10_000, cents + Int(state >> 52) - 2_048))
+            x.append(Double(cents) / 100)
+        }
+        x += Array(repeating: 29392.65, count: 60)
+        let averages = [10, 20, 50].map { w in Kernel.run(x) { Rolling.mean($0, window: w, into: $1) }.last! }
+        #expect(averages == [29392.65, 29392.65, 29392.65], "\(averages.map { $0 - 29392.65 })")
+        let bands = Kernel.run(x) { input, middle in
+            var upper = [Double](repeating: 0, count: x.count), lower = upper
+            upper.withUnsafeMutableBufferPointer { u in
+                lower.withUnsafeMutableBufferPointer { l in
+                    Indicators.bollingerBands(input, window: 50, deviations: 2, upper: u, middle: middle, lower: l)
+                }
+            }
+        }
+        #expect(bands.last == 29392.65)
+    }
+
     @Test func percentRankCountsTiesAsBelowOrEqual() {
         // rank = (# of window values <= x[t]) / window, as pandas rank(method="max", pct=True).
         // [3,2,2,1,2], w=3: t2 {3,2,2} x=2 -> 2/3; t3 {2,2,1} x=1 -> 1/3; t4 {2,1,2} x=2 -> 3/3.

@@ -282,24 +282,62 @@ func squareRoots(_ v: SIMD2<Double>) -> SIMD2<Double> {
 @inline(__always) func libmLog(_ x: Double) -> Double { log(x) }
 @inline(__always) func libmExp(_ x: Double) -> Double { exp(x) }
 
+/// A running sum that carries its rounding error (TwoSum, as Neumaier's compensated summation):
+/// a moving sum of prices with a few decimals stays their exact sum rounded once, instead of
+/// drifting by an ulp a bar, so two moving averages that are equal in exact arithmetic compare
+/// equal (pandas compensates its rolling sums too; the drift made `crossover` fire a bar early).
+/// The running total is still one addition per bar on the loop-carried path; the error terms
+/// are independent work beside it.
+struct CompensatedSum {
+    var total = 0.0
+    var error = 0.0
+
+    /// TwoSum: exact whatever the magnitudes.
+    @inline(__always) mutating func add(_ v: Double) {
+        let t = total + v
+        let back = t - total
+        error += (total - (t - back)) + (v - back)
+        total = t
+    }
+
+    /// Fast2Sum: exact when |total| >= |v|, as in a moving sum of positive values (prices,
+    /// volumes), whose total holds the leaving value; otherwise a little less accurate, never worse
+    /// than not compensating.
+    @inline(__always) mutating func addSmaller(_ v: Double) {
+        let t = total + v
+        error += v - (t - total)
+        total = t
+    }
+
+    /// Adds `entering - leaving`. The difference itself is exact when the two are within a
+    /// factor of two of each other (Sterbenz), as neighbouring prices are; only the running
+    /// total's rounding needs carrying, which keeps the compensation to four additions a bar.
+    @inline(__always) mutating func slide(entering a: Double, leaving b: Double) {
+        addSmaller(a - b)
+    }
+
+    @inline(__always) var value: Double { total + error }
+}
+
 /// Simple moving average (or sum) over `src[lo..<hi]`, writing `dst[lo + w - 1 ..< hi]` and leaving
 /// the warm-up untouched; `src` may be a scratch buffer.
 ///
 /// TA-Lib adds the new value and then subtracts the trailing one, two dependent additions per bar;
-/// adding their difference halves the loop-carried latency, and multiplying by 1/w replaces the
-/// divide. Results stay within a few ulps of TA-Lib's (both drift alike over long series).
+/// adding their (compensated) difference keeps one addition on the loop-carried path. The average
+/// divides by w, as pandas does, so equal exact sums give equal averages. Within a few ulps of
+/// TA-Lib, whose sums drift.
 @inline(__always)
 func movingSum(_ src: UnsafeBufferPointer<Double>, _ lo: Int, _ hi: Int, _ w: Int,
                into dst: UnsafeMutableBufferPointer<Double>, average: Bool) {
     guard hi - lo >= w else { return }
-    let scale = average ? 1.0 / Double(w) : 1.0
-    var total = 0.0
+    let divisor = average ? Double(w) : 1.0
+    var sum = CompensatedSum()
     var i = lo
-    while i < lo + w { total += src[i]; i += 1 }
-    dst[lo + w - 1] = total * scale
+    while i < lo + w { sum.add(src[i]); i += 1 }
+    dst[lo + w - 1] = sum.value / divisor
     while i < hi {
-        total += src[i] - src[i - w]
-        dst[i] = total * scale
+        sum.slide(entering: src[i], leaving: src[i - w])
+        dst[i] = sum.value / divisor
         i += 1
     }
 }

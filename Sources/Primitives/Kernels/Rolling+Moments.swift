@@ -1,3 +1,4 @@
+import ExactDivisionC
 // Rolling variance, standard deviation, z-score, covariance, correlation and beta.
 //
 // TA-Lib accumulates plain Σx and Σx² and subtracts; on prices near 1e5 that loses most digits of
@@ -121,11 +122,12 @@ extension Rolling {
         // Scratch per block: the sums s1, s2 (interleaved), the latest change (as a Double, exact
         // below 2^53) and the raw sum. One small allocation per call (a closure-scoped stack
         // allocation was not specialised on `output`).
-        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * momentBlock)
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 5 * momentBlock)
         defer { scratch.deallocate() }
         let sums = UnsafeMutableBufferPointer(rebasing: scratch[0 ..< 2 * momentBlock])
         let changes = UnsafeMutableBufferPointer(rebasing: scratch[2 * momentBlock ..< 3 * momentBlock])
         let raws = UnsafeMutableBufferPointer(rebasing: scratch[3 * momentBlock ..< 4 * momentBlock])
+        let rawErrors = UnsafeMutableBufferPointer(rebasing: scratch[4 * momentBlock ..< 5 * momentBlock])
         let n = x.count
         let inverse = 1.0 / Double(w)
         // A window of one value has variance 0 and never needs re-anchoring.
@@ -145,7 +147,7 @@ extension Rolling {
                 let sd = variance.squareRoot()
                 out[i] = sd > 0 ? ((x[i] - k) - m) / sd : .nan
             case .bands(let deviations):
-                let centre = raw * inverse
+                let centre = raw / Double(w)
                 let spread = variance.squareRoot() * deviations
                 second[i] = centre
                 out[i] = centre + spread
@@ -187,7 +189,7 @@ extension Rolling {
             var s1 = 0.0, s2 = 0.0
             var lastChange = lo
             var previous = k
-            var raw = 0.0                 // plain running sum: the middle band is the SMA's value
+            var raw = CompensatedSum()    // the SMA's own sum: the middle band is the SMA's value
             for i in lo...first {
                 let v = x[i]
                 let d = v - k
@@ -195,12 +197,12 @@ extension Rolling {
                 s2 += d * d
                 if v != previous { lastChange = i }
                 previous = v
-                if case .bands = output { raw += v }
+                if case .bands = output { raw.add(v) }
             }
             var m = s1 * inverse
             var variance = Swift.max(s2 * inverse - m * m, 0)
             if lastChange <= first &- (w &- 1) { variance = 0 }
-            finish(first, m, variance, k, raw)
+            finish(first, m, variance, k, raw.value)
 
             var nextAnchor = first + period      // scheduled re-anchor
             var driftCheckFrom = first + driftAfter
@@ -242,10 +244,15 @@ extension Rolling {
                     store2(SIMD2(s1, s2), sums, 2 &* o)
                     changes[o] = Double(lastChange)
                     if case .bands = output {
-                        raw += v - leaving
-                        raws[o] = raw
+                        raw.slide(entering: v, leaving: leaving)
+                        raws[o] = raw.total
+                        rawErrors[o] = raw.error
+                        second[i] = raw.value
                     }
                 }
+                // The middle band's divisions for the whole block at once, correctly rounded:
+                // the SMA's values to the bit.
+                if case .bands = output { llma_divide_block(second.baseAddress! + blockStart, blockEnd - blockStart, Double(w)) }
 
                 // Phase B. `stop` is the first bar to redo after an early re-anchor.
                 var stop = blockEnd
@@ -268,9 +275,8 @@ extension Rolling {
                         let z = (load2(x, i) - k) - m2
                         store2(SIMD2(repeating: .nan).replacing(with: z / sd, where: sd .> 0), out, i)
                     case .bands(let deviations):
-                        let centre = load2(raws, o) * inverse
+                        let centre = load2(second, i)
                         let spread = squareRoots(variance2) * deviations
-                        store2(centre, second, i)
                         store2(centre + spread, out, i)
                         store2(centre - spread, third, i)
                     }
@@ -295,11 +301,11 @@ extension Rolling {
                 s2 = sums[2 &* o &+ 1]
                 lastChange = Int(changes[o])
                 previous = x[last]
-                if case .bands = output { raw = raws[o] }
+                if case .bands = output { raw = CompensatedSum(total: raws[o], error: rawErrors[o]) }
                 m = s1 * inverse
                 variance = Swift.max(s2 * inverse - m * m, 0)
                 if lastChange <= last &- (w &- 1) { variance = 0 }
-                if stop == blockEnd && i < blockEnd { finish(i, m, variance, k, raw) }  // odd last bar
+                if stop == blockEnd && i < blockEnd { finish(i, m, variance, k, raw.value) }  // odd last bar
                 blockStart = stop
             }
             pos = runEnd

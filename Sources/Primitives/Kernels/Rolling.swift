@@ -1,3 +1,5 @@
+import ExactDivisionC
+
 /// Rolling-window and moving-average kernels (DESIGN §3.2 "Moving and rolling").
 ///
 /// Every kernel reads `UnsafeBufferPointer<Double>` inputs and writes an output of the same
@@ -10,7 +12,8 @@ extension Rolling {
     ///
     /// Lookback `window - 1`. A NaN or ±infinity gives NaN for every window that holds it, and the
     /// running sum restarts after it (as if the series began there), so one bad bar never poisons
-    /// later windows. Within a few ulps of TA-Lib (see `movingSum`).
+    /// later windows. The sum is compensated and the average divides by w (see `movingSum`):
+    /// averages equal in exact arithmetic are equal here, as in pandas; within a few ulps of TA-Lib.
     /// - Complexity: O(n), no allocation.
     package static func mean(_ x: UnsafeBufferPointer<Double>, window w: Int,
                              into out: UnsafeMutableBufferPointer<Double>) {
@@ -35,14 +38,14 @@ extension Rolling {
 
     /// Moving sum (or average) over each finite run, as if the series began at the run's start.
     ///
-    /// The operations per bar are `movingSum`'s (one running total, the difference of the
-    /// entering and leaving values added to it, times 1/w), so the values are bit for bit those of
-    /// a whole-run `movingSum` and of `Rolling.univariate`'s middle band.
+    /// The operations per bar are `movingSum`'s (a compensated running total, the difference of
+    /// the entering and leaving values added to it, divided by w), so the values are bit for bit
+    /// those of a whole-run `movingSum` and of `Rolling.univariate`'s middle band.
     @inline(__always)
     private static func runningSum(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                    into out: UnsafeMutableBufferPointer<Double>, divide: Bool) {
         let n = x.count
-        let scale = divide ? 1.0 / Double(w) : 1.0
+        let divisor = divide ? Double(w) : 1.0
         var pos = 0
         while pos < n {
             var lo = pos
@@ -55,23 +58,34 @@ extension Rolling {
                 continue
             }
             writeNaN(out, pos, lo + w - 1)
-            var total = 0.0
-            for i in lo..<(lo + w) { total += x[i] }
-            out[lo + w - 1] = total * scale
+            var sum = CompensatedSum()
+            for i in lo..<(lo + w) { sum.add(x[i]) }
+            out[lo + w - 1] = sum.value / divisor
             var i = lo + w
             while true {
                 let limit = Swift.min(i + sumBlock, n)
                 let end = Runs.finiteEnd(x, from: i, to: limit)
                 // Index arithmetic wraps (`&-`): i - w >= lo inside a run.
+                // The running sums first, then the divisions two at a time while the block is in L1:
+                // a divide a bar would cost more than the sum (throughput, not latency).
+                let blockStart = i
                 while i < end {
-                    total += x[i] - x[i &- w]
-                    out[i] = total * scale
+                    sum.slide(entering: x[i], leaving: x[i &- w])
+                    out[i] = sum.value
                     i &+= 1
                 }
+                if divide { divideInPlace(out, blockStart, end, by: divisor) }
                 if end < limit || end == n { break }
             }
             pos = i
         }
+    }
+
+    /// `out[lo..<hi] /= divisor`, each quotient correctly rounded, at multiply speed.
+    @inline(__always)
+    private static func divideInPlace(_ out: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, by divisor: Double) {
+        guard hi > lo, let base = out.baseAddress else { return }
+        llma_divide_block(base + lo, hi - lo, divisor)
     }
 
     /// Exponential moving average (TA-Lib `EMA`, k = 2 / (window + 1)).

@@ -1,0 +1,36 @@
+#include "ExactDivisionC.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+/* Markstein: with y = RN(1/b), q0 = RN(a*y) and the exact remainder r = a - q0*b (one FMA),
+ * q1 = RN(q0 + r*y) is the correctly rounded a/b. Four lanes a step. */
+__attribute__((target("avx2,fma")))
+static void divide_fma(double *x, size_t n, double divisor) {
+    const double reciprocal = 1.0 / divisor;
+    const __m256d y = _mm256_set1_pd(reciprocal), b = _mm256_set1_pd(divisor);
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d a = _mm256_loadu_pd(x + i);
+        __m256d q = _mm256_mul_pd(a, y);
+        __m256d r = _mm256_fnmadd_pd(q, b, a);
+        _mm256_storeu_pd(x + i, _mm256_fmadd_pd(r, y, q));
+    }
+    for (; i < n; i++) x[i] = x[i] / divisor;
+}
+
+static int has_fma = -1;
+
+void llma_divide_block(double *x, size_t n, double divisor) {
+    if (has_fma < 0) {
+        __builtin_cpu_init();
+        has_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+    }
+    if (has_fma) { divide_fma(x, n, divisor); return; }
+    for (size_t i = 0; i < n; i++) x[i] = x[i] / divisor;
+}
+#else
+void llma_divide_block(double *x, size_t n, double divisor) {
+    for (size_t i = 0; i < n; i++) x[i] = x[i] / divisor;
+}
+#endif
