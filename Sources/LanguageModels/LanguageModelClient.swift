@@ -72,7 +72,7 @@ public final class LanguageModelClient: Sendable {
         let ms = Int64(timeout * 1000)
         // async-http-client keeps retrying a refused connection until the connect timeout: keep
         // it short, so a server that is not running is said in seconds.
-        configuration.timeout = .init(connect: .milliseconds(min(ms, 3_000)), read: .milliseconds(ms))
+        configuration.timeout = .init(connect: .milliseconds(min(ms, 5_000)), read: .milliseconds(ms))
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let result: Result<ReplyAccumulator, LanguageModelError>
         do {

@@ -290,6 +290,23 @@ static int method_values(lua_State *L) {
     return 1;
 }
 
+/* series(t): a Series from a Lua array of numbers t[1] .. t[#t]. A hole or anything but a
+ * number (a numeric string included) is refused with its index; the Series is allocated like any
+ * other, so it counts against the memory cap. */
+static int series_from_table(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_Integer n = (lua_Integer)lua_rawlen(L, 1);
+    llma_series *s = new_series(L, n, LLMA_SERIES_VALUES, NULL);
+    for (lua_Integer i = 1; i <= n; i++) {
+        if (lua_rawgeti(L, 1, i) != LUA_TNUMBER)
+            return luaL_error(L, "series: element %I is %s, not a number (hint: series{1.5, 2, ...} takes an array of numbers)",
+                              i, luaL_typename(L, -1));
+        s->data[i - 1] = (double)lua_tonumber(L, -1);
+        lua_pop(L, 1);
+    }
+    return 1;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Trampoline into Swift: the Swift entry returns a status, and the raise happens here. */
 static int llma_trampoline(lua_State *L) {
@@ -605,6 +622,8 @@ static int p_setup(lua_State *L) {
     lua_setfield(L, B, "xpcall");
     lua_pushcfunction(L, sandbox_print);
     lua_setfield(L, B, "print");
+    lua_pushcfunction(L, series_from_table);
+    lua_setfield(L, B, "series");
     lua_pushvalue(L, G);
     lua_setfield(L, B, "_G");
     /* Empty the script's globals: everything builtin is reached through __index = builtins.
@@ -634,6 +653,7 @@ static int p_setup(lua_State *L) {
     lua_createtable(L, 0, 16);
     lua_pushcfunction(L, method_last); lua_setfield(L, -2, "last");
     lua_pushcfunction(L, method_values); lua_setfield(L, -2, "values");
+    lua_pushcfunction(L, method_values); lua_setfield(L, -2, "totable");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_METHODS);
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HOST);

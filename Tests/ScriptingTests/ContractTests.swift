@@ -222,4 +222,34 @@ struct RegistryTests {
             """).result.get()
         #expect(aliased.lookaheadPrimitives == ["forward_return"])
     }
+
+    @Test("series{...} builds a Series from a Lua array and s:totable(a, b) gives one back")
+    func seriesFromTable() {
+        let outcome = ScriptHarness.run("""
+            local s = series{1.5, 2, 3, 4}
+            local t = sma(s, 2):totable()
+            print(#s, s:mean(), t[1] ~= t[1], t[4], #d.close:totable(2, 5))
+            print(select(2, pcall(series, {1, "2", 3})))
+            print(select(2, pcall(series, {1, true})))
+            print(#series{})
+            """)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        // The mean of 1.5, 2, 3, 4 is 2.625; the last 2-bar average 3.5; the first is warm-up (NaN).
+        #expect(outcome.printed == """
+            4\t2.625\ttrue\t3.5\t4
+            series: element 2 is string, not a number (hint: series{1.5, 2, ...} takes an array of numbers)
+            series: element 2 is boolean, not a number (hint: series{1.5, 2, ...} takes an array of numbers)
+            0
+
+            """, "\(outcome.printed)")
+    }
+
+    @Test("A Series built from a table counts against the memory cap")
+    func seriesMemory() {
+        let outcome = ScriptHarness.run("""
+            local t = {} for i = 1, 3e6 do t[i] = i end
+            local kept = {} for k = 1, 100 do kept[k] = series(t) end
+            """, limits: SandboxLimits(timeout: 20, maxInstructions: 0, maxMemoryBytes: 256 << 20))
+        #expect(outcome.error?.kind == .resourceLimit(.memory), "\(String(describing: outcome.error))")
+    }
 }
