@@ -396,7 +396,8 @@ static int assign_global(lua_State *L) {
  * that exist only for some data sets read as nil so scripts can test for them. */
 static int strict_table_index(lua_State *L) {
     static const char *const optional[] = {"quote_volume", "trades", "taker_buy_volume", "funding",
-                                           "mark", "oi", NULL};
+                                           "open_interest", "open_interest_value", "mark_open", "mark_high",
+                                           "mark_low", "mark_close", NULL};
     if (lua_type(L, 2) != LUA_TSTRING) { lua_pushnil(L); return 1; }
     const char *name = lua_tostring(L, 2);
     for (int i = 0; optional[i]; i++)

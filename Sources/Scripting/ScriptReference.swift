@@ -9,7 +9,8 @@ package enum ScriptReference {
 
     Data: `d.time` (open time, ms UTC), `d.open d.high d.low d.close d.volume`, and where loaded `d.funding`
     (last published funding rate as of each bar), `d.open_interest d.open_interest_value` (as of each bar's open,
-    when `data download --oi` fetched them), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
+    when `data download --oi` fetched them), `d.mark_open d.mark_high d.mark_low d.mark_close` (the mark-price bar
+    opening with each bar, when `data download --mark` fetched them), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
     `d.interval` are strings. Series are 1-based (`s[1]`, `#s`, `s:last()`, `s:values(a, b)` or `s:totable(a, b)`
     for a Lua array) and read-only; `series{1.5, 2, 3}` makes one from a Lua array of numbers.
     NaN marks warm-up and missing values; comparisons with NaN are false.

@@ -31,6 +31,17 @@ struct OpenInterestMarkTests {
         #expect(bars.time == expected.map { Double($0.time) }, sourceLocation: sourceLocation)
         #expect(bars.close == expected.map { Double($0.fields[4])! }, sourceLocation: sourceLocation)
         #expect(bars.low == expected.map { Double($0.fields[3])! }, sourceLocation: sourceLocation)
+        // Joined into the bars a script sees as d.mark_*: the mark bar opening with each bar
+        // (the fake's mark prices are the bars' plus 0.5), NaN before February.
+        let loaded = try BarsRequest(symbol: "BTCUSDT", interval: "1h").load(from: store)
+        let markClose = try #require(loaded.extra("mark_close"), sourceLocation: sourceLocation)
+        for (i, t) in loaded.time.enumerated() {
+            if t < Double(Self.first) {
+                #expect(markClose[i].isNaN, sourceLocation: sourceLocation)
+            } else {
+                #expect(markClose[i] == Double(String(format: "%.4f", loaded.close[i] + 0.5))!, "bar \(i)", sourceLocation: sourceLocation)
+            }
+        }
     }
 
     @Test func downloadsOpenInterestAndMarkPrices() async throws {
@@ -271,6 +282,13 @@ struct DataDownloadCLITests {
             #expect(download.stderr.contains("BTCUSDT done: 6 files, "))
             #expect(!download.stderr.contains("\u{1B}"))
             #expect(!download.stderr.contains("not implemented"))
+
+            // A script sees the mark prices as d.mark_* (the fake's are the bars' plus 0.5).
+            let script = scratch.appendingPathComponent("mark.lua")
+            try "print(string.format('%.4f', d.mark_close:last() - d.close:last()), d.mark_open ~= nil)\n"
+                .write(to: script, atomically: true, encoding: .utf8)
+            let run = try Self.run(["run", script.path, "-s", "BTC", "--data-dir", root, "--no-download"], in: scratch)
+            #expect(run.status == 0 && run.stdout.hasPrefix("0.5000\ttrue"), "\(run.stdout) \(run.stderr)")
 
             let list = try Self.run(["data", "list", "--json", "--data-dir", root], in: scratch)
             #expect(list.status == 0, "\(list.stderr)")
