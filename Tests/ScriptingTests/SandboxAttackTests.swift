@@ -209,7 +209,7 @@ struct SandboxAttackTests {
         #expect(ScriptHarness.run("print(rsii)").error?.description == "attack.lua:1: undefined global 'rsii' (did you mean 'rsi'?)")
         #expect(ScriptHarness.run("print(d.clse)").error?.description == "attack.lua:1: data has no field 'clse' (did you mean 'close'?)")
         #expect(ScriptHarness.run("rsi = 1").error?.message.contains("cannot assign to built-in 'rsi'") == true)
-        let ok = ScriptHarness.run("x = 3 function f() return x * 2 end print(f(), d.mark == nil)")
+        let ok = ScriptHarness.run("x = 3 function f() return x * 2 end print(f(), d.mark_close == nil)")
         #expect(ok.error == nil)
         #expect(ok.printed == "6\ttrue\n")
     }
