@@ -252,4 +252,20 @@ struct RegistryTests {
             """, limits: SandboxLimits(timeout: 20, maxInstructions: 0, maxMemoryBytes: 256 << 20))
         #expect(outcome.error?.kind == .resourceLimit(.memory), "\(String(describing: outcome.error))")
     }
+
+    @Test("resample: a series with the bars' own times, whole bars as a table, and a clear error below the bars' interval")
+    func resampleForms() {
+        let outcome = ScriptHarness.run("""
+            local c = resample(d.close, "4h")
+            local b = resample(d, "4h")
+            print(#c == #d.close, b.interval, b.close[10] == c[10], b.high[10] >= b.low[10], type(b.volume))
+            print(select(2, pcall(resample, d.close, "5m")))
+            print(select(2, pcall(resample, d.close, "4h", "median")))
+            """)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        let lines = outcome.printed.split(separator: "\n").map(String.init)
+        #expect(lines.first == "true\t4h\ttrue\ttrue\tuserdata", "\(outcome.printed)")
+        #expect(lines.count == 3 && lines[1].contains("resample: 5m is not a multiple of the bars' interval"), "\(outcome.printed)")
+        #expect(lines.count == 3 && lines[2].contains("how must be one of"), "\(outcome.printed)")
+    }
 }

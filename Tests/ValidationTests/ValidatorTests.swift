@@ -194,6 +194,24 @@ struct ValidatorTests {
         #expect(stage.metrics["lookahead_points"] == 6)
     }
 
+    @Test("A 4h trend filter through resample passes the lookahead check; a resample read from the data's end does not")
+    func resampleHasNoLookahead() async throws {
+        let clean = """
+            function factor(d) return resample(d.close, "4h") / resample(sma(d.close, 12), "4h") - 1 end
+            function signal(d, f) return { long = gt(f, 0.01), exit = lt(f, 0) } end
+            """
+        let bars = SyntheticMarket.bars(count: 2_000, seed: 6)
+        let report = try await Self.validate(clean, bars: bars, settings: Self.settings(.quick))
+        let stage = try #require(report.symbols[0].stages.first)
+        #expect(stage.stage == .lookahead && stage.passed, "\(stage.failure?.message ?? "")")
+        let peeking = """
+            function factor(d) local c = resample(d, "4h").close return c / c[#c] end
+            function signal(d, f) return { long = gt(f, 1), exit = lt(f, 1) } end
+            """
+        let caught = try await Self.validate(peeking, bars: bars, settings: Self.settings(.quick))
+        #expect(caught.failure?.check.code == .lookahead)
+    }
+
     @Test("Validation never shows a script the locked holdout")
     func holdoutIsNeverSeen() async throws {
         let bars = SyntheticMarket.bars(count: 3_000, seed: 8, edge: 0.12)

@@ -281,6 +281,22 @@ package enum PrimitiveRegistry {
                       lookback: "0", reference: "pandas dt.hour") { a, r in
             Stats.hourOfDay(a.series(0), into: r.series[0])
         },
+        PrimitiveSpec(name: "resample", group: .time,
+                      arguments: [ArgumentSpec("s", .series),
+                                  ArgumentSpec("interval", options: Resample.intervals.map(\.name), default: "4h"),
+                                  ArgumentSpec("how", options: Resample.Aggregation.allCases.map(\.rawValue), default: "last"),
+                                  ArgumentSpec("time", .series)],
+                      results: out,
+                      summary: "a coarser bar's value on each bar, once that bar has closed: resample(s, \"4h\", \"last\") or "
+                          + "resample(d, \"4h\") for whole bars (open first, high max, low min, close last, volume sum); "
+                          + "the bars' times are passed for you. NaN values are skipped, as pandas does",
+                      example: "local trend = gt(resample(d.close, \"4h\"), resample(sma(d.close, 20), \"4h\"))",
+                      lookback: "one coarse bar (a 4h value appears on the first bar after the 4h bar closed)",
+                      reference: "pandas resample(label='left', closed='left') then shift(1) and ffill within the bucket") { a, r in
+            let interval = Resample.intervals.first { $0.name == a.option(1) }!.milliseconds
+            Resample.aligned(a.series(0), time: a.series(3), interval: interval,
+                             how: Resample.Aggregation(rawValue: a.option(2))!, into: r.series[0])
+        },
         PrimitiveSpec(name: "day_of_week", group: .time, arguments: [ArgumentSpec("time", .series)], results: out,
                       summary: "UTC weekday of each bar, Monday = 0 .. Sunday = 6 (pass d.time)",
                       example: "local weekend = ge(day_of_week(d.time), 5)", lookback: "0", reference: "pandas dt.dayofweek") { a, r in

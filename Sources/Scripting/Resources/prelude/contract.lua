@@ -159,6 +159,38 @@ function forward_return(x, h)
   return r
 end
 
+-- resample(s, "4h"[, how]) passes the bars' times itself; resample(d, "4h") (or a market table)
+-- resamples every column: open first, high max, low min, close last, volumes and trades summed,
+-- the rest last.
+local resample_series = resample
+local interval_ms = { ["1m"] = 60000, ["3m"] = 180000, ["5m"] = 300000, ["15m"] = 900000, ["30m"] = 1800000,
+                      ["1h"] = 3600000, ["2h"] = 7200000, ["4h"] = 14400000, ["6h"] = 21600000, ["8h"] = 28800000,
+                      ["12h"] = 43200000, ["1d"] = 86400000, ["3d"] = 259200000, ["1w"] = 604800000 }
+local column_how = { open = "first", high = "max", low = "min", close = "last", volume = "sum", quote_volume = "sum",
+                     trades = "sum", taker_buy_volume = "sum", mark_open = "first", mark_high = "max", mark_low = "min",
+                     mark_close = "last", time = "first" }
+function resample(x, interval, how)
+  local bars = type(x) == "table" and x or d
+  local coarse, fine = interval_ms[interval], bars and interval_ms[bars.interval]
+  if coarse and fine and (coarse < fine or coarse % fine ~= 0) then
+    error(string.format("resample: %s is not a multiple of the bars' interval (%s)", interval, bars.interval), 2)
+  end
+  if type(x) == "table" then
+    local out = { symbol = x.symbol, interval = interval }
+    for name, column in pairs(x) do
+      if type(column) == "userdata" then
+        local ok, r = pcall(resample_series, column, interval, column_how[name] or "last", x.time)
+        if not ok then error(r, 2) end
+        out[name] = r
+      end
+    end
+    return out
+  end
+  local ok, r = pcall(resample_series, x, interval, how or "last", bars and bars.time)
+  if not ok then error(r, 2) end
+  return r
+end
+
 -- The signal layer: the host calls this with the script's signal function, d and the factor.
 -- signal(d, f) returns masks, either { long = m, short = m, exit = m } or
 -- { entries = m, exits = m, short_entries = m, short_exits = m }; any may be left out.
