@@ -90,7 +90,8 @@ public struct ScriptRun: Sendable {
                                print: @escaping @Sendable (String) -> Void) throws(ScriptError) -> ScriptRun {
         let runner = runner ?? ScriptRunner(limits: settings.sandbox)
         let result = try runner.run(source: source, chunkName: path, data: data.table, parameters: parameters,
-                                    extensions: scriptBacktests ? [BacktestExtension.make(market: data.market)] : [], print: print)
+                                    extensions: (scriptBacktests ? [BacktestExtension.make(market: data.market)] : [])
+                                        + MarketExtension.extensions(for: data.bars), print: print)
         return try analyze(result, path: path, data: data, settings: settings, judged: judged, factorReport: factorReport,
                            adjustBacktest: adjustBacktest)
     }

@@ -15,6 +15,8 @@ public struct Bars: Sendable, Equatable {
     /// Funding settlements (time in ms, rate) over the bars' span, for the backtest's payments;
     /// `extra("funding")` is the same data joined as of each bar, for scripts.
     public var fundingEvents: [(time: Double, rate: Double)] = []
+    /// Where `market("ETH")` finds other symbols for scripts over these bars; nil: nowhere.
+    public var markets: MarketCatalog? = nil
 
     public init(symbol: String, interval: String) {
         self.symbol = symbol
@@ -56,6 +58,7 @@ public struct Bars: Sendable, Equatable {
         out.time = Array(time[range]); out.open = Array(open[range]); out.high = Array(high[range])
         out.low = Array(low[range]); out.close = Array(close[range]); out.volume = Array(volume[range])
         out.extra = extra.map { ($0.name, Array($0.values[range])) }
+        out.markets = markets
         if let last = out.time.last { out.fundingEvents = fundingEvents.filter { $0.time <= last } }
         return out
     }

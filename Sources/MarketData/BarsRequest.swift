@@ -49,15 +49,17 @@ public struct BarsRequest: Sendable, Equatable {
             // Mark prices at the bars' own interval (`data download --mark`): the mark bar that
             // opens with each bar, which closes when it does, so nothing later is seen.
             if store.markIntervals(of: symbol).contains(interval) {
-                let mark = try store.markKlines(symbol: symbol, interval: interval)
+                let mark = try store.markKlines(symbol: symbol, interval: interval).aligned(to: bars.time)
                 for (name, column) in [("mark_open", mark.open), ("mark_high", mark.high), ("mark_low", mark.low), ("mark_close", mark.close)] {
-                    bars.setExtra(name, Self.alignByOpenTime(bars.time, from: mark.time, column))
+                    bars.setExtra(name, column)
                 }
             }
         }
         if let from, let to, from > to {
             throw DataError("--from \(TimeBound.format(from)) is after --to \(TimeBound.format(to))")
         }
+        // Other symbols for market(): the same store, the same interval.
+        bars.markets = MarketCatalog.store(store, interval: interval)
         let whole = bars
         bars = bars.slice(from: from, to: to)
         guard bars.count > 0 else {
@@ -65,17 +67,5 @@ public struct BarsRequest: Sendable, Equatable {
             throw DataError(file: file, "no bars in the selected span\(span)")
         }
         return bars
-    }
-
-    /// `values` (at `times`) on `target` open times: the value of the bar opening at the same time,
-    /// NaN where there is none. Both are sorted.
-    static func alignByOpenTime(_ target: [Double], from times: [Double], _ values: [Double]) -> [Double] {
-        var out = [Double](repeating: .nan, count: target.count)
-        var k = 0
-        for (i, t) in target.enumerated() {
-            while k < times.count, times[k] < t { k += 1 }
-            if k < times.count, times[k] == t { out[i] = values[k] }
-        }
-        return out
     }
 }

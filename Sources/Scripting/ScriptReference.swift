@@ -12,7 +12,8 @@ package enum ScriptReference {
     when `data download --oi` fetched them), `d.mark_open d.mark_high d.mark_low d.mark_close` (the mark-price bar
     opening with each bar, when `data download --mark` fetched them), `d.quote_volume d.trades d.taker_buy_volume`; `d.symbol`,
     `d.interval` are strings. Series are 1-based (`s[1]`, `#s`, `s:last()`, `s:values(a, b)` or `s:totable(a, b)`
-    for a Lua array) and read-only; `series{1.5, 2, 3}` makes one from a Lua array of numbers.
+    for a Lua array) and read-only; `series{1.5, 2, 3}` makes one from a Lua array of numbers. `market("ETH")` is another
+    symbol's bars shaped like `d`, aligned to the script's own bars by open time (NaN where it has none; never a later bar).
     NaN marks warm-up and missing values; comparisons with NaN are false.
     Arithmetic `+ - * / % ^ //` and unary `-` mix series and numbers. Compare with `gt lt ge le eq ne`
     (`a < b` on series is an error); combine masks with `& | ~`.

@@ -218,7 +218,8 @@ public struct StrategyPromoter: Sendable {
     private func declarations(_ source: String, data: PreparedBars, overrides: [String: String]) throws(ValidatorError) -> [ParameterInfo] {
         do {
             return try ScriptRunner(limits: evaluation.sandbox).run(source: source, chunkName: "promote.lua", data: data.table,
-                                                                    parameters: overrides, evaluateFactor: false, print: { _ in }).parameters
+                                                                    parameters: overrides, evaluateFactor: false,
+                                                                    extensions: MarketExtension.extensions(for: data.bars), print: { _ in }).parameters
         } catch {
             throw .script(error)
         }

@@ -31,6 +31,36 @@ struct RunCommandTests {
         }
     }
 
+    @Test("market(\"BTC\") on ETH: BTC's bars at ETH's open times; a symbol the store lacks is one line naming it")
+    func marketAcrossSymbols() throws {
+        try CLI.withScratch { folder in
+            var r = try CLI.run(["run", "examples/btc_lead_eth.lua", "-s", "ETH", "--no-download"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains("hypothesis  btc_leads_eth"))
+            // The same bar of BTC as `run -s BTC` sees, at the same open time.
+            let script = folder.appendingPathComponent("m.lua")
+            CLI.write("""
+                local btc = market("BTC")
+                local i = 40000
+                print(d.symbol, btc.symbol, string.format("%.0f %.2f", btc.time[i], btc.close[i]))
+                """, to: script)
+            r = try CLI.run(["run", script.path, "-s", "ETH", "--no-download"])
+            #expect(r.status == 0, "\(r.stderr)")
+            let fields = r.stdout.split(whereSeparator: { $0 == "\t" || $0 == " " || $0 == "\n" }).map(String.init)
+            let own = folder.appendingPathComponent("own.lua")
+            CLI.write("""
+                for i = 1, #d.time do if d.time[i] == \(fields.count > 2 ? fields[2] : "0") then print(string.format("%.2f", d.close[i])) end end
+                """, to: own)
+            let btc = try CLI.run(["run", own.path, "-s", "BTC", "--no-download"])
+            #expect(fields.count == 4 && fields[0] == "ETHUSDT" && fields[1] == "BTCUSDT", "\(r.stdout)")
+            #expect(btc.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == fields.last, "\(btc.stdout) vs \(r.stdout)")
+            CLI.write("print(market(\"NOPE\").close:last())", to: script)
+            r = try CLI.run(["run", script.path, "--no-download"])
+            #expect(r.status == 1)
+            #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("market(\"NOPEUSDT\")"), "\(r.stderr)")
+        }
+    }
+
     @Test("--symbol ETH, --interval and --from/--to select the data")
     func selection() throws {
         let r = try CLI.run(["run", "examples/hello.lua", "--symbol", "ETH", "--interval", "1h", "--from", "2024-01-01", "--to", "2024-01-02"])

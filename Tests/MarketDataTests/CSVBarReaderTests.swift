@@ -199,3 +199,48 @@ struct ResampleAndCacheTests {
         #expect(try store.klines(symbol: "XUSDT", interval: "1h").count == 49)
     }
 }
+
+/// market(): another symbol's bars on the script's own open times.
+@Suite("Bars of another market, aligned")
+struct AlignedBarsTests {
+    @Test("The bar opening at each time, NaN where the other market has none; later bars never")
+    func alignedByOpenTime() throws {
+        var other = Bars(symbol: "ETHUSDT", interval: "1h")
+        other.time = [0, 1, 3, 4, 6].map { $0 * 3_600_000 }
+        other.close = [10, 11, 13, 14, 16]
+        other.open = other.close; other.high = other.close; other.low = other.close; other.volume = [1, 1, 1, 1, 1]
+        other.setExtra("funding", [0.1, 0.1, 0.2, 0.2, 0.3])
+        let own: [Double] = [1, 2, 3, 4, 5].map { $0 * 3_600_000 }
+        let aligned = other.aligned(to: own)
+        #expect(aligned.time == own)
+        #expect(aligned.close.map { $0.isNaN ? -1 : $0 } == [11, -1, 13, 14, -1])
+        #expect(aligned.extra("funding").map { $0.map { $0.isNaN ? -1 : $0 } } == [0.1, -1, 0.2, 0.2, -1])
+    }
+
+    @Test("A catalog loads a symbol once, and a slice of the bars keeps it")
+    func catalogIsCachedAndTravels() throws {
+        let loads = LoadCount()
+        var bars = Bars(symbol: "BTCUSDT", interval: "1h")
+        bars.time = [0, 3_600_000]; bars.close = [1, 2]; bars.open = bars.close; bars.high = bars.close; bars.low = bars.close
+        bars.volume = [1, 1]
+        let eth = bars
+        bars.markets = MarketCatalog(interval: "1h") { symbol in
+            loads.add()
+            guard symbol == "ETHUSDT" else { throw DataError("no data for \(symbol)") }
+            return eth
+        }
+        let slice = bars.slice(0..<1)
+        _ = try slice.markets!.bars("ETH")
+        _ = try slice.markets!.bars("ethusdt")
+        #expect(loads.value == 1)
+        #expect(throws: CatalogError.self) { try bars.markets!.bars("NOPE") }
+    }
+}
+
+final class LoadCount: @unchecked Sendable {
+    // @unchecked Sendable: `count` is guarded by `lock`.
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.lock(); count += 1; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return count }
+}

@@ -212,6 +212,26 @@ struct ValidatorTests {
         #expect(caught.failure?.check.code == .lookahead)
     }
 
+    @Test("market(): another symbol aligned by open time passes the lookahead check; reading its last bar is caught")
+    func marketHasNoLookahead() async throws {
+        var bars = SyntheticMarket.bars(count: 2_000, seed: 6)
+        let other = SyntheticMarket.bars(count: 2_000, seed: 7)
+        bars.markets = MarketCatalog(interval: bars.interval) { _ in other }
+        let clean = """
+            function factor(d) return pct_change(market("LEAD").close, 2) - pct_change(d.close, 2) end
+            function signal(d, f) return { long = gt(f, 0.01), exit = lt(f, 0) } end
+            """
+        let report = try await Self.validate(clean, bars: bars, settings: Self.settings(.quick))
+        let stage = try #require(report.symbols[0].stages.first)
+        #expect(stage.stage == .lookahead && stage.passed, "\(stage.failure?.message ?? "")")
+        let peeking = """
+            function factor(d) local c = market("LEAD").close return c / c[#c] end
+            function signal(d, f) return { long = gt(f, 1), exit = lt(f, 1) } end
+            """
+        let caught = try await Self.validate(peeking, bars: bars, settings: Self.settings(.quick))
+        #expect(caught.failure?.check.code == .lookahead)
+    }
+
     @Test("Validation never shows a script the locked holdout")
     func holdoutIsNeverSeen() async throws {
         let bars = SyntheticMarket.bars(count: 3_000, seed: 8, edge: 0.12)

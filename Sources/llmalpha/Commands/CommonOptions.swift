@@ -83,7 +83,13 @@ struct DataOptions: ParsableArguments {
 
     /// Loads the bars, downloading them first when the store lacks them (unless --no-download).
     func loadBars(_ request: BarsRequest, store: MarketStore) throws -> Bars {
-        try MissingData.load(request, store: store, allowDownload: !noDownload)
+        var bars = try MissingData.load(request, store: store, allowDownload: !noDownload)
+        // market("ETH") in the script: the same store and interval, downloaded as these bars were.
+        let (interval, allowDownload) = (bars.interval, !noDownload)
+        bars.markets = MarketCatalog(interval: interval) { symbol in
+            try MissingData.load(BarsRequest(symbol: symbol, interval: interval), store: store, allowDownload: allowDownload)
+        }
+        return bars
     }
 
     func validate() throws {

@@ -77,7 +77,8 @@ final class Repl {
         current = CurrentBars(bars)
         let shared = current
         session = try ScriptSession(limits: configuration.sandbox, data: DataTable(bars: bars),
-                                    extensions: [BacktestExtension.make { MarketColumns(bars: shared.bars) }]) { Console.out($0) }
+                                    extensions: [BacktestExtension.make { MarketColumns(bars: shared.bars) }]
+                                        + MarketExtension.extensions(for: shared.bars)) { Console.out($0) }
         interactive = isatty(STDIN_FILENO) != 0
         let environment = ProcessInfo.processInfo.environment
         color = interactive && isatty(STDERR_FILENO) != 0 && environment["NO_COLOR"] == nil

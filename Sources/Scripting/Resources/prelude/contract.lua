@@ -159,6 +159,15 @@ function forward_return(x, h)
   return r
 end
 
+-- market("ETH"): another symbol's bars shaped like d, aligned to the script's own bars.
+function market(symbol)
+  if type(symbol) ~= "string" then fail("market: expected a symbol, as in market(\"ETH\")", 2) end
+  if host.market == nil then fail("market() is not available here (the bars have no store to find other symbols in)", 2) end
+  local bars, err = host.market(symbol)
+  if err then fail(err, 2) end
+  return bars
+end
+
 -- resample(s, "4h"[, how]) passes the bars' times itself; resample(d, "4h") (or a market table)
 -- resamples every column: open first, high max, low min, close last, volumes and trades summed,
 -- the rest last.
