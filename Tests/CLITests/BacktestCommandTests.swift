@@ -114,3 +114,19 @@ struct DataCommandTests {
         }
     }
 }
+
+extension BacktestCommandTests {
+    @Test("backtest run takes the shared data flags: your own bars with --data, and --param parsed as run parses it")
+    func sharedDataFlags() throws {
+        var r = try CLI.run(["backtest", "run", "-S", "examples/planted_edge.lua", "--data", "examples/planted-edge.csv", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let doc = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect((doc["runs"] as? [Any])?.count == 1)
+        for command in [["backtest", "run", "-S", "rsi_mr"], ["run", "strategies/rsi_mr.lua"]] {
+            r = try CLI.run(command + ["--param", "period=7", "--param", "period=9", "--no-download"])
+            #expect(r.status == 2 && r.stderr.contains("--param period given twice"), "\(command): \(r.stderr)")
+        }
+        r = try CLI.run(["backtest", "run", "-S", "rsi_mr", "--data", "examples/planted-edge.csv", "-s", "A,B"])
+        #expect(r.status == 2 && r.stderr.contains("--data is one series of bars"), "\(r.stderr)")
+    }
+}

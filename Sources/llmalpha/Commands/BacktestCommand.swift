@@ -35,20 +35,10 @@ struct BacktestRunCommand: ParsableCommand {
             Exit status: 0 ok, 1 script or strategy error, 2 usage, 3 resource limit, 4 data error.
             """))
 
-    @Option(name: [.customShort("s"), .customLong("symbols")], help: ArgumentHelp("Symbols, comma-separated; BTC means BTCUSDT. (default: data.symbol)", valueName: "BTC,ETH"))
-    var symbols: String?
-
     @Option(name: [.customShort("S"), .customLong("strategy")], help: ArgumentHelp("A name in strategies/ (rsi_mr, S003) or a path to a .lua file.", valueName: "name"))
     var strategy: String
 
-    @Option(name: .shortAndLong, help: "Bar interval, e.g. 1h. (default: data.interval)")
-    var interval: String?
-
-    @Option(help: ArgumentHelp("First bar: YYYY-MM-DD, YYYY-MM-DDTHH:MM (UTC) or ms.", valueName: "date"))
-    var from: String?
-
-    @Option(help: ArgumentHelp("Last bar, same forms; a bare date includes that day.", valueName: "date"))
-    var to: String?
+    @OptionGroup var dataOptions: DataOptions
 
     @Option(help: ArgumentHelp("Taker fee per side as a fraction (0.0004 = 4 bps), over strategy{}.", valueName: "fraction"))
     var fees: Double?
@@ -59,20 +49,10 @@ struct BacktestRunCommand: ParsableCommand {
     @Option(help: ArgumentHelp("next_open (default) or close.", valueName: "mode"))
     var fill: String?
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("Set a param.* value (repeatable).", valueName: "name=value"))
-    var parameters: [String] = []
+    @OptionGroup var parameterOptions: ParameterOptions
 
     @Option(help: ArgumentHelp("Write a self-contained HTML report (one file per symbol when several).", valueName: "out.html"))
     var report: String?
-
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp("Store root. (default: ./data; env LLMALPHA_DATA_DIR)", valueName: "dir"))
-    var dataDirectory: String?
-
-    @Option(help: ArgumentHelp("A YAML file over configs/default.yaml.", valueName: "file.yaml"))
-    var config: String?
-
-    @Flag(name: .customLong("no-download"), help: "Never download missing data (by default 3 months are fetched from Binance).")
-    var noDownload = false
 
     @OptionGroup var recording: RecordOptions
 
@@ -84,12 +64,9 @@ struct BacktestRunCommand: ParsableCommand {
         if let fill, BacktestConfig.Fill(rawValue: fill) == nil {
             throw ValidationError("--fill must be next_open or close, got '\(fill)'")
         }
-        if let interval, Interval.milliseconds(interval) == nil {
-            throw ValidationError("--interval must look like 1m, 5m, 1h, 4h or 1d, got '\(interval)'")
-        }
-        if let symbols, symbols.split(separator: ",").isEmpty { throw ValidationError("--symbols needs at least one symbol") }
-        for p in parameters where p.split(separator: "=", maxSplits: 1).count != 2 {
-            throw ValidationError("--param must look like name=value, got '\(p)'")
+        if let symbols = dataOptions.symbol, symbols.split(separator: ",").isEmpty { throw ValidationError("--symbols needs at least one symbol") }
+        if dataOptions.data != nil, let symbols = dataOptions.symbol, symbols.contains(",") {
+            throw ValidationError("--data is one series of bars: name it with one -s, got '\(symbols)'")
         }
     }
 
@@ -110,29 +87,21 @@ struct BacktestRunCommand: ParsableCommand {
 
     func run() throws {
         let paths = ProjectPaths()
-        var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: config,
-                                                   environment: ProcessInfo.processInfo.environment)
-        if let dataDirectory { configuration.data.directory = dataDirectory }
-        if let interval { configuration.data.interval = interval }
+        var configuration = try dataOptions.loadConfiguration(paths: paths)
         sandboxOptions.apply(to: &configuration)
         let script = try Self.resolveStrategy(strategy, paths: paths)
         let source = try ScriptRun.readScript(at: script)
-        var overrides: [String: String] = [:]
-        for p in parameters {
-            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-            overrides[parts[0]] = parts[1]
-        }
+        let overrides = parameterOptions.overrides
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
-        let fromMs = try from.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: false) }
-        let toMs = try to.map { text throws(DataError) in try TimeBound.parse(text, endOfDay: true) }
-        let list = (symbols ?? configuration.data.symbol).split(separator: ",").map { BarsRequest.normalizeSymbol(String($0)) }
+        let (fromMs, toMs) = try dataOptions.bounds()
+        let list = dataOptions.symbols(configuration)
         let (fee, slip, fillMode) = (fees, slippage, fill.flatMap(BacktestConfig.Fill.init(rawValue:)))
         let knowledge = try recording.open(configuration: configuration, paths: paths)
         var runs: [ScriptRun] = []
         var receipts: [String: TrialRecording.Receipt] = [:]
         for symbol in list {
-            let bars = try MissingData.load(BarsRequest(symbol: symbol, interval: configuration.data.interval, from: fromMs, to: toMs),
-                                            store: store, allowDownload: !noDownload)
+            let bars = try dataOptions.loadBars(BarsRequest(symbol: symbol, interval: configuration.data.interval, file: dataOptions.data,
+                                                            from: fromMs, to: toMs), store: store)
             if list.count > 1, !outputOptions.json { Console.note("backtesting \(script) on \(symbol) \(configuration.data.interval) (\(bars.count) bars)...") }
             let printed = PrintBuffer(capture: true)
             let run: ScriptRun

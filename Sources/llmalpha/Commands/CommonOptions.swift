@@ -11,7 +11,7 @@ import Scripting
 /// Which bars a command runs on; shared by every command that reads market data.
 struct DataOptions: ParsableArguments {
     @Option(name: [.customShort("s"), .customLong("symbol"), .customLong("symbols")],
-            help: ArgumentHelp("Symbol from the store; BTC means BTCUSDT. validate and agent take several, comma-separated. (default: data.symbol, BTCUSDT)",
+            help: ArgumentHelp("Symbol from the store; BTC means BTCUSDT. backtest run, validate and agent take several, comma-separated. (default: data.symbol, BTCUSDT)",
                                valueName: "BTC[,ETH]"))
     var symbol: String?
 
@@ -100,6 +100,32 @@ struct DataOptions: ParsableArguments {
            start > end {
             throw ValidationError("--from \(from) is after --to \(to)")
         }
+    }
+}
+
+/// `--param name=value`, repeatable: one parser for every command that runs a script.
+struct ParameterOptions: ParsableArguments {
+    @Option(name: .customLong("param"), help: ArgumentHelp("Set a param.* value, e.g. --param lookback=96 (repeatable).", valueName: "name=value"))
+    var parameters: [String] = []
+
+    /// A malformed pair, or the same name twice (which of the two was meant?), is a usage error.
+    func validate() throws {
+        var seen: Set<String> = []
+        for p in parameters {
+            let parts = p.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw ValidationError("--param must look like name=value, got '\(p)'")
+            }
+            guard seen.insert(String(parts[0])).inserted else { throw ValidationError("--param \(parts[0]) given twice") }
+        }
+    }
+
+    /// The overrides by name.
+    var overrides: [String: String] {
+        Dictionary(parameters.map { p in
+            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
+            return (parts[0], parts[1])
+        }, uniquingKeysWith: { first, _ in first })
     }
 }
 

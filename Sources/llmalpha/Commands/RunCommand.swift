@@ -37,8 +37,7 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var sandboxOptions: SandboxOptions
 
-    @Option(name: .customLong("param"), help: ArgumentHelp("Set a param.* value, e.g. --param lookback=96 (repeatable).", valueName: "name=value"))
-    var parameters: [String] = []
+    @OptionGroup var parameterOptions: ParameterOptions
 
     @Option(help: ArgumentHelp("Write the output{} columns as CSV: open_time first, NaN as an empty field.", valueName: "file.csv"))
     var output: String?
@@ -55,7 +54,7 @@ struct RunCommand: ParsableCommand {
 
     func validate() throws {
         if validateScript {
-            if !parameters.isEmpty { throw ValidationError("--validate judges the declared ranges; drop --param") }
+            if !parameterOptions.parameters.isEmpty { throw ValidationError("--validate judges the declared ranges; drop --param") }
             if output != nil { throw ValidationError("--validate writes no --output columns") }
             if recording.record { throw ValidationError("--validate records by default; drop --record (or add --no-record)") }
             return
@@ -63,12 +62,6 @@ struct RunCommand: ParsableCommand {
         if noRecord { throw ValidationError("--no-record only applies with --validate") }
         if recording.knowledgePath != nil && !recording.record { throw ValidationError("--kb only applies with --record or --validate") }
         try dataOptions.requireOneSymbol("run")
-        for p in parameters {
-            let parts = p.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw ValidationError("--param must look like name=value, got '\(p)'")
-            }
-        }
     }
 
     func run() throws {
@@ -82,12 +75,7 @@ struct RunCommand: ParsableCommand {
         let paths = ProjectPaths()
         var configuration = try dataOptions.loadConfiguration(paths: paths)
         sandboxOptions.apply(to: &configuration)
-        var overrides: [String: String] = [:]
-        for p in parameters {
-            let parts = p.split(separator: "=", maxSplits: 1).map(String.init)
-            guard overrides[parts[0]] == nil else { throw CommandFailure(status: .usage, description: "--param \(parts[0]) given twice") }
-            overrides[parts[0]] = parts[1]
-        }
+        let overrides = parameterOptions.overrides
         let source = try ScriptRun.readScript(at: script)
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let bars = try dataOptions.loadBars(dataOptions.request(configuration), store: store)
