@@ -14,7 +14,7 @@ package enum MarketExtension {
             do {
                 other = try catalog.bars(symbol)
             } catch {
-                return .failure(HostExtensionError(String(describing: error)))
+                return .failure(HostExtensionError(String(describing: error), isDataError: true))
             }
             let bars = other.aligned(to: own.time)
             var fields: [(String, HostValue)] = [("symbol", .string(bars.symbol)), ("interval", .string(own.interval)),

@@ -31,5 +31,11 @@ public struct HostExtension: Sendable {
 
 public struct HostExtensionError: Error, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// The data the call needed cannot be had (market("XYZ")): the run ends as a data error
+    /// (exit 4), even when the script catches it.
+    public let isDataError: Bool
+    public init(_ message: String, isDataError: Bool = false) {
+        self.message = message
+        self.isDataError = isDataError
+    }
 }

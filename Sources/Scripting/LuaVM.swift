@@ -39,6 +39,8 @@ package final class LuaVM {
     /// Set when the script broke the contract in a way Lua reports as a plain error (a `param.*`
     /// declared inside a layer).
     private var contractFailure = false
+    /// A host extension could not get the data it was asked for.
+    private var dataFailure = false
     /// True while `factor(d)` and `signal(d, f)` run: `param.*` is refused there.
     private var inLayers = false
     /// Looks-ahead primitives called so far (``ScriptResult/lookaheadPrimitives``).
@@ -276,6 +278,10 @@ package final class LuaVM {
         if status == LUA_ERRMEM {
             return ScriptError(kind: .resourceLimit(.memory), message: limitMessage(.memory), location: error.location,
                                hint: limitHint(.memory), traceback: traceback)
+        }
+        if dataFailure {
+            dataFailure = false   // a REPL session goes on after it
+            return ScriptError(kind: .data, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
         }
         if usageFailure {
             return ScriptError(kind: .usage, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
@@ -603,6 +609,7 @@ package final class LuaVM {
         }
         switch extensions[index].call(arguments) {
         case .failure(let error):
+            if error.isDataError { dataFailure = true }
             return refuse(L, error.message)
         case .success(let value):
             lua_settop(L, 0)

@@ -18,6 +18,8 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
         case contract
         /// The caller asked for something the script does not allow (`--param x=…` out of range).
         case usage
+        /// Data the script asked for cannot be had (`market("XYZ")`).
+        case data
     }
 
     public let kind: Kind
@@ -52,6 +54,7 @@ public struct ScriptError: Error, Sendable, CustomStringConvertible {
         switch kind {
         case .syntax, .runtime, .contract: return 1
         case .usage: return 2
+        case .data: return 4
         case .resourceLimit(.interrupt): return 130
         case .resourceLimit: return 3
         }

@@ -56,7 +56,7 @@ struct RunCommandTests {
             #expect(btc.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == fields.last, "\(btc.stdout) vs \(r.stdout)")
             CLI.write("print(market(\"NOPE\").close:last())", to: script)
             r = try CLI.run(["run", script.path, "--no-download"])
-            #expect(r.status == 1)
+            #expect(r.status == 4)
             #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("market(\"NOPEUSDT\")"), "\(r.stderr)")
         }
     }

@@ -353,6 +353,7 @@ enum RunReport {
             case .runtime: kind = "runtime"
             case .contract: kind = "contract"
             case .usage: kind = "usage"
+            case .data: kind = "data"
             case .resourceLimit(let limit): kind = "limit:\(limit.rawValue)"
             }
             fields.append(("error", .object([
