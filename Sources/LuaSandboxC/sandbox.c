@@ -133,7 +133,11 @@ static void check_limits(lua_State *L) {
     if (sb->tripped == LLMA_LIMIT_NONE &&
         atomic_load_explicit((_Atomic int *)&sb->interrupt_requested, memory_order_relaxed))
         sb->tripped = LLMA_LIMIT_INTERRUPT;
-    if (sb->tripped != LLMA_LIMIT_NONE) luaL_error(L, "%s", limit_message(sb));
+    if (sb->tripped != LLMA_LIMIT_NONE) {
+        /* Tripped for good: a pcall that catches this is stopped at its next instruction. */
+        lua_sethook(L, llma_hook, LUA_MASKCOUNT, 1);
+        luaL_error(L, "%s", limit_message(sb));
+    }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -414,6 +418,8 @@ static int call_original(lua_State *L) {
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     lua_call(L, n, LUA_MULTRET);
+    /* A long C call the hook could not interrupt still ends the run if it outlasted the deadline. */
+    check_limits(L);
     return lua_gettop(L);
 }
 
@@ -426,29 +432,34 @@ static int guarded_rep(lua_State *L) {
         llma_sandbox *sb = sandbox_of(L);
         double bytes = (double)n * (double)(l + lsep);
         double cap = sb->memory_limit > 0 ? (double)sb->memory_limit : 1e9;
-        if (n > LLMA_MAX_REP_COUNT || bytes > cap) {
+        if (n > LLMA_MAX_REP_COUNT || bytes >= cap) {
             luaL_where(L, 1);
             lua_pushfstring(L, "string.rep: %I repetitions of %I bytes is over the sandbox's %s",
-                            (lua_Integer)n, (lua_Integer)(l + lsep), bytes > cap ? "memory" : "instruction budget");
+                            (lua_Integer)n, (lua_Integer)(l + lsep), bytes >= cap ? "memory" : "instruction budget");
             lua_concat(L, 2);
-            return trip(L, bytes > cap ? LLMA_LIMIT_MEMORY : LLMA_LIMIT_INSTRUCTIONS);
+            return trip(L, bytes >= cap ? LLMA_LIMIT_MEMORY : LLMA_LIMIT_INSTRUCTIONS);
         }
     }
     return call_original(L);
 }
 
 /* Lua patterns backtrack, all inside one C call the hook cannot interrupt: an unanchored pattern
- * with q quantifiers can cost about n^(q+1) steps on an n-byte subject. Two shapes are linear and
- * always run: an anchored pattern with one quantifier (one start, one expansion to back out of),
- * and a pattern whose only quantifier is on its last item, `$` aside (`[^,\n]+`, `%d+`, `a%s*`):
- * each start expands once and the empty rest matches, and gmatch/gsub go on from the match's end.
- * Others are priced n^(q+1) (n^q anchored) and refused over the budget: the quadratic and worse. */
+ * with q quantifiers can cost about n^(q+1) steps on an n-byte subject, each step comparing up to
+ * the pattern's length. Two shapes are linear in n and run whenever n times the pattern's length
+ * fits the budget: an anchored pattern (find, match, gsub; gmatch reads '^' as a plain character)
+ * with one quantifier, and a pattern whose only quantifier is on its last item, `$` aside
+ * (`[^,\n]+`, `%d+`, `a%s*`): each start expands once and the empty rest matches, and
+ * gmatch/gsub go on from the match's end. `%b` scans like a quantifier. Others are priced
+ * n^(q+1) (n^q anchored) times the length and refused over the budget: the quadratic and worse.
+ * A call that still runs past the deadline ends the run when it returns (call_original). */
 static int guarded_pattern(lua_State *L) {
     size_t n = 0, plen = 0;
     luaL_checklstring(L, 1, &n);
     const char *p = luaL_checklstring(L, 2, &plen);
     int is_find = (int)lua_tointeger(L, lua_upvalueindex(2));
     if (is_find && lua_toboolean(L, 4)) return call_original(L);   /* plain find: no pattern */
+    const char *fname = lua_tostring(L, lua_upvalueindex(3));
+    int is_gmatch = fname != NULL && strcmp(fname, "gmatch") == 0;
     int quantifiers = 0, in_set = 0, items_after_quantifier = 0, anchored_end = 0;
     for (size_t i = 0; i < plen; i++) {
         char c = p[i];
@@ -459,25 +470,31 @@ static int guarded_pattern(lua_State *L) {
         }
         if (c == '(' || c == ')') continue;                       /* captures match nothing themselves */
         if (c == '$' && i + 1 == plen) { anchored_end = 1; continue; }
-        if (c == '^' && i == 0) continue;
+        if (c == '^' && i == 0 && !is_gmatch) continue;
         if (quantifiers > 0) items_after_quantifier++;
-        if (c == '%') { i++; if (i < plen && (p[i] == 'b' || p[i] == 'f')) { items_after_quantifier++; i += (p[i] == 'b') ? 2 : 0; } continue; }
+        if (c == '%') {
+            i++;
+            if (i < plen && p[i] == 'b') { quantifiers++; items_after_quantifier = 0; i += 2; }
+            else if (i < plen && p[i] == 'f') { i++; if (i < plen && p[i] == '[') in_set = 1; }
+            continue;
+        }
         if (c == '[') { in_set = 1; if (i + 1 < plen && p[i + 1] == '^') i++; if (i + 1 < plen && p[i + 1] == ']') i++; continue; }
     }
-    int anchored = plen > 0 && p[0] == '^';
+    int anchored = plen > 0 && p[0] == '^' && !is_gmatch;
     int linear = quantifiers == 0 || (quantifiers == 1 && (anchored || (items_after_quantifier == 0 && !anchored_end)));
+    double size = n > 0 ? (double)n : 1.0;
+    double cost = (double)(plen > 0 ? plen : 1) * size;
     if (!linear) {
-        double size = n > 0 ? (double)n : 1.0;
-        double cost = anchored ? 1.0 : size;
+        if (anchored) cost /= size;
         for (int q = 0; q < quantifiers && q < 6; q++) cost *= size;
-        if (cost > LLMA_MAX_PATTERN_COST) {
-            luaL_where(L, 1);
-            lua_pushfstring(L, "string.%s: pattern with %d quantifiers on a %I-byte string could backtrack past the sandbox's "
-                               "instruction budget (hint: anchor it with '^', match one field at a time, or split the string first)",
-                            lua_tostring(L, lua_upvalueindex(3)), quantifiers, (lua_Integer)n);
-            lua_concat(L, 2);
-            return trip(L, LLMA_LIMIT_INSTRUCTIONS);
-        }
+    }
+    if (cost > LLMA_MAX_PATTERN_COST) {
+        luaL_where(L, 1);
+        lua_pushfstring(L, "string.%s: pattern with %d quantifiers on a %I-byte string could backtrack past the sandbox's "
+                           "instruction budget (hint: anchor it with '^', match one field at a time, or split the string first)",
+                        fname, quantifiers, (lua_Integer)n);
+        lua_concat(L, 2);
+        return trip(L, LLMA_LIMIT_INSTRUCTIONS);
     }
     return call_original(L);
 }

@@ -48,8 +48,9 @@ public struct BarsRequest: Sendable, Equatable {
             }
             // Mark prices at the bars' own interval (`data download --mark`): the mark bar that
             // opens with each bar, which closes when it does, so nothing later is seen.
-            if store.markIntervals(of: symbol).contains(interval) {
-                let mark = try store.markKlines(symbol: symbol, interval: interval).aligned(to: bars.time)
+            // An empty or unreadable mark folder (an interrupted download) leaves the columns out.
+            if store.markIntervals(of: symbol).contains(interval),
+               let mark = (try? store.markKlines(symbol: symbol, interval: interval))?.aligned(to: bars.time) {
                 for (name, column) in [("mark_open", mark.open), ("mark_high", mark.high), ("mark_low", mark.low), ("mark_close", mark.close)] {
                     bars.setExtra(name, column)
                 }

@@ -21,6 +21,10 @@ public final class MarketCatalog: @unchecked Sendable {
     /// - Throws: ``CatalogError`` naming the symbol and why it cannot be had.
     public func bars(_ symbol: String) throws(CatalogError) -> Bars {
         let name = BarsRequest.normalizeSymbol(symbol)
+        // A symbol names a folder and a download: letters and digits only (never "../x").
+        guard (2...24).contains(name.count), name.allSatisfy({ ($0.isASCII && $0.isLetter && $0.isUppercase) || $0.isASCII && $0.isNumber }) else {
+            throw CatalogError(symbol: symbol, reason: "not a symbol (letters and digits, as in ETH or ETHUSDT)")
+        }
         lock.lock()
         if let known = loaded[name] { lock.unlock(); return try known.get() }
         lock.unlock()

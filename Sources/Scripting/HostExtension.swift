@@ -31,8 +31,8 @@ public struct HostExtension: Sendable {
 
 public struct HostExtensionError: Error, Sendable {
     public let message: String
-    /// The data the call needed cannot be had (market("XYZ")): the run ends as a data error
-    /// (exit 4), even when the script catches it.
+    /// The data the call needed cannot be had (market("XYZ")): when this error ends the run, the
+    /// run ends as a data error (exit 4).
     public let isDataError: Bool
     public init(_ message: String, isDataError: Bool = false) {
         self.message = message

@@ -39,8 +39,10 @@ package final class LuaVM {
     /// Set when the script broke the contract in a way Lua reports as a plain error (a `param.*`
     /// declared inside a layer).
     private var contractFailure = false
-    /// A host extension could not get the data it was asked for.
-    private var dataFailure = false
+    /// The message of the last host extension that could not get the data it was asked for: an
+    /// error carrying it ends the run as a data error (one a pcall caught and another followed
+    /// does not).
+    private var dataFailure: String? = nil
     /// True while `factor(d)` and `signal(d, f)` run: `param.*` is refused there.
     private var inLayers = false
     /// Looks-ahead primitives called so far (``ScriptResult/lookaheadPrimitives``).
@@ -279,8 +281,8 @@ package final class LuaVM {
             return ScriptError(kind: .resourceLimit(.memory), message: limitMessage(.memory), location: error.location,
                                hint: limitHint(.memory), traceback: traceback)
         }
-        if dataFailure {
-            dataFailure = false   // a REPL session goes on after it
+        if let failure = dataFailure, error.message.contains(failure) || failure.contains(error.message) {
+            dataFailure = nil   // a REPL session goes on after it
             return ScriptError(kind: .data, message: error.message, location: error.location, hint: error.hint, traceback: traceback)
         }
         if usageFailure {
@@ -609,7 +611,7 @@ package final class LuaVM {
         }
         switch extensions[index].call(arguments) {
         case .failure(let error):
-            if error.isDataError { dataFailure = true }
+            if error.isDataError { dataFailure = error.message }
             return refuse(L, error.message)
         case .success(let value):
             lua_settop(L, 0)

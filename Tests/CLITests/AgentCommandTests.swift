@@ -100,9 +100,10 @@ struct AgentCommandTests {
 
     @Test("Ctrl-C ends the run as interrupted with exit 130; --resume finishes it without counting a trial twice")
     func interruptAndResume() async throws {
-        try await Self.scratch { _, env, kb in
-            let process = try CLI.start(["agent", "research", "--data", Self.plantedData.path, "-n", "40", "--kb", kb,
-                                         "--early-stop-sharpe", "0"], environment: env)
+        try await Self.scratch { dir, env, kb in
+            let log = dir.appendingPathComponent("research.log")
+            let process = try CLI.start(["agent", "research", "--data", Self.plantedData.path, "-n", "400", "--kb", kb,
+                                         "--early-stop-sharpe", "0"], environment: env, stderr: log)
             // Wait until at least one iteration is recorded, then press Ctrl-C. A loaded machine may
             // take minutes over the first full-mode iteration; the wait ends as soon as it is done.
             let deadline = Date().addingTimeInterval(300)
@@ -112,7 +113,8 @@ struct AgentCommandTests {
                 if r.status == 0, let doc = try? Self.json(r.stdout), let i = doc["iteration"] as? Int, i >= 1 { iterations = i; break }
                 try await Task.sleep(for: .milliseconds(50))
             }
-            try #require(process.isRunning, "the run ended before it could be interrupted")
+            let ended = process.isRunning ? "" : "exit \(process.terminationStatus): " + ((try? String(contentsOf: log, encoding: .utf8)) ?? "")
+            try #require(process.isRunning, "the run ended before it could be interrupted (\(ended))")
             #expect(iterations >= 1)
             process.interrupt()
             process.waitUntilExit()
@@ -121,7 +123,7 @@ struct AgentCommandTests {
             let status = try Self.json(r.stdout)
             #expect(status["state"] as? String == "interrupted")
             let done = status["iteration"] as? Int ?? 0
-            #expect(done < 40)
+            #expect(done < 400)
 
             r = try await CLI.run(["agent", "research", "--resume", "--kb", kb, "-n", String(done + 2), "--json"], environment: env)
             #expect(r.status == 0, "\(r.stderr)")

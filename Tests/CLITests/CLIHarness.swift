@@ -35,11 +35,16 @@ enum CLI {
         return try result.get()
     }
 
-    /// Starts the binary without waiting; its output is discarded.
-    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> Process {
+    /// Starts the binary without waiting; its output is discarded, or its stderr written to `stderr`.
+    static func start(_ arguments: [String], environment: [String: String] = [:], stderr: URL? = nil) throws -> Process {
         let process = prepared(binary.path, arguments, environment: environment, directory: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let stderr {
+            FileManager.default.createFile(atPath: stderr.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: stderr)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         return process

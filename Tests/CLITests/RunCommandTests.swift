@@ -54,6 +54,23 @@ struct RunCommandTests {
             let btc = try CLI.run(["run", own.path, "-s", "BTC", "--no-download"])
             #expect(fields.count == 4 && fields[0] == "ETHUSDT" && fields[1] == "BTCUSDT", "\(r.stdout)")
             #expect(btc.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == fields.last, "\(btc.stdout) vs \(r.stdout)")
+            // Not a symbol: never a path.
+            CLI.write("print(market(\"../EVIL\"))", to: script)
+            r = try CLI.run(["run", script.path, "--no-download"])
+            #expect(r.status == 4 && r.stderr.contains("not a symbol"), "\(r.stderr)")
+            // A data error caught by pcall does not make a later, unrelated error a data error.
+            CLI.write("pcall(market, \"ZZZ\") local x print(x.y)", to: script)
+            r = try CLI.run(["run", script.path, "--no-download"])
+            #expect(r.status == 1, "\(r.stderr)")
+            // 15-minute rows labelled 1h would each meet an hour bar that closes later: refused.
+            let csv = folder.appendingPathComponent("fine.csv")
+            let start = 1_704_067_200_000
+            CLI.write("open_time,open,high,low,close,volume\n" + (0..<400).map { i in
+                "\(start + i * 900_000),100,101,99,100,1"
+            }.joined(separator: "\n") + "\n", to: csv)
+            CLI.write("print(market(\"BTC\").close:last())", to: script)
+            r = try CLI.run(["run", script.path, "--data", csv.path, "-s", "ETH", "--no-download"])
+            #expect(r.status == 4 && r.stderr.contains("finer than their interval 1h"), "\(r.stderr)")
             CLI.write("print(market(\"NOPE\").close:last())", to: script)
             r = try CLI.run(["run", script.path, "--no-download"])
             #expect(r.status == 4)

@@ -52,6 +52,16 @@ struct HandComputedTests {
         #expect(bands.last == 29392.65)
     }
 
+    /// The exact division and the compensated sum keep IEEE's edges: an overflowed sum stays
+    /// infinite (not NaN from its error term), a subnormal average is correctly rounded.
+    @Test func movingAverageEdges() {
+        let huge = Kernel.run([1e308, 1e308, 1e308, 1e308, 1e308]) { Rolling.mean($0, window: 2, into: $1) }
+        #expect(huge.dropFirst().allSatisfy { $0 == .infinity }, "\(huge)")
+        let tiny = 5e-324 * 3
+        let small = Kernel.run([Double](repeating: tiny, count: 8)) { Rolling.mean($0, window: 3, into: $1) }
+        #expect(small.dropFirst(2).allSatisfy { $0 == tiny }, "\(small)")
+    }
+
     @Test func percentRankCountsTiesAsBelowOrEqual() {
         // rank = (# of window values <= x[t]) / window, as pandas rank(method="max", pct=True).
         // [3,2,2,1,2], w=3: t2 {3,2,2} x=2 -> 2/3; t3 {2,2,1} x=1 -> 1/3; t4 {2,1,2} x=2 -> 3/3.

@@ -261,11 +261,15 @@ struct RegistryTests {
             print(#c == #d.close, b.interval, b.close[10] == c[10], b.high[10] >= b.low[10], type(b.volume))
             print(select(2, pcall(resample, d.close, "5m")))
             print(select(2, pcall(resample, d.close, "4h", "median")))
+            print(select(2, pcall(resample, d, "4h", "max")))
+            print(select(2, pcall(resample, { close = d.close }, "4h")))
             """)
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
         let lines = outcome.printed.split(separator: "\n").map(String.init)
         #expect(lines.first == "true\t4h\ttrue\ttrue\tuserdata", "\(outcome.printed)")
-        #expect(lines.count == 3 && lines[1].contains("resample: 5m is not a multiple of the bars' interval"), "\(outcome.printed)")
-        #expect(lines.count == 3 && lines[2].contains("how must be one of"), "\(outcome.printed)")
+        #expect(lines.count == 5 && lines[1].contains("resample: 5m is not a multiple of the bars' interval"), "\(outcome.printed)")
+        #expect(lines.count == 5 && lines[2].contains("how must be one of"), "\(outcome.printed)")
+        #expect(lines.count == 5 && lines[3].contains("whole bars take no 'how'"), "\(outcome.printed)")
+        #expect(lines.count == 5 && lines[4].contains("the table has no time column"), "\(outcome.printed)")
     }
 }

@@ -65,6 +65,9 @@ struct SandboxAttackTests {
         ("string.find(string.rep('a', 100000), '.-.-.-b')", "string.find"),
         ("string.gsub(string.rep('a', 50000), '(a*)*b', '')", "string.gsub"),
         ("table.move({}, 1, 1e15, 1)", "table.move"),
+        ("string.find(('('):rep(300000), '%b()x*')", "string.find"),
+        ("string.find(('a'):rep(1000000), ('a'):rep(3000) .. 'b+')", "string.find"),
+        ("for m in (('^'):rep(200000)):gmatch('^.*x') do end", "string.gmatch"),
         ("print(rank(d.close, 1e6))", "rank"),
     ])
     func longCalls(source: String, mentions: String) {

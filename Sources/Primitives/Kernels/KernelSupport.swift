@@ -316,7 +316,8 @@ struct CompensatedSum {
         addSmaller(a - b)
     }
 
-    @inline(__always) var value: Double { total + error }
+    /// An overflowed total stays ±infinity (its error term is NaN by then).
+    @inline(__always) var value: Double { total.isFinite ? total + error : total }
 }
 
 /// Simple moving average (or sum) over `src[lo..<hi]`, writing `dst[lo + w - 1 ..< hi]` and leaving

@@ -45,8 +45,9 @@ package enum Resample {
 
         init(_ how: Aggregation) {
             self.how = how
-            // pandas: the sum of nothing is 0; everything else of nothing is NaN.
-            value = how == .sum ? 0 : .nan
+            // Nothing known in the bucket gives NaN for every aggregation, the sum included
+            // (pandas' min_count=1): a warm-up of zeros would read as data.
+            value = .nan
         }
 
         mutating func add(_ v: Double) {
@@ -56,7 +57,7 @@ package enum Resample {
             case .first: if count == 0 { value = v }
             case .max: value = count == 0 ? v : Swift.max(value, v)
             case .min: value = count == 0 ? v : Swift.min(value, v)
-            case .sum: value += v
+            case .sum: value = count == 0 ? v : value + v
             case .mean: value = count == 0 ? v : value + (v - value) / Double(count + 1)
             }
             count += 1

@@ -78,7 +78,10 @@ final class Repl {
         let shared = current
         session = try ScriptSession(limits: configuration.sandbox, data: DataTable(bars: bars),
                                     extensions: [BacktestExtension.make { MarketColumns(bars: shared.bars) }]
-                                        + MarketExtension.extensions(for: shared.bars)) { Console.out($0) }
+                                        + (shared.bars.markets == nil ? [] : [MarketExtension.make {
+                                            let bars = shared.bars
+                                            return (bars.markets ?? MarketCatalog(interval: bars.interval) { _ in bars }, bars)
+                                        }])) { Console.out($0) }
         interactive = isatty(STDIN_FILENO) != 0
         let environment = ProcessInfo.processInfo.environment
         color = interactive && isatty(STDERR_FILENO) != 0 && environment["NO_COLOR"] == nil

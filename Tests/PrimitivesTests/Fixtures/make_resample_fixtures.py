@@ -4,7 +4,8 @@
 For each bar, the value of the coarse bar that closed last at or before the bar's open: pandas
 `resample(rule, label='left', closed='left')` aggregates each bucket (NaN skipped; weeks start on
 Monday, as Binance's do), and bar t reads the bucket before its own (`floor(t) - rule`). A bucket
-that held no bar gives NaN (pandas' `sum` of an empty bucket is 0; a gap is not a zero here).
+that held no bar, or no known value, gives NaN: sums use min_count=1 (pandas' default of 0 would
+turn a warm-up into zeros).
 `close_holes` is the close with every 7th value NaN, to check the skipping.
 
 Output: resample-btcusdt-1h.csv (inputs open_time, close, close_holes, volume, then
@@ -40,7 +41,7 @@ def main() -> None:
         offset = RULES[rule]
         series = pd.Series(inputs[column].to_numpy(), index=time)
         buckets = series.resample(offset, label="left", closed="left")
-        values = getattr(buckets, how)()
+        values = buckets.sum(min_count=1) if how == "sum" else getattr(buckets, how)()
         present = pd.Series(1, index=time).resample(offset, label="left", closed="left").count()
         values[present == 0] = np.nan
         if offset == "W-MON":

@@ -185,6 +185,10 @@ function resample(x, interval, how)
     error(string.format("resample: %s is not a multiple of the bars' interval (%s)", interval, bars.interval), 2)
   end
   if type(x) == "table" then
+    if how ~= nil then
+      error("resample: whole bars take no 'how' (each column has its own); resample one series for that", 2)
+    end
+    if type(x.time) ~= "userdata" then error("resample: the table has no time column (pass d, or a market() table)", 2) end
     local out = { symbol = x.symbol, interval = interval }
     for name, column in pairs(x) do
       if type(column) == "userdata" then
