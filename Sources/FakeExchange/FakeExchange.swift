@@ -81,9 +81,8 @@ package final class FakeExchange: Sendable {
     package let openInterest: [(time: Int64, amount: String, value: String)]
     package static let fiveMinutes: Int64 = 300_000
     private let state: Locked<State>
-    private let channel: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
+    private let channel: any Channel
     private let connections = Locked<[any Channel]>([])
-    private let serverTask: Locked<Task<Void, Never>?> = Locked(nil)
     package let port: Int
 
     package var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -155,36 +154,26 @@ package final class FakeExchange: Sendable {
         state = Locked(State(monthlyPublishedBefore: Self.monthStart(containing: now), metricsPublishedBefore: now / 86_400_000 * 86_400_000))
 
         let connections = self.connections
+        let server = Locked<FakeExchange?>(nil)
+        // Plain channel handlers on NIO's event loops, not tasks: a test suite that keeps Swift's
+        // few cooperative threads busy must not make the fake exchange slow to answer.
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: port) { channel in
+            .childChannelInitializer { channel in
                 connections.withLock { $0.append(channel) }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(
-                        wrappingChannelSynchronously: channel)
+                    try channel.pipeline.syncOperations.addHandler(ExchangeConnection(server: server))
                 }
             }
-        self.port = channel.channel.localAddress?.port ?? 0
-        let server = channel
-        let task = Task<Void, Never> { [self] in
-            _ = try? await withThrowingDiscardingTaskGroup { group in
-                try await server.executeThenClose { inbound in
-                    for try await connection in inbound {
-                        group.addTask { await self.serve(connection) }
-                    }
-                }
-            }
-        }
-        serverTask.withLock { $0 = task }
+            .bind(host: "127.0.0.1", port: port).get()
+        self.port = channel.localAddress?.port ?? 0
+        server.withLock { $0 = self }
     }
 
     package func shutdown() async {
-        try? await channel.channel.close()
+        try? await channel.close()
         for connection in connections.withLock({ $0 }) { try? await connection.close() }
-        let task = serverTask.withLock { $0 }
-        task?.cancel()
-        await task?.value
     }
 
     // MARK: Control
@@ -236,40 +225,14 @@ package final class FakeExchange: Sendable {
 
     // MARK: Serving
 
-    private struct Reply {
+    fileprivate struct Reply {
         var status: HTTPResponseStatus = .ok
         var headers: [(String, String)] = []
         var body = Data()
         var fault: Fault?
     }
 
-    private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {
-        try? await connection.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            for try await part in inbound {
-                switch part {
-                case .head(let h): head = h
-                case .body: break
-                case .end:
-                    guard let head else { return }
-                    var reply = respond(to: head.uri)
-                    if case .slow(let seconds) = reply.fault { try await Task.sleep(nanoseconds: UInt64(seconds * 1e9)) }
-                    var headers = HTTPHeaders(reply.headers)
-                    headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
-                    if reply.fault == .truncate { reply.body = reply.body.prefix(reply.body.count / 2) ; headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)") }
-                    try await outbound.write(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers)))
-                    if reply.fault == .reset {
-                        try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body.prefix(reply.body.count / 2)))))
-                        return   // closes the connection mid-body
-                    }
-                    try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: reply.body))))
-                    try await outbound.write(.end(nil))
-                }
-            }
-        }
-    }
-
-    private func respond(to uri: String) -> Reply {
+    fileprivate func respond(to uri: String) -> Reply {
         let fault: Fault? = state.withLock { state in
             state.log.append(uri)
             state.weight += 1
@@ -447,6 +410,58 @@ package final class FakeExchange: Sendable {
 }
 
 /// Archive CSV text and zips as data.binance.vision publishes them.
+/// One connection of the fake exchange: a request in, the exchange's reply (or fault) out, on
+/// the event loop.
+private final class ExchangeConnection: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let server: Locked<FakeExchange?>
+    private var head: HTTPRequestHead?
+
+    init(server: Locked<FakeExchange?>) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let next): head = next
+        case .body: break
+        case .end:
+            guard let head, let exchange = server.withLock({ $0 }) else { return }
+            let reply = exchange.respond(to: head.uri)
+            if case .slow(let seconds) = reply.fault {
+                let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                context.eventLoop.scheduleTask(in: .milliseconds(Int64(seconds * 1000))) {
+                    let (handler, context) = bound.value
+                    guard context.channel.isActive else { return }
+                    handler.write(reply, context: context)
+                }
+            } else {
+                write(reply, context: context)
+            }
+        }
+    }
+
+    private func write(_ reply: FakeExchange.Reply, context: ChannelHandlerContext) {
+        var reply = reply
+        var headers = HTTPHeaders(reply.headers)
+        headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
+        if reply.fault == .truncate {
+            reply.body = reply.body.prefix(reply.body.count / 2)
+            headers.replaceOrAdd(name: "Content-Length", value: "\(reply.body.count)")
+        }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: reply.status, headers: headers))), promise: nil)
+        if reply.fault == .reset {
+            // The head promises the whole body; half of it, then the connection closes.
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body.prefix(reply.body.count / 2))))))
+                .whenComplete { _ in bound.value.close(promise: nil) }
+            return
+        }
+        context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: reply.body)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
 package enum ArchiveCSV {
     package static let metricsHeader = "create_time,symbol,sum_open_interest,sum_open_interest_value,count_toptrader_long_short_ratio,"
         + "sum_toptrader_long_short_ratio,count_long_short_ratio,sum_taker_long_short_vol_ratio"
