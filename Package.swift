@@ -97,8 +97,14 @@ let package = Package(
             swiftSettings: strict),
         // A fake Binance USD-M exchange on 127.0.0.1 (archive zips, CHECKSUMs, REST pages, injected
         // faults) for the downloader's tests and for trying `data download` by hand.
+        // The test fakes' HTTP server on 127.0.0.1: a channel handler per connection on NIO's event loops.
+        .target(name: "LoopbackHTTP", dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ], swiftSettings: strict),
         .target(name: "FakeExchange", dependencies: [
-            "MarketData", "DurableFiles",
+            "MarketData", "DurableFiles", "LoopbackHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -108,6 +114,7 @@ let package = Package(
         // bodies in Fixtures/ (streamed or not), with injected faults, for the clients' and the
         // agent's tests.
         .target(name: "FakeLanguageModel", dependencies: [
+            "LoopbackHTTP",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

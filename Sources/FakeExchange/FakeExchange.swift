@@ -1,6 +1,7 @@
 package import Foundation
 import MarketData
 import DurableFiles
+package import LoopbackHTTP
 package import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -81,8 +82,7 @@ package final class FakeExchange: Sendable {
     package let openInterest: [(time: Int64, amount: String, value: String)]
     package static let fiveMinutes: Int64 = 300_000
     private let state: Locked<State>
-    private let channel: any Channel
-    private let connections = Locked<[any Channel]>([])
+    private let server: LoopbackHTTPServer
     package let port: Int
 
     package var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -153,27 +153,14 @@ package final class FakeExchange: Sendable {
         openInterest = interest
         state = Locked(State(monthlyPublishedBefore: Self.monthStart(containing: now), metricsPublishedBefore: now / 86_400_000 * 86_400_000))
 
-        let connections = self.connections
-        let server = Locked<FakeExchange?>(nil)
-        // Plain channel handlers on NIO's event loops, not tasks: a test suite that keeps Swift's
-        // few cooperative threads busy must not make the fake exchange slow to answer.
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                connections.withLock { $0.append(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ExchangeConnection(server: server))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
-        self.port = channel.localAddress?.port ?? 0
-        server.withLock { $0 = self }
+        let exchange = Locked<FakeExchange?>(nil)
+        server = try await LoopbackHTTPServer(port: port) { ExchangeConnection(server: exchange) }
+        self.port = server.port
+        exchange.withLock { $0 = self }
     }
 
     package func shutdown() async {
-        try? await channel.close()
-        for connection in connections.withLock({ $0 }) { try? await connection.close() }
+        await server.shutdown()
     }
 
     // MARK: Control
@@ -483,14 +470,5 @@ package enum ArchiveCSV {
     }
 }
 
-/// A value behind a lock, shareable between the server's tasks and the test.
-package final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    package init(_ value: Value) { self.value = value }
-    package func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
+/// A value behind a lock (the fakes' shared one).
+package typealias Locked<Value> = LockedValue<Value>

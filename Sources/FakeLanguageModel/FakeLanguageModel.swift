@@ -1,4 +1,5 @@
 package import Foundation
+import LoopbackHTTP
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -74,8 +75,7 @@ package final class FakeLanguageModel: Sendable {
     }
 
     private let state = Protected(State())
-    private let channel: any Channel
-    private let connections = Protected<[any Channel]>([])
+    private let server: LoopbackHTTPServer
     package let port: Int
 
     package var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -100,28 +100,14 @@ package final class FakeLanguageModel: Sendable {
     }
 
     private init(port: Int) async throws {
-        let connections = self.connections
-        let server = Protected<FakeLanguageModel?>(nil)
-        // Plain channel handlers on NIO's event loops, not tasks: a test suite that keeps Swift's
-        // few cooperative threads busy must not make the fake provider slow to answer (which a
-        // client would rightly time out and retry).
-        channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                connections.withLock { $0.append(channel) }
-                return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(ConnectionHandler(server: server))
-                }
-            }
-            .bind(host: "127.0.0.1", port: port).get()
-        self.port = channel.localAddress?.port ?? 0
-        server.withLock { $0 = self }
+        let model = Protected<FakeLanguageModel?>(nil)
+        server = try await LoopbackHTTPServer(port: port) { ConnectionHandler(server: model) }
+        self.port = server.port
+        model.withLock { $0 = self }
     }
 
     package func shutdown() async {
-        try? await channel.close()
-        for connection in connections.withLock({ $0 }) { try? await connection.close() }
+        await server.shutdown()
     }
 
     // MARK: Control
@@ -352,16 +338,5 @@ enum Answer {
     case silence
 }
 
-/// A value behind a lock, shared between the server's tasks and the test.
-final class Protected<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
-    }
-}
+/// A value behind a lock, shared between the server's event loops and the test.
+typealias Protected<Value> = LockedValue<Value>
