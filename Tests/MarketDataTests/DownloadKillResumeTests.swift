@@ -99,6 +99,13 @@ struct DownloadKillResumeTests {
         return Int64(UTCMonth(year: label[0], month: label[1]).start)
     }
 
+    /// Runs `body` on a thread of its own and awaits its result.
+    static func onThread<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            Thread { continuation.resume(returning: body()) }.start()
+        }
+    }
+
     @Test func killedRunLeavesCompleteFilesAndRerunResumes() async throws {
         guard FileManager.default.isExecutableFile(atPath: Self.binary.path) else {
             Issue.record("""
@@ -123,13 +130,17 @@ struct DownloadKillResumeTests {
             let deadline = Date().addingTimeInterval(Self.slowSeconds - 2)
             // January's klines and funding (archive zips) come first and fast; wait until both are recorded.
             let january: Set = ["BTCUSDT-1h-2025-01.csv", "BTCUSDT-fundingRate-2025-01.csv"]
-            while !january.isSubset(of: Self.completeNames(klineFolder).union(Self.completeNames(fundingFolder))) {
-                guard first.isRunning else { break }
-                guard Date() < deadline else { break }
-                try await Task.sleep(for: .milliseconds(10))
+            // Watched and killed from a thread of its own: under the full suite this test's task may
+            // wait tens of seconds for a cooperative thread, long enough for the download to finish.
+            let stillRunning = await Self.onThread { () -> Bool in
+                while !january.isSubset(of: Self.completeNames(klineFolder).union(Self.completeNames(fundingFolder))) {
+                    guard first.isRunning, Date() < deadline else { break }
+                    usleep(10_000)
+                }
+                let running = first.isRunning
+                if running { kill(first.processIdentifier, SIGKILL) }
+                return running
             }
-            let stillRunning = first.isRunning
-            if stillRunning { kill(first.processIdentifier, SIGKILL) }
             first.waitUntilExit()
             let firstStderr = (try? String(contentsOf: firstLog, encoding: .utf8)) ?? ""
             try #require(stillRunning, "the first run ended (status \(first.terminationStatus)) before it could be killed: \(firstStderr)")
