@@ -19,12 +19,23 @@ struct Benchmarks {
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.contains("--help") || arguments.contains("-h") {
             print("""
-                usage: llmalpha-bench [--json] [--quick] [--only op,op]
-                  --json    print the JSON array of {"op", "n", "median_ns_per_bar"} (per call for VM costs)
-                  --quick   n = 1,000,000 only, fewer repetitions
-                  --only    run only these ops
+                usage: llmalpha-bench [--json] [--quick] [--only op,op] [--compare BEFORE.json [AFTER.json]]
+                  --json     print the JSON array of {"op", "n", "median_ns_per_bar"} (per call for VM costs)
+                  --quick    n = 1,000,000 only, fewer repetitions
+                  --only     run only these ops
+                  --compare  print before/after/ratio per op and n: BEFORE.json against this run, or
+                             against AFTER.json without running anything (ratio > 1: faster now)
                 """)
             return
+        }
+        var compareFiles: [String] = []
+        if let i = arguments.firstIndex(of: "--compare") {
+            compareFiles = Array(arguments[arguments.index(after: i)...].prefix { !$0.hasPrefix("--") }.prefix(2))
+            guard !compareFiles.isEmpty else { fail("--compare needs BEFORE.json (and optionally AFTER.json)") }
+            if compareFiles.count == 2 {
+                compare(load(compareFiles[0]), load(compareFiles[1]))
+                return
+            }
         }
         let json = arguments.contains("--json")
         let quick = arguments.contains("--quick")
@@ -56,6 +67,52 @@ struct Benchmarks {
         if json {
             print("[\n" + results.map { "  " + $0.json }.joined(separator: ",\n") + "\n]")
         }
+        if let before = compareFiles.first {
+            compare(load(before), results.map { Measurement(op: $0.op, n: $0.n, value: $0.value) })
+        }
+    }
+
+    struct Measurement {
+        let op: String
+        let n: Int
+        let value: Double
+    }
+
+    /// A `--json` output: every measurement, whatever its unit (all are medians, lower is better).
+    static func load(_ path: String) -> [Measurement] {
+        guard let data = FileManager.default.contents(atPath: path),
+              let rows = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else {
+            fail("--compare: \(path) is not the JSON array scripts/bench --json prints")
+        }
+        return rows.compactMap { row in
+            guard let op = row["op"] as? String, let n = row["n"] as? Int,
+                  let value = row.first(where: { $0.key.hasPrefix("median_") })?.value as? Double else { return nil }
+            return Measurement(op: op, n: n, value: value)
+        }
+    }
+
+    /// One line per op and n present in both: before, after, and before / after (above 1: faster).
+    static func compare(_ before: [Measurement], _ after: [Measurement]) {
+        let old = Dictionary(before.map { ("\($0.op)@\($0.n)", $0.value) }, uniquingKeysWith: { a, _ in a })
+        func row(_ cells: [String]) -> String {
+            zip(cells, [-20, -10, 12, 12, 8]).map { cell, width in
+                let pad = String(repeating: " ", count: max(0, abs(width) - cell.count))
+                return width < 0 ? cell + pad : pad + cell
+            }.joined(separator: " ")
+        }
+        var lines = [row(["op", "n", "before", "after", "ratio"])]
+        for m in after {
+            guard let was = old["\(m.op)@\(m.n)"] else { continue }
+            lines.append(row([m.op, String(m.n), String(format: "%.3f", was), String(format: "%.3f", m.value),
+                              String(format: "%.2fx", was / m.value)]))
+        }
+        if lines.count == 1 { fail("--compare: no op and n in common") }
+        FileHandle.standardError.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(2)
     }
 
     struct Result {
