@@ -126,7 +126,6 @@ public enum ResearchPrompt {
         """
     }
 
-    static func number(_ x: Double) -> String {
-        x == x.rounded() && abs(x) < 1e9 ? String(Int(x)) : String(format: "%.4g", x)
-    }
+    /// Numbers as the offline generator writes them: integers bare, others to four decimals.
+    static func number(_ x: Double) -> String { HypothesisDesign.number(x) }
 }
