@@ -39,11 +39,11 @@ let package = Package(
             providers: [.apt(["libedit-dev", "pkg-config"])]),
         // The only C we write: trampolines, sandbox hook, capped allocator, strict globals, Series userdata.
         .target(name: "LuaSandboxC", dependencies: ["CLua"]),
-        // Correctly rounded division of a block at multiply speed (FMA where the CPU has it): the
-        // moving averages' last step, so equal exact sums give equal averages.
-        .target(name: "ExactDivisionC"),
+        // The kernels' inner loops that need AVX2 (chosen at run time, with a baseline build):
+        // exact block division, percent change, crossings.
+        .target(name: "SIMDKernelsC"),
         // Pure numeric core: Series kernels and the primitive registry. No Lua, IO or async.
-        .target(name: "Primitives", dependencies: ["ExactDivisionC"], swiftSettings: strict),
+        .target(name: "Primitives", dependencies: ["SIMDKernelsC"], swiftSettings: strict),
         // Lua VM host: sandbox, bindings generated from the registry, prelude, script runner.
         .target(name: "Scripting", dependencies: ["Primitives", "CLua", "LuaSandboxC"],
                 resources: [.copy("Resources/prelude")], swiftSettings: strict),
@@ -125,11 +125,11 @@ let package = Package(
         .executableTarget(name: "llmalpha-fake-llm", dependencies: ["FakeLanguageModel"], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
-        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge",
+        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LuaSandboxC", "Evaluation", "MarketData", "Backtest", "Knowledge",
                                                                 "Validation", "Agent", "LLMAlpha", "SyntheticMarket"],
                           swiftSettings: strict),
 
-        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives"], exclude: ["Fixtures"],
+        .testTarget(name: "PrimitivesTests", dependencies: ["Primitives", "SIMDKernelsC"], exclude: ["Fixtures"],
                     swiftSettings: strict),
         .testTarget(name: "ScriptingTests", dependencies: ["Scripting", "Primitives"], swiftSettings: strict),
         .testTarget(name: "MarketDataTests", dependencies: [

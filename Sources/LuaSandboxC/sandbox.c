@@ -9,7 +9,9 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
+#include <malloc.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -680,7 +682,23 @@ static int p_setup(lua_State *L) {
     return 0;
 }
 
+/* A script allocates series of one size over and over (every primitive's result is n doubles).
+ * glibc returns a freed block above its trim threshold (dynamically about twice the largest block
+ * seen) to the kernel, and the next series faults its pages back in, zeroed: for three 1M-bar
+ * results that costs ten times the kernel that fills them. Blocks up to 256 MiB (32M bars) come
+ * from the heap and up to 256 MiB of freed memory stays in the process for the next series. */
+static void keep_freed_memory_once(void) {
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+}
+
+void llma_keep_freed_series_memory(void) {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, keep_freed_memory_once);
+}
+
 lua_State *llma_sandbox_open(llma_sandbox *sb) {
+    llma_keep_freed_series_memory();
     lua_State *L = lua_newstate(llma_alloc, sb);
     if (L == NULL) return NULL;
     *(llma_sandbox **)lua_getextraspace(L) = sb;

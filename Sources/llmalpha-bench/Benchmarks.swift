@@ -3,6 +3,7 @@ import Evaluation
 import Foundation
 import Knowledge
 import LLMAlpha
+import LuaSandboxC
 import MarketData
 import Primitives
 import Scripting
@@ -16,6 +17,7 @@ import Validation
 @main
 struct Benchmarks {
     static func main() {
+        llma_keep_freed_series_memory()   // as a sandbox does, for the outputs each run allocates
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.contains("--help") || arguments.contains("-h") {
             print("""
@@ -127,13 +129,14 @@ struct Benchmarks {
 
 /// A deterministic random walk with OHLCV, long enough for every op.
 /// `@unchecked Sendable`: filled in `init`, then only read (and the outputs written) by one
-/// benchmark at a time on the main thread.
+/// benchmark at a time on the main thread. `outputs` are allocated by each timed run, as a call
+/// from Lua allocates its results and numpy, pandas or TA-Lib allocate theirs (scripts/peer-bench).
 final class KernelInputs: @unchecked Sendable {
     let count: Int
     let open: UnsafeMutableBufferPointer<Double>, high: UnsafeMutableBufferPointer<Double>
     let low: UnsafeMutableBufferPointer<Double>, close: UnsafeMutableBufferPointer<Double>
     let volume: UnsafeMutableBufferPointer<Double>, other: UnsafeMutableBufferPointer<Double>
-    let outputs: [UnsafeMutableBufferPointer<Double>]
+    var outputs: [UnsafeMutableBufferPointer<Double>] = []
 
     init(count: Int) {
         self.count = count
@@ -143,9 +146,8 @@ final class KernelInputs: @unchecked Sendable {
             return b
         }
         open = buffer(); high = buffer(); low = buffer(); close = buffer(); volume = buffer(); other = buffer()
-        outputs = (0..<3).map { _ in buffer() }
         var seed: UInt64 = 12345
-        var price = 30_000.0, price2 = 2_000.0
+        var price = 30_000.0, price2 = 30_000.0   // two correlated walks from one level: they cross
         for i in 0..<count {
             seed = seed &* 6364136223846793005 &+ 1442695040888963407
             let u = Double(seed >> 11) / Double(1 << 53) - 0.5
@@ -164,14 +166,18 @@ final class KernelInputs: @unchecked Sendable {
 @inline(never)
 func blackHole<T>(_ value: T) { _ = value }
 
-/// Median wall time of `runs` runs after one warm-up.
-func medianSeconds(_ runs: Int, _ body: () -> Void) -> Double {
+/// Median wall time of at least `runs` runs after one warm-up, and of more (up to 2,000) until
+/// `minimumSeconds` have been measured: a 1M-bar streaming op takes 0.3 ms, and seven samples of
+/// that on a shared machine put a scheduler hiccup in the median.
+func medianSeconds(_ runs: Int, minimumSeconds: Double = 0, _ body: () -> Void) -> Double {
     body()
     var times: [Double] = []
-    for _ in 0..<runs {
+    var total = 0.0
+    while times.count < runs || (total < minimumSeconds && times.count < 2_000) {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
         times.append(Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9)
+        total += times.last!
     }
     times.sort()
     return times[times.count / 2]
@@ -179,42 +185,67 @@ func medianSeconds(_ runs: Int, _ body: () -> Void) -> Double {
 
 struct KernelOp: Sendable {
     let name: String
-    let body: @Sendable (KernelInputs) -> Void
+    /// Series results, allocated (uninitialized, like `np.empty`) and freed inside the timed run.
+    var outputCount = 1
+    let body: @Sendable (KernelInputs) -> Double
+
+    init(name: String, outputs: Int = 1, _ body: @escaping @Sendable (KernelInputs) -> Void) {
+        self.name = name
+        outputCount = outputs
+        self.body = { m in body(m); return m.outputs[0][m.count / 2] }
+    }
+
+    /// For ops whose result is one number (spearman) or that allocate their own (from_signals).
+    init(name: String, scalar body: @escaping @Sendable (KernelInputs) -> Double) {
+        self.name = name
+        outputCount = 0
+        self.body = body
+    }
+
     func measure(_ m: KernelInputs, _ runs: Int) -> Double {
-        medianSeconds(runs) { body(m); blackHole(m.outputs[0][m.count / 2]) }
+        medianSeconds(runs, minimumSeconds: 0.25) {
+            m.outputs = (0..<outputCount).map { _ in .allocate(capacity: m.count) }
+            blackHole(body(m))
+            for output in m.outputs { output.deallocate() }
+        }
     }
 }
 
 let kernelOps: [KernelOp] = [
+    // Not a primitive: the floor, one input streamed to one output (`out = c * 2`, as numpy's).
+    KernelOp(name: "stream") { (m: KernelInputs) -> Void in
+        let c = m.c, out = m.outputs[0]
+        for i in 0..<m.count { out[i] = c[i] * 2 }
+    },
     KernelOp(name: "sma20") { Rolling.mean($0.c, window: 20, into: $0.outputs[0]) },
     KernelOp(name: "ema20") { Rolling.ema($0.c, window: 20, into: $0.outputs[0]) },
     KernelOp(name: "std20") { Rolling.standardDeviation($0.c, window: 20, into: $0.outputs[0]) },
     KernelOp(name: "zscore168") { Rolling.zScore($0.c, window: 168, into: $0.outputs[0]) },
     KernelOp(name: "rsi14") { Indicators.rsi($0.c, window: 14, into: $0.outputs[0]) },
-    KernelOp(name: "macd") {
+    KernelOp(name: "macd", outputs: 3) {
         Indicators.macd($0.c, fast: 12, slow: 26, signal: 9, macd: $0.outputs[0], signalLine: $0.outputs[1], histogram: $0.outputs[2])
     },
     KernelOp(name: "atr14") {
         Indicators.atr(high: UnsafeBufferPointer($0.high), low: UnsafeBufferPointer($0.low), close: $0.c, window: 14, into: $0.outputs[0])
     },
-    KernelOp(name: "bbands20") {
+    KernelOp(name: "bbands20", outputs: 3) {
         Indicators.bollingerBands($0.c, window: 20, deviations: 2, upper: $0.outputs[0], middle: $0.outputs[1], lower: $0.outputs[2])
     },
     KernelOp(name: "pct_change10") { Indicators.pctChange($0.c, periods: 10, into: $0.outputs[0]) },
     KernelOp(name: "crossover") { Events.crossover($0.c, .series(UnsafeBufferPointer($0.other)), into: $0.outputs[0]) },
     KernelOp(name: "rank100") { Rolling.percentRank($0.c, window: 100, into: $0.outputs[0]) },
-    KernelOp(name: "spearman") { $0.outputs[0][$0.count / 2] = Stats.spearman($0.c, UnsafeBufferPointer($0.other)) },
+    KernelOp(name: "spearman", scalar: { Stats.spearman($0.c, UnsafeBufferPointer($0.other)) }),
 ]
 
 /// `from_signals`: the engine on random ~1% entry and exit masks with fees (vectorbt's benchmark).
-let fromSignals = KernelOp(name: "from_signals") { m in
+let fromSignals = KernelOp(name: "from_signals", scalar: { m in
     let (market, signals) = fromSignalsInputs(m)
     var config = BacktestConfig()
     config.fill = .close
     config.funding = false
     let result = try? Backtester.run(market, signals: signals, config: config)
-    m.outputs[0][m.count / 2] = result?.equity.last ?? 0
-}
+    return result?.equity.last ?? 0
+})
 
 /// Inputs are built once per market, outside the timed region.
 nonisolated(unsafe) var fromSignalsCache: [Int: (MarketColumns, SignalMasks)] = [:]   // bench is single-threaded
