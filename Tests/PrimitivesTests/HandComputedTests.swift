@@ -132,6 +132,45 @@ struct HandComputedTests {
                      [nan, nan, nan, 5, 4], "quantile w4 q1")
     }
 
+    /// Median, quantile and rank against their definitions, each window sorted on its own: small
+    /// integers (ties everywhere), ±infinity as ordinary values, NaN that cut the series into runs,
+    /// for windows below, at and above the sorted-window limit (256) and one longer than a run.
+    @Test func orderStatisticsMatchTheirDefinitions() {
+        var state: UInt64 = 7
+        let x: [Double] = (0..<1_500).map { i in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            if i == 700 || i == 701 || i == 1_200 { return nan }
+            switch state >> 58 {
+            case 0: return .infinity
+            case 1: return -.infinity
+            default: return Double((state >> 33) % 9) - 4
+            }
+        }
+        for w in [1, 2, 3, 10, 100, 256, 257, 300, 600] {
+            var median: [Double] = [], q30: [Double] = [], rank: [Double] = []
+            for t in x.indices {
+                let window = x[Swift.max(0, t - w + 1)...t]
+                guard t >= w - 1, !window.contains(where: \.isNaN) else {
+                    median.append(nan); q30.append(nan); rank.append(nan)
+                    continue
+                }
+                let v = window.sorted()
+                median.append(w % 2 == 1 ? v[w / 2] : (v[w / 2 - 1] + v[w / 2]) / 2)
+                let h = 0.3 * Double(w - 1), j = Int(h)
+                q30.append(h == Double(j) ? v[j] : v[j] + (v[j + 1] - v[j]) * (h - Double(j)))
+                rank.append(Double(v.filter { $0 <= x[t] }.count) / Double(w))
+            }
+            for (name, ours, expected) in [
+                ("median", Kernel.run(x) { Rolling.median($0, window: w, into: $1) }, median),
+                ("quantile 0.3", Kernel.run(x) { Rolling.quantile($0, window: w, probability: 0.3, into: $1) }, q30),
+                ("rank", Kernel.run(x) { Rolling.percentRank($0, window: w, into: $1) }, rank),
+            ] {
+                let first = ours.indices.first { !(ours[$0] == expected[$0] || (ours[$0].isNaN && expected[$0].isNaN)) }
+                #expect(first == nil, "\(name) w\(w) differs at \(first ?? 0): \(first.map { ours[$0] } ?? 0) vs \(first.map { expected[$0] } ?? 0)")
+            }
+        }
+    }
+
     // MARK: NaN inside and before the data
 
     @Test func smaIsNaNWhileTheWindowHoldsANaN() {

@@ -1,8 +1,7 @@
 // Rolling median, quantile and percentile rank (pandas semantics).
 //
-// Windows up to `smallWindowLimit` keep the window's values in a sorted buffer (binary search plus
-// a short memmove per bar) and count ranks directly over the raw window; both are cache-resident
-// and branch-light. Larger windows sort the whole series once (radix sort), then keep the window
+// Windows up to `smallWindowLimit` keep the window's values in a `SortedWindow` (two binary
+// searches and a short memmove per bar), which all three statistics read. Larger windows sort the whole series once (radix sort), then keep the window
 // as counts in a Fenwick tree indexed by global sorted position: O(log n) per insert, delete,
 // rank and k-th-smallest query.
 
@@ -19,8 +18,7 @@ extension Rolling {
     /// Lookback `window - 1`. A NaN gives NaN for every window holding it (pandas' default
     /// `min_periods = window`); ±infinity are ordinary values. Even windows average the two middle
     /// values, `(a + b) / 2`.
-    /// - Complexity: O(n·window) memmove-bound for window <= 256, else O(n log n); allocates
-    ///   O(window) resp. O(n) scratch once.
+    /// - Complexity: as `percentRank`; allocates O(window) resp. O(n) scratch once.
     package static func median(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -44,13 +42,13 @@ extension Rolling {
     ///
     /// Lookback `window - 1`; NaN handling as `median`. Always defined on a full window: a window
     /// of equal values gives 1.0.
-    /// - Complexity: O(n·window) with a vectorisable count for window <= 256, else O(n log n)
-    ///   with O(n) scratch.
+    /// - Complexity: O(n log window) compares plus a memmove of at most `window` values per bar
+    ///   for window <= 256, else O(n log n) with O(n) scratch.
     package static func percentRank(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                     into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
         if w <= smallWindowLimit {
-            percentRankByCounting(x, window: w, into: out)
+            percentRankInSortedWindow(x, window: w, into: out)
         } else {
             treeWindows(x, window: w, into: out, output: nil)
         }
@@ -59,24 +57,10 @@ extension Rolling {
     // MARK: - Small windows
 
     @inline(__always)
-    private static func percentRankByCounting(_ x: UnsafeBufferPointer<Double>, window w: Int,
+    private static func percentRankInSortedWindow(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                               into out: UnsafeMutableBufferPointer<Double>) {
-        let n = x.count
         let period = Double(w)   // pandas divides; so do we, for identical results
-        var pos = 0
-        while pos < n {
-            let run = Runs.nonNaN(x, from: pos)
-            let first = run.lo + w - 1
-            writeNaN(out, pos, Swift.min(first, run.hi))
-            pos = run.hi
-            guard first < run.hi else { continue }
-            for i in first..<run.hi {
-                let v = x[i]
-                var below = 0
-                for j in (i - w + 1)...i { below &+= x[j] <= v ? 1 : 0 }
-                out[i] = Double(below) / period
-            }
-        }
+        slideSortedWindows(x, window: w, into: out) { Double($0.atMostEntered) / period }
     }
 
     @inline(__always)
@@ -86,8 +70,17 @@ extension Rolling {
             treeWindows(x, window: w, into: out, output: output)
             return
         }
+        slideSortedWindows(x, window: w, into: out) { pick(output, window: w, from: $0) }
+    }
+
+    /// Slides a `SortedWindow` over each non-NaN run of `x`, writing `statistic(window)` for every
+    /// full window and NaN elsewhere.
+    @inline(__always)
+    private static func slideSortedWindows(_ x: UnsafeBufferPointer<Double>, window w: Int,
+                                           into out: UnsafeMutableBufferPointer<Double>,
+                                           _ statistic: (SortedWindow) -> Double) {
         let n = x.count
-        let window = UnsafeMutableBufferPointer<Double>.allocate(capacity: w)
+        var window = SortedWindow(capacity: w)
         defer { window.deallocate() }
         var pos = 0
         while pos < n {
@@ -96,20 +89,19 @@ extension Rolling {
             writeNaN(out, pos, Swift.min(first, run.hi))
             pos = run.hi
             guard first < run.hi else { continue }
-            var filled = 0
-            for i in run.lo..<run.hi {
-                insertSorted(x[i], into: window, count: &filled)
-                if i >= first {
-                    out[i] = pick(output, window: w, from: SortedBuffer(values: window))
-                    removeSorted(x[i - w + 1], from: window, count: &filled)
-                }
+            window.removeAll()
+            for i in run.lo...first { window.insert(x[i]) }
+            out[first] = statistic(window)
+            for i in (first + 1)..<run.hi {
+                window.replace(leaving: x[i - w], entering: x[i])
+                out[i] = statistic(window)
             }
         }
     }
 
     /// The statistic from the window's sorted order, read through `view.smallest(k)`.
     @inline(__always)
-    private static func pick<View: SortedWindow>(_ output: OrderOutput, window w: Int,
+    private static func pick<View: OrderedWindow>(_ output: OrderOutput, window w: Int,
                                                  from view: View) -> Double {
         switch output {
         case .median:
@@ -125,34 +117,6 @@ extension Rolling {
             let high = view.smallest(j + 1)
             return low + (high - low) * (h - Double(j))
         }
-    }
-
-    @inline(__always)
-    private static func insertSorted(_ v: Double, into window: UnsafeMutableBufferPointer<Double>,
-                                     count: inout Int) {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if window[mid] <= v { lo = mid + 1 } else { hi = mid }
-        }
-        var j = count
-        while j > lo { window[j] = window[j - 1]; j -= 1 }
-        window[lo] = v
-        count += 1
-    }
-
-    @inline(__always)
-    private static func removeSorted(_ v: Double, from window: UnsafeMutableBufferPointer<Double>,
-                                     count: inout Int) {
-        var lo = 0, hi = count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if window[mid] < v { lo = mid + 1 } else { hi = mid }
-        }
-        // window[lo] == v: v was inserted earlier and NaN never enters the window.
-        var j = lo
-        while j < count - 1 { window[j] = window[j + 1]; j += 1 }
-        count -= 1
     }
 
     // MARK: - Large windows
@@ -194,16 +158,13 @@ extension Rolling {
 }
 
 /// Read access to the k-th smallest value (0-based) of the current window.
-private protocol SortedWindow {
+private protocol OrderedWindow {
     func smallest(_ k: Int) -> Double
 }
 
-private struct SortedBuffer: SortedWindow {
-    let values: UnsafeMutableBufferPointer<Double>
-    @inline(__always) func smallest(_ k: Int) -> Double { values[k] }
-}
+extension SortedWindow: OrderedWindow {}
 
-private struct TreeWindow: SortedWindow {
+private struct TreeWindow: OrderedWindow {
     let tree: FenwickCounts
     let sorted: UnsafeMutableBufferPointer<Double>
     @inline(__always) func smallest(_ k: Int) -> Double { sorted[tree.kthSmallest(k)] }

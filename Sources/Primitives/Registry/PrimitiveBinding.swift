@@ -100,10 +100,6 @@ package struct PrimitiveError: Error, Sendable, CustomStringConvertible {
     package init(_ message: String) { self.message = message }
 }
 
-/// Work above this many element-steps in one call is refused: one C call cannot be interrupted by
-/// the sandbox's hook, and 2e9 steps is already a couple of seconds.
-package let maximumStepsPerCall = 2_000_000_000.0
-
 extension PrimitiveSpec {
     /// Checks the inputs against the argument specs and applies defaults.
     ///
@@ -197,12 +193,6 @@ extension PrimitiveSpec {
         }
         let bound = BoundArguments(values: values, length: n)
         if let check, let problem = check(bound) { throw PrimitiveError("\(name): \(problem)") }
-        if case .lengthTimesWindow(let index) = cost {
-            let steps = Double(n) * Double(bound.int(index))
-            if steps > maximumStepsPerCall {
-                throw PrimitiveError("\(name): window \(bound.int(index)) over \(n) bars is too expensive for one call (over \(Int(maximumStepsPerCall)) steps); use a smaller window")
-            }
-        }
         return bound
     }
 

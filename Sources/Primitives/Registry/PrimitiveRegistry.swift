@@ -32,11 +32,11 @@ package enum PrimitiveRegistry {
     /// A series → series kernel with one window.
     private static func windowed(
         _ name: String, _ group: PrimitiveSpec.Group, summary: String, example: String, lookback: String = "n - 1",
-        reference: String, defaultWindow: Double? = nil, typical: ClosedRange<Double>? = nil, cost: PrimitiveSpec.Cost = .linear,
+        reference: String, defaultWindow: Double? = nil, typical: ClosedRange<Double>? = nil,
         _ kernel: @escaping @Sendable (UnsafeBufferPointer<Double>, Int, UnsafeMutableBufferPointer<Double>) -> Void
     ) -> PrimitiveSpec {
         PrimitiveSpec(name: name, group: group, arguments: [s, window(default: defaultWindow, typical: typical)], results: out,
-                      summary: summary, example: example, lookback: lookback, reference: reference, cost: cost) { a, r in
+                      summary: summary, example: example, lookback: lookback, reference: reference) { a, r in
             kernel(a.series(0), a.int(1), r.series[0])
         }
     }
@@ -76,16 +76,14 @@ package enum PrimitiveRegistry {
         windowed("rolling_min", .rolling, summary: "lowest of the last n values",
                  example: "local ll = rolling_min(d.low, 24)", reference: "TA-Lib MIN", typical: 12...336) { Rolling.min($0, window: $1, into: $2) },
         windowed("rolling_median", .rolling, summary: "median of the last n values",
-                 example: "local med = rolling_median(d.close, 21)", reference: "pandas rolling median",
-                 cost: .lengthTimesWindow(argument: 1)) { Rolling.median($0, window: $1, into: $2) },
+                 example: "local med = rolling_median(d.close, 21)", reference: "pandas rolling median") { Rolling.median($0, window: $1, into: $2) },
         windowed("rank", .rolling, summary: "rolling percentile rank: fraction of the last n values <= the current one, in (0, 1]",
-                 example: "local r = rank(d.volume, 100)", reference: "pandas rolling rank(method='max', pct=True)",
-                 cost: .lengthTimesWindow(argument: 1)) { Rolling.percentRank($0, window: $1, into: $2) },
+                 example: "local r = rank(d.volume, 100)", reference: "pandas rolling rank(method='max', pct=True)") { Rolling.percentRank($0, window: $1, into: $2) },
         PrimitiveSpec(name: "quantile", group: .rolling,
                       arguments: [s, window(), ArgumentSpec("q", .number(0...1), default: 0.5)], results: out,
                       summary: "rolling quantile q of the last n values, linear interpolation",
                       example: "local p90 = quantile(d.close, 50, 0.9)", lookback: "n - 1",
-                      reference: "pandas rolling quantile(interpolation='linear')", cost: .lengthTimesWindow(argument: 1)) { a, r in
+                      reference: "pandas rolling quantile(interpolation='linear')") { a, r in
             Rolling.quantile(a.series(0), window: a.int(1), probability: a.number(2), into: r.series[0])
         },
         PrimitiveSpec(name: "corr", group: .rolling, arguments: [ArgumentSpec("a", .series), ArgumentSpec("b", .series), window()],

@@ -27,14 +27,6 @@ package final class PrimitiveSpec: Sendable {
         case metamethod    // a + b
     }
 
-    /// How expensive a call is, so calls that would run for minutes inside one C call (where the
-    /// sandbox hook cannot interrupt them) are refused up front.
-    package enum Cost: Sendable {
-        case linear
-        /// O(length × window) where `window` is the argument at this index.
-        case lengthTimesWindow(argument: Int)
-    }
-
     package let name: String
     package let group: Group
     package let placement: Placement
@@ -50,7 +42,6 @@ package final class PrimitiveSpec: Sendable {
     package let reference: String
     /// True for primitives that read future bars (`forward_return`); never use them inside a factor.
     package let looksAhead: Bool
-    package let cost: Cost
     /// Checks that involve several arguments (`clip`'s bounds); returns the error line or nil.
     package let check: (@Sendable (BoundArguments) -> String?)?
     package let kernel: @Sendable (BoundArguments, inout ResultBuffers) -> Void
@@ -58,13 +49,13 @@ package final class PrimitiveSpec: Sendable {
     package init(
         name: String, group: Group, placement: Placement = .global, arguments: [ArgumentSpec],
         results: [ResultSpec], summary: String, example: String, lookback: String, reference: String,
-        looksAhead: Bool = false, cost: Cost = .linear,
+        looksAhead: Bool = false,
         check: (@Sendable (BoundArguments) -> String?)? = nil,
         kernel: @escaping @Sendable (BoundArguments, inout ResultBuffers) -> Void
     ) {
         self.name = name; self.group = group; self.placement = placement; self.arguments = arguments
         self.results = results; self.summary = summary; self.example = example; self.lookback = lookback
-        self.reference = reference; self.looksAhead = looksAhead; self.cost = cost; self.check = check; self.kernel = kernel
+        self.reference = reference; self.looksAhead = looksAhead; self.check = check; self.kernel = kernel
     }
 
     /// Unique key in the registry: the Lua name, or `:name` for a Series method (`std` is both a
