@@ -3,6 +3,7 @@
 // Fixtures/reference-btcusdt-1h-scalars.csv, written by Fixtures/make_fixtures.py. Population
 // statistics (ddof=0) throughout, as DESIGN §3.2.
 
+import SIMDKernelsC
 import Testing
 
 @testable import Primitives
@@ -14,6 +15,19 @@ struct PandasReferenceTests {
     @Test("pandas/numpy reference column", arguments: cases)
     func matchesPandas(_ reference: ColumnCase) throws {
         try reference.check()
+    }
+
+    /// The AVX2 build of SIMDKernelsC's loops is what runs on the test machine; this runs the
+    /// baseline build of each against the same references.
+    @Test("The baseline (SSE2) build of the SIMD loops matches the references too")
+    func baselineBuildMatches() throws {
+        llma_simd_use_baseline(1)
+        defer { llma_simd_use_baseline(0) }
+        let columns: Set = ["sma_20", "bbands_20_2_middle", "pct_change_10", "crossover_sma10_sma30",
+                            "crossunder_sma10_sma30"]
+        let chosen = (Self.cases + TALibReferenceTests.cases).filter { columns.contains($0.column) }
+        #expect(Set(chosen.map(\.column)) == columns)
+        for reference in chosen { try reference.check() }
     }
 
     // MARK: BTCUSDT 1h, 3000 bars

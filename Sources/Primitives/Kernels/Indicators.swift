@@ -1,3 +1,4 @@
+import SIMDKernelsC
 /// Technical indicators (DESIGN §3.2 "Indicators"). Where TA-Lib has the function, the seeding,
 /// lookback and zero rules are TA-Lib's (read from ta_func/*.c). ADX keeps TA-Lib's exact
 /// operation order; the recursions of MACD, RSI and ATR are rearranged for speed (several bars per
@@ -578,8 +579,8 @@ extension Indicators {
         let n = x.count
         writeNaN(out, 0, Swift.min(p, n))
         guard p < n else { return }
-        // `&-`: i - p >= 0 here, and an overflow check per bar kept the loop from vectorising.
-        for i in p..<n { out[i] = x[i] / x[i &- p] - 1 }
+        // Bound by division throughput: the AVX2 build divides four lanes where SSE2 divides two.
+        llma_lagged_ratio_minus_one(out.baseAddress, x.baseAddress, n, p)
     }
 
     /// Log return `log(x / x[t-periods])`.

@@ -1,4 +1,4 @@
-import ExactDivisionC
+import SIMDKernelsC
 // Rolling variance, standard deviation, z-score, covariance, correlation and beta.
 //
 // TA-Lib accumulates plain Σx and Σx² and subtracts; on prices near 1e5 that loses most digits of

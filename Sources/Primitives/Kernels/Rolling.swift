@@ -1,4 +1,4 @@
-import ExactDivisionC
+import SIMDKernelsC
 
 /// Rolling-window and moving-average kernels (DESIGN §3.2 "Moving and rolling").
 ///

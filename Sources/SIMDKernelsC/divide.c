@@ -1,12 +1,12 @@
-#include "ExactDivisionC.h"
+#include "SIMDKernelsC.h"
+#include "dispatch.h"
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if LLMA_X86
 #include <immintrin.h>
 
 /* Markstein: with y = RN(1/b), q0 = RN(a*y) and the exact remainder r = a - q0*b (one FMA),
  * q1 = RN(q0 + r*y) is the correctly rounded a/b. Four lanes a step. */
-__attribute__((target("avx2,fma")))
-static void divide_fma(double *x, size_t n, double divisor) {
+LLMA_AVX2 static void divide_fma(double *x, size_t n, double divisor) {
     const double reciprocal = 1.0 / divisor;
     const __m256d y = _mm256_set1_pd(reciprocal), b = _mm256_set1_pd(divisor);
     size_t i = 0;
@@ -30,17 +30,28 @@ static void divide_fma(double *x, size_t n, double divisor) {
     for (; i < n; i++) x[i] = x[i] / divisor;
 }
 
-static int has_fma = -1;
+static _Atomic int has_avx2_fma = -1;   /* -1: not checked yet */
+
+void llma_simd_use_baseline(int baseline) {
+    if (baseline) has_avx2_fma = 0;
+    else has_avx2_fma = -1;
+}
+
+int llma_has_avx2_fma(void) {
+    if (has_avx2_fma < 0) {
+        __builtin_cpu_init();
+        has_avx2_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
+    }
+    return has_avx2_fma;
+}
 
 void llma_divide_block(double *x, size_t n, double divisor) {
-    if (has_fma < 0) {
-        __builtin_cpu_init();
-        has_fma = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx2");
-    }
-    if (has_fma) { divide_fma(x, n, divisor); return; }
+    if (llma_has_avx2_fma()) { divide_fma(x, n, divisor); return; }
     for (size_t i = 0; i < n; i++) x[i] = x[i] / divisor;
 }
 #else
+void llma_simd_use_baseline(int baseline) { (void)baseline; }
+
 void llma_divide_block(double *x, size_t n, double divisor) {
     for (size_t i = 0; i < n; i++) x[i] = x[i] / divisor;
 }
