@@ -103,6 +103,7 @@ struct Engine {
 
     var equity: [Double]
     var position: [Int8]
+    let hasRiskExits: Bool
     /// Each window bar's signals as bits (1 entry, 2 exit, 4 short entry, 8 short exit), already
     /// delayed, built once so the bar loop reads one byte instead of four optional arrays.
     let flags: [UInt8]
@@ -112,23 +113,39 @@ struct Engine {
     init(market: MarketColumns, signals: SignalMasks, config: BacktestConfig, window: Range<Int>) {
         m = market; c = config; self.window = window
         cash = config.initialCash
-        equity = [Double](repeating: config.initialCash, count: window.count)
-        position = [Int8](repeating: 0, count: window.count)
+        hasRiskExits = config.stopLoss != nil || config.takeProfit != nil || config.trailingStop != nil
+        equity = []
+        position = []
         // flags[k] holds the signals acted on at bar window.lowerBound + k: those of `delay` bars
         // earlier, never from before the window.
-        var flags = [UInt8](repeating: 0, count: window.count)
-        let delay = config.delay
-        for (mask, bit) in [(signals.entries, UInt8(1)), (signals.exits, 2), (signals.shortEntries, 4), (signals.shortExits, 8)] {
-            guard let mask else { continue }
-            for k in delay..<Swift.max(delay, window.count) {
-                let v = mask[window.lowerBound + k - delay]
-                if v != 0 && !v.isNaN { flags[k] |= bit }
+        let count = window.count, delay = config.delay, lower = window.lowerBound
+        flags = [UInt8](unsafeUninitializedCapacity: count) { flags, initialized in
+            flags.initialize(repeating: 0)
+            initialized = count
+            for (mask, bit) in [(signals.entries, UInt8(1)), (signals.exits, 2), (signals.shortEntries, 4), (signals.shortExits, 8)] {
+                mask?.withUnsafeBufferPointer { mask in
+                    for k in delay..<Swift.max(delay, count) {
+                        let v = mask[lower + k - delay]
+                        flags[k] |= v != 0 && !v.isNaN ? bit : 0
+                    }
+                }
             }
         }
-        self.flags = flags
     }
 
     mutating func run() {
+        // The bar loop writes through buffers: as stored arrays, every write checked uniqueness
+        // through a call, the largest cost per bar after the signals themselves.
+        var equity = [Double](repeating: c.initialCash, count: window.count)
+        var position = [Int8](repeating: 0, count: window.count)
+        equity.withUnsafeMutableBufferPointer { equity in
+            position.withUnsafeMutableBufferPointer { position in runBars(equity, position) }
+        }
+        self.equity = equity
+        self.position = position
+    }
+
+    private mutating func runBars(_ equity: UnsafeMutableBufferPointer<Double>, _ position: UnsafeMutableBufferPointer<Int8>) {
         let first = window.lowerBound, last = window.upperBound - 1
         for i in window {
             if liquidated { equity[i - first] = 0; continue }
@@ -138,7 +155,7 @@ struct Engine {
                 pending = 0
                 execute(order, at: m.open[i], bar: i, reason: .signal)
             }
-            if direction != 0 { checkRiskExits(i) }
+            if direction != 0 && hasRiskExits { checkRiskExits(i) }
             // Held max_hold bars at the exit fill: at this close with fill = close, at the next open otherwise.
             if direction != 0, let maxHold = c.maxHold {
                 if c.fill == .close, i - entryIndex >= maxHold {
@@ -147,7 +164,8 @@ struct Engine {
                     if i < last { pending = 2 }
                 }
             }
-            let order = decide(i)
+            let flag = flags[i - first]
+            let order = flag == 0 ? 0 : Self.decide(flag, direction: direction, pending: pending)
             if order != 0 {
                 if c.fill == .close {
                     execute(order, at: m.close[i], bar: i, reason: .signal)
@@ -156,7 +174,7 @@ struct Engine {
                     pending = order
                 }
             }
-            mark(i)
+            mark(i, equity, position)
         }
         if direction != 0 {
             close(at: m.close[last], bar: last, reason: window.upperBound == m.count ? .endOfData : .endOfWindow,
@@ -165,10 +183,9 @@ struct Engine {
         }
     }
 
-    /// The order bar i's signals ask for, given the position after this bar's fills.
-    func decide(_ i: Int) -> Int {
-        let f = flags[i - window.lowerBound]
-        if f == 0 { return 0 }
+    /// The order a bar's signal flags ask for, given the position after this bar's fills. Static,
+    /// on plain values: as a method it had the whole engine (328 bytes) copied for every bar.
+    static func decide(_ f: UInt8, direction: Int, pending: Int) -> Int {
         var longEntry = f & 1 != 0, longExit = f & 2 != 0
         var shortEntry = f & 4 != 0, shortExit = f & 8 != 0
         if longEntry && longExit { longEntry = false; longExit = false }      // conflicting: ignored
@@ -190,6 +207,7 @@ struct Engine {
         return 0
     }
 
+    @inline(__always)
     mutating func settleFunding(_ i: Int) {
         guard c.funding, direction != 0, let rates = m.fundingAtOpen else { return }
         let rate = rates[i]
@@ -287,7 +305,8 @@ struct Engine {
         best = direction > 0 ? max(best, high) : min(best, low)
     }
 
-    mutating func mark(_ i: Int) {
+    @inline(__always)
+    mutating func mark(_ i: Int, _ equity: UnsafeMutableBufferPointer<Double>, _ position: UnsafeMutableBufferPointer<Int8>) {
         let k = i - window.lowerBound
         if direction != 0 {
             let value = cash + Double(direction) * units * (m.close[i] - entryPrice)
