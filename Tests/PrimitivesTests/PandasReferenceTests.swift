@@ -23,8 +23,10 @@ struct PandasReferenceTests {
     func baselineBuildMatches() throws {
         llma_simd_use_baseline(1)
         defer { llma_simd_use_baseline(0) }
-        let columns: Set = ["sma_20", "bbands_20_2_middle", "pct_change_10", "crossover_sma10_sma30",
-                            "crossunder_sma10_sma30"]
+        let columns: Set = ["sma_20", "pct_change_10", "crossover_sma10_sma30", "crossunder_sma10_sma30",
+                            "std_20", "var_20", "zscore_168", "bbands_20_2_upper", "bbands_20_2_middle",
+                            "bbands_20_2_lower", "bigoffset_std_20", "bigoffset_zscore_20", "constant_std_20",
+                            "constant_zscore_20", "plateau_std_5", "plateau_zscore_5", "gap_std_5"]
         let chosen = (Self.cases + TALibReferenceTests.cases).filter { columns.contains($0.column) }
         #expect(Set(chosen.map(\.column)) == columns)
         for reference in chosen { try reference.check() }

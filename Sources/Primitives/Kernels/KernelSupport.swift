@@ -204,27 +204,6 @@ func minima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
     #endif
 }
 
-/// `v` with +0 in the lanes where `a <= b` (a NaN compares false and keeps `v`), branch-free:
-/// `zeroing(v, where: v, atMost: 0)` is `Swift.max(v, 0)` lane by lane.
-@inline(__always)
-func zeroing(_ v: SIMD2<Double>, where a: SIMD2<Double>, atMost b: SIMD2<Double>) -> SIMD2<Double> {
-    #if arch(x86_64)
-    return _mm_andnot_pd(_mm_cmple_pd(a, b), v)
-    #else
-    return v.replacing(with: 0, where: a .<= b)
-    #endif
-}
-
-/// Whether `a > b` in either lane (one compare and a move-mask on x86_64).
-@inline(__always)
-func anyGreater(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> Bool {
-    #if arch(x86_64)
-    return _mm_movemask_pd(_mm_cmpgt_pd(a, b)) != 0
-    #else
-    return any(a .> b)
-    #endif
-}
-
 /// Powers of the decay `a` of a first-order recursion `y[t] = a·y[t-1] + b[t]`, for `recurse4`.
 struct DecayPowers {
     let a: Double
@@ -262,21 +241,6 @@ func recurse4(_ previous: SIMD2<Double>, _ b01: SIMD2<Double>, _ b23: SIMD2<Doub
     return (previous * p.low + SIMD2(b01[0], c1),
             previous * p.high + SIMD2(c2, c3),
             previous * p.a4 + SIMD2(repeating: c3))
-}
-
-/// Correctly rounded square roots of both lanes.
-///
-/// `Double.squareRoot()` lowers to libm `sqrt` behind an errno check (Linux compiles with
-/// math-errno): a scalar `sqrtsd` plus a branch per value, which never vectorises. One `sqrtpd`
-/// costs the same as one `sqrtsd` on the bench machine (about 8.5 cycles), so two lanes halve
-/// the cost of the square root, the largest single cost of a rolling standard deviation.
-@inline(__always)
-func squareRoots(_ v: SIMD2<Double>) -> SIMD2<Double> {
-    #if arch(x86_64)
-    return _mm_sqrt_pd(v)
-    #else
-    return SIMD2(v[0].squareRoot(), v[1].squareRoot())
-    #endif
 }
 
 @inline(__always) func libmLog(_ x: Double) -> Double { log(x) }

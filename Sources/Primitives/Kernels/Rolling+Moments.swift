@@ -105,14 +105,14 @@ extension Rolling {
     /// `momentBlock` bars, each in two phases, and a block never crosses a scheduled re-anchor.
     /// The re-anchor test of the block's first bar is made before the block. Phase A is the
     /// sequential part: the running sums, the latest change and the raw sum, parked per bar in an
-    /// L1-resident scratch. Phase B works on two bars at a time with no loop-carried value: mean,
-    /// variance, the constant-window test, the square roots (`squareRoots`) and the outputs, and
-    /// the early re-anchor test for the next bar. That test rarely fires; when it does at bar t,
-    /// the block is cut after t, the state is taken from the scratch at t, and the next block
-    /// starts by re-anchoring at t + 1, exactly where the bar-by-bar loop re-anchors. Every bar gets
-    /// the same operations in the same order as in that loop (one bar at a time, the tests
-    /// inside), so the outputs are bit-identical to it; it ran about 50 instructions a bar with
-    /// four branches, phase A and B about half that.
+    /// L1-resident scratch (bound by the sums' addition latency and its own instruction count).
+    /// Phase B (`llma_moments`, four bars a step in the AVX2 build) has no loop-carried value:
+    /// mean, variance, the constant-window test, the square roots and the outputs, and the early
+    /// re-anchor test for the next bar. That test rarely fires; when it does at bar t, the block
+    /// is cut after t, the state is taken from the scratch at t, and the next block starts by
+    /// re-anchoring at t + 1, exactly where a bar-by-bar loop re-anchors. Every bar gets the same
+    /// operations in the same order as in that loop (`finish` here, `moments_bar` in C), so the
+    /// outputs are bit-identical to it.
     @inline(__always)
     static func univariate(_ x: UnsafeBufferPointer<Double>, window w: Int,
                            into out: UnsafeMutableBufferPointer<Double>,
@@ -247,54 +247,38 @@ extension Rolling {
                         raw.slide(entering: v, leaving: leaving)
                         raws[o] = raw.total
                         rawErrors[o] = raw.error
-                        second[i] = raw.value
                     }
                 }
-                // The middle band's divisions for the whole block at once, correctly rounded:
-                // the SMA's values to the bit.
-                if case .bands = output { llma_divide_block(second.baseAddress! + blockStart, blockEnd - blockStart, Double(w)) }
+                // The middle band for the whole block at once, the sums' values divided correctly
+                // rounded: the SMA's values to the bit.
+                if case .bands = output {
+                    llma_compensated_mean_block(second.baseAddress! + blockStart, raws.baseAddress, rawErrors.baseAddress,
+                                                blockEnd - blockStart, Double(w))
+                }
 
-                // Phase B. `stop` is the first bar to redo after an early re-anchor.
-                var stop = blockEnd
-                var i = blockStart
-                var threshold = SIMD2(Double(i &- (w &- 1)), Double(i &- (w &- 2)))
-                pairs: while i &+ 1 < blockEnd {
-                    let o = i &- blockStart
-                    let pair0 = load2(sums, 2 &* o), pair1 = load2(sums, 2 &* o &+ 2)
-                    let m2 = SIMD2(pair0[0], pair1[0]) * inverse
-                    var variance2 = SIMD2(pair0[1], pair1[1]) * inverse - m2 * m2
-                    variance2 = zeroing(variance2, where: variance2, atMost: SIMD2(repeating: 0))   // max(·, 0)
-                    variance2 = zeroing(variance2, where: load2(changes, o), atMost: threshold)
-                    switch output {
-                    case .variance:
-                        store2(variance2, out, i)
-                    case .standardDeviation:
-                        store2(squareRoots(variance2), out, i)
-                    case .zScore:
-                        let sd = squareRoots(variance2)
-                        let z = (load2(x, i) - k) - m2
-                        store2(SIMD2(repeating: .nan).replacing(with: z / sd, where: sd .> 0), out, i)
-                    case .bands(let deviations):
-                        let centre = load2(second, i)
-                        let spread = squareRoots(variance2) * deviations
-                        store2(centre + spread, out, i)
-                        store2(centre - spread, third, i)
-                    }
-                    if anyGreater(m2 * m2, 1024 * variance2) {
-                        // Bar t's test fires at t + 1 (if that is in the block; the next block's
-                        // first bar is tested above).
-                        for lane in 0..<2 {
-                            let t = i &+ lane
-                            if t &+ 1 < blockEnd && t &+ 1 >= driftCheckFrom
-                                && m2[lane] * m2[lane] > 1024 * variance2[lane] {
-                                stop = t &+ 1
-                                break pairs
-                            }
-                        }
-                    }
-                    threshold += 2
-                    i &+= 2
+                // Phase B, in SIMDKernelsC (four bars a step). `stop` is the first bar to redo
+                // after an early re-anchor.
+                var block = llma_moments_block()
+                block.sums = UnsafePointer(sums.baseAddress)
+                block.changes = UnsafePointer(changes.baseAddress)
+                block.x = x.baseAddress! + blockStart
+                block.out = out.baseAddress! + blockStart
+                block.count = blockEnd &- blockStart
+                block.drift_check_from = Swift.max(0, driftCheckFrom &- blockStart)
+                block.inverse = inverse
+                block.shift = k
+                block.constant_threshold = Double(blockStart &- (w &- 1))
+                switch output {
+                case .variance: block.kind = Int32(LLMA_MOMENTS_VARIANCE)
+                case .standardDeviation: block.kind = Int32(LLMA_MOMENTS_DEVIATION)
+                case .zScore: block.kind = Int32(LLMA_MOMENTS_ZSCORE)
+                case .bands(let deviations):
+                    block.kind = Int32(LLMA_MOMENTS_BANDS)
+                    block.deviations = deviations
+                    block.middle = UnsafePointer(second.baseAddress! + blockStart)
+                    block.lower = third.baseAddress! + blockStart
                 }
+                let stop = blockStart &+ llma_moments(&block)
                 let last = stop &- 1
                 let o = last &- blockStart
                 s1 = sums[2 &* o]
@@ -305,7 +289,6 @@ extension Rolling {
                 m = s1 * inverse
                 variance = Swift.max(s2 * inverse - m * m, 0)
                 if lastChange <= last &- (w &- 1) { variance = 0 }
-                if stop == blockEnd && i < blockEnd { finish(i, m, variance, k, raw.value) }  // odd last bar
                 blockStart = stop
             }
             pos = runEnd

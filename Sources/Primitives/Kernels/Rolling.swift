@@ -66,26 +66,23 @@ extension Rolling {
                 let limit = Swift.min(i + sumBlock, n)
                 let end = Runs.finiteEnd(x, from: i, to: limit)
                 // Index arithmetic wraps (`&-`): i - w >= lo inside a run.
-                // The running sums first, then the divisions two at a time while the block is in L1:
-                // a divide a bar would cost more than the sum (throughput, not latency).
+                // The running sums' values first (bound by the latency of the total's addition),
+                // then the divisions four at a time while the block is in L1: a divide a bar would
+                // cost more than the sum (throughput, not latency).
                 let blockStart = i
                 while i < end {
                     sum.slide(entering: x[i], leaving: x[i &- w])
                     out[i] = sum.value
                     i &+= 1
                 }
-                if divide { divideInPlace(out, blockStart, end, by: divisor) }
+                if divide && end > blockStart {
+                    let block = out.baseAddress! + blockStart
+                    llma_compensated_mean_block(block, block, nil, end - blockStart, divisor)
+                }
                 if end < limit || end == n { break }
             }
             pos = i
         }
-    }
-
-    /// `out[lo..<hi] /= divisor`, each quotient correctly rounded, at multiply speed.
-    @inline(__always)
-    private static func divideInPlace(_ out: UnsafeMutableBufferPointer<Double>, _ lo: Int, _ hi: Int, by divisor: Double) {
-        guard hi > lo, let base = out.baseAddress else { return }
-        llma_divide_block(base + lo, hi - lo, divisor)
     }
 
     /// Exponential moving average (TA-Lib `EMA`, k = 2 / (window + 1)).

@@ -11,10 +11,31 @@
 extern "C" {
 #endif
 
-/* x[i] = x[i] / divisor for i in [0, n), each the correctly rounded quotient, at multiply speed
- * (Markstein's correction with FMA): equal exact sums must give equal averages, which a multiply
- * by 1/w does not guarantee and a divide a bar is too slow for. */
-void llma_divide_block(double *x, size_t n, double divisor);
+/* out[i] = (totals[i] + errors[i]) / divisor, correctly rounded, for compensated running sums
+ * (the total alone where it is not finite): the moving averages' last step, per block after the
+ * sequential sums. Equal exact sums must give equal averages (so crossovers of mathematically
+ * equal averages do not fire), which a multiply by 1/w does not guarantee and a divide a bar is
+ * too slow for: Markstein's correction with FMA divides at multiply speed. `out` may be `totals`;
+ * `errors` NULL: the totals are the sums' values already. */
+void llma_compensated_mean_block(double *out, const double *totals, const double *errors, size_t n, double divisor);
+
+/* Rolling.univariate's second phase over one block of `count` bars (index o from the block's
+ * first bar). In: `sums` the running sums of the shifted values, s1 and s2 interleaved; `changes`
+ * the last bar where the value changed, as a double, in bar numbers such that the window ending
+ * at o is constant when changes[o] <= o + constant_threshold; `shift` the value subtracted
+ * before summing; `inverse` 1 / window. Out: `out` (variance, deviation, z-score from `x`, or the
+ * upper band with `lower`, around `middle`, at `deviations`). Returns the first o at which the
+ * sums must be re-anchored (the mean moved more than 32 deviations from the shift at o - 1,
+ * tested from drift_check_from on; outputs from there are recomputed by the caller), else count. */
+enum { LLMA_MOMENTS_VARIANCE, LLMA_MOMENTS_DEVIATION, LLMA_MOMENTS_ZSCORE, LLMA_MOMENTS_BANDS };
+typedef struct {
+    const double *sums, *changes, *x, *middle;
+    double *out, *lower;
+    size_t count, drift_check_from;
+    double inverse, shift, constant_threshold, deviations;
+    int kind;
+} llma_moments_block;
+size_t llma_moments(const llma_moments_block *block);
 
 /* out[i] = x[i] / x[i - lag] - 1 for i in [lag, n): the percent change. Division-throughput bound,
  * which four lanes double over two. */
