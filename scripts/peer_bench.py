@@ -57,7 +57,8 @@ macd and bbands20: step by step on Series, since one select of the three outputs
 shared parts and is 2-5x slower in polars 2.1, lazy CSE included), numpy vectorised forms.
 Each library gets its fastest idiomatic form we found. Lookback conventions differ (see
 Checks); the work per bar is the same.
-    stream        numpy only: c * 2.0 (a one-input, one-output streaming floor; not in scripts/bench).
+    stream        numpy only: c * 2.0 (a one-input, one-output streaming floor; scripts/bench has it).
+    stream2       numpy only: c + o (the floor of a two-input op such as crossover).
     sma20         talib SMA(c, 20); pandas c.rolling(20).mean(); polars rolling_mean(20);
                   numpy: cumsum difference (cs[t] - cs[t-20]) / 20 with a NaN head of 19.
     ema20         k = 2/21. talib EMA(c, 20) (seeded with the SMA of the first 20, NaN head 19);
@@ -148,7 +149,7 @@ LCG_A = 6364136223846793005
 LCG_C = 1442695040888963407
 MASK64 = (1 << 64) - 1
 
-ALL_OPS = ["stream", "sma20", "ema20", "std20", "zscore168", "rsi14", "macd", "atr14", "bbands20",
+ALL_OPS = ["stream", "stream2", "sma20", "ema20", "std20", "zscore168", "rsi14", "macd", "atr14", "bbands20",
            "pct_change10", "crossover", "rank100", "spearman", "from_signals"]
 ALL_LIBRARIES = ["talib", "numpy", "pandas", "polars", "scipy", "vectorbt_numba", "vectorbt_rust"]
 RECURSIVE_OPS = {"ema20", "rsi14", "macd", "atr14"}
@@ -291,6 +292,7 @@ def implementations(ctx: dict[str, Any], libraries: set[str]) -> dict[str, dict[
             return np.corrcoef(ra, rb)[0, 1]
 
         impl["stream"]["numpy"] = lambda: c * 2.0
+        impl["stream2"]["numpy"] = lambda: c + o
         impl["sma20"]["numpy"] = np_sma
         impl["std20"]["numpy"] = lambda: blocked_windows(c, 20, 1 << 16, lambda blk, last: blk.std(axis=1))
         impl["zscore168"]["numpy"] = np_zscore
@@ -558,7 +560,7 @@ def check(n: int, ops: list[str], libraries: set[str]) -> int:
         log(f"spearman   n={n}: {'TIES: numpy ordinal ranks are not exact' if ties else 'no ties, numpy ordinal ranks are exact'}")
         failures += ties
     reference_order = {"spearman": ["scipy", "pandas"], "crossover": ["pandas"], "rank100": ["pandas"],
-                       "stream": ["numpy"], "from_signals": ["vectorbt_numba"]}
+                       "stream": ["numpy"], "stream2": ["numpy"], "from_signals": ["vectorbt_numba"]}
     for op in ops:
         libs = impl.get(op, {})
         if not libs:

@@ -217,6 +217,11 @@ let kernelOps: [KernelOp] = [
         let c = m.c, out = m.outputs[0]
         for i in 0..<m.count { out[i] = c[i] * 2 }
     },
+    // The floor of a two-input op such as crossover (`out = c + other`).
+    KernelOp(name: "stream2") { (m: KernelInputs) -> Void in
+        let c = m.c, other = m.other, out = m.outputs[0]
+        for i in 0..<m.count { out[i] = c[i] + other[i] }
+    },
     KernelOp(name: "sma20") { Rolling.mean($0.c, window: 20, into: $0.outputs[0]) },
     KernelOp(name: "ema20") { Rolling.ema($0.c, window: 20, into: $0.outputs[0]) },
     KernelOp(name: "std20") { Rolling.standardDeviation($0.c, window: 20, into: $0.outputs[0]) },
@@ -234,6 +239,9 @@ let kernelOps: [KernelOp] = [
     KernelOp(name: "pct_change10") { Indicators.pctChange($0.c, periods: 10, into: $0.outputs[0]) },
     KernelOp(name: "crossover") { Events.crossover($0.c, .series(UnsafeBufferPointer($0.other)), into: $0.outputs[0]) },
     KernelOp(name: "rank100") { Rolling.percentRank($0.c, window: 100, into: $0.outputs[0]) },
+    // Windows above 256: the Fenwick tree over each stretch's ranks.
+    KernelOp(name: "rank1000") { Rolling.percentRank($0.c, window: 1000, into: $0.outputs[0]) },
+    KernelOp(name: "median1000") { Rolling.median($0.c, window: 1000, into: $0.outputs[0]) },
     KernelOp(name: "spearman", scalar: { Stats.spearman($0.c, UnsafeBufferPointer($0.other)) }),
 ]
 

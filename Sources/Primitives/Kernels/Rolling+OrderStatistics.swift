@@ -1,9 +1,10 @@
 // Rolling median, quantile and percentile rank (pandas semantics).
 //
 // Windows up to `smallWindowLimit` keep the window's values in a `SortedWindow` (two binary
-// searches and a short memmove per bar), which all three statistics read. Larger windows sort the whole series once (radix sort), then keep the window
-// as counts in a Fenwick tree indexed by global sorted position: O(log n) per insert, delete,
-// rank and k-th-smallest query.
+// searches and a short memmove per bar), which all three statistics read. Larger windows sort
+// each stretch of outputs together with the window before it (radix sort), then keep the window
+// as counts in a Fenwick tree indexed by sorted position: O(log window) per insert, delete, rank
+// and k-th-smallest query, and O(window) memory.
 
 private let smallWindowLimit = 256
 
@@ -18,7 +19,7 @@ extension Rolling {
     /// Lookback `window - 1`. A NaN gives NaN for every window holding it (pandas' default
     /// `min_periods = window`); ±infinity are ordinary values. Even windows average the two middle
     /// values, `(a + b) / 2`.
-    /// - Complexity: as `percentRank`; allocates O(window) resp. O(n) scratch once.
+    /// - Complexity: as `percentRank`.
     package static func median(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -43,7 +44,7 @@ extension Rolling {
     /// Lookback `window - 1`; NaN handling as `median`. Always defined on a full window: a window
     /// of equal values gives 1.0.
     /// - Complexity: O(n log window) compares plus a memmove of at most `window` values per bar
-    ///   for window <= 256, else O(n log n) with O(n) scratch.
+    ///   for window <= 256, else O(n log window); O(window) scratch (at least 4096 values).
     package static func percentRank(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                     into out: UnsafeMutableBufferPointer<Double>) {
         precondition(w >= 1 && out.count == x.count)
@@ -123,11 +124,18 @@ extension Rolling {
 
     /// Slides a window of Fenwick counts over each non-NaN run; writes the percent rank when
     /// `output` is nil, else the order statistic.
+    ///
+    /// The outputs go in stretches of `stretch` bars. The windows ending in a stretch hold only the
+    /// stretch and the w - 1 bars before it, so those values are sorted (radix sort) and counted in
+    /// a tree of that size: memory O(window + stretch), not O(n). Each stretch re-inserts its
+    /// w - 1 leading bars; a stretch of at least 4096 bars keeps that and the sort's fixed cost
+    /// small per output.
     private static func treeWindows(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                     into out: UnsafeMutableBufferPointer<Double>, output: OrderOutput?) {
-        let ranks = GlobalRanks(x, withUpperRanks: output == nil)
+        let stretch = Swift.max(w, 4096)
+        var ranks = StretchRanks(capacity: stretch + w - 1, withUpperRanks: output == nil)
         defer { ranks.deallocate() }
-        let tree = FenwickCounts(size: ranks.count)
+        var tree = FenwickCounts(capacity: stretch + w - 1)
         defer { tree.deallocate() }
         let period = Double(w)   // pandas divides; so do we, for identical results
         let n = x.count
@@ -138,20 +146,22 @@ extension Rolling {
             writeNaN(out, pos, Swift.min(first, run.hi))
             pos = run.hi
             guard first < run.hi else { continue }
-            for i in run.lo..<run.hi {
-                tree.add(Int(ranks.rank[i]), 1)
-                if i >= first {
+            for start in stride(from: first, to: run.hi, by: stretch) {
+                let end = Swift.min(start + stretch, run.hi)
+                let base = start - (w - 1)                   // the stretch's first value
+                ranks.rank(UnsafeBufferPointer(rebasing: x[base..<end]))
+                tree.reset(size: end - base)
+                for j in 0..<(w - 1) { tree.add(Int(ranks.rank[j]), 1) }
+                for i in start..<end {
+                    let j = i - base
+                    tree.add(Int(ranks.rank[j]), 1)
                     if let output {
                         out[i] = pick(output, window: w, from: TreeWindow(tree: tree, sorted: ranks.sorted))
                     } else {
-                        out[i] = Double(tree.countUpTo(Int(ranks.upper[i]))) / period
+                        out[i] = Double(tree.countUpTo(Int(ranks.upper[j]))) / period
                     }
-                    tree.add(Int(ranks.rank[i - w + 1]), -1)
+                    tree.add(Int(ranks.rank[j - (w - 1)]), -1)
                 }
-            }
-            // Empty the tree for the next run: the last w - 1 bars are still counted.
-            for i in Swift.max(run.lo, run.hi - w + 1)..<run.hi {
-                tree.add(Int(ranks.rank[i]), -1)
             }
         }
     }
@@ -170,78 +180,79 @@ private struct TreeWindow: OrderedWindow {
     @inline(__always) func smallest(_ k: Int) -> Double { sorted[tree.kthSmallest(k)] }
 }
 
-/// Global sorted order of a series' non-NaN values: `sorted[p]` is the p-th smallest,
-/// `rank[i]` the position of bar i (-1 for NaN), `upper[i]` the last position holding a value
-/// equal to bar i (only when requested).
-/// Owns its buffers: call `deallocate()` once.
-struct GlobalRanks {
+/// Sorted order of a stretch of values without NaN: `sorted[p]` is the p-th smallest, `rank[j]`
+/// the position of value j, `upper[j]` the last position holding a value equal to value j (only
+/// when requested). Buffers of a fixed capacity, reused stretch after stretch; call
+/// `deallocate()` once.
+struct StretchRanks {
     let sorted: UnsafeMutableBufferPointer<Double>
     let rank: UnsafeMutableBufferPointer<Int32>
     let upper: UnsafeMutableBufferPointer<Int32>
-    let count: Int
+    private let keys: UnsafeMutableBufferPointer<UInt64>, scratchKeys: UnsafeMutableBufferPointer<UInt64>
+    private let payload: UnsafeMutableBufferPointer<UInt32>, scratchPayload: UnsafeMutableBufferPointer<UInt32>
+    private let withUpperRanks: Bool
 
-    init(_ x: UnsafeBufferPointer<Double>, withUpperRanks: Bool) {
-        let n = x.count
-        let keys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: Swift.max(n, 1))
-        let payload = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: Swift.max(n, 1))
-        let scratchKeys = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: Swift.max(n, 1))
-        let scratchPayload = UnsafeMutableBufferPointer<UInt32>.allocate(capacity: Swift.max(n, 1))
-        defer {
-            keys.deallocate(); payload.deallocate()
-            scratchKeys.deallocate(); scratchPayload.deallocate()
-        }
-        var m = 0
-        for i in 0..<n where !x[i].isNaN {
-            keys[m] = RadixSort.key(x[i])
-            payload[m] = UInt32(truncatingIfNeeded: i)
-            m += 1
+    init(capacity: Int, withUpperRanks: Bool) {
+        let c = Swift.max(capacity, 1)
+        sorted = .allocate(capacity: c)
+        rank = .allocate(capacity: c)
+        upper = .allocate(capacity: withUpperRanks ? c : 1)
+        keys = .allocate(capacity: c); scratchKeys = .allocate(capacity: c)
+        payload = .allocate(capacity: c); scratchPayload = .allocate(capacity: c)
+        self.withUpperRanks = withUpperRanks
+    }
+
+    mutating func rank(_ x: UnsafeBufferPointer<Double>) {
+        let m = x.count
+        precondition(m <= sorted.count)
+        for i in 0..<m {
+            keys[i] = RadixSort.key(x[i])
+            payload[i] = UInt32(truncatingIfNeeded: i)
         }
         RadixSort.sort(keys: keys, payload: payload, scratchKeys: scratchKeys,
                        scratchPayload: scratchPayload, count: m)
-        count = m
-        sorted = .allocate(capacity: Swift.max(m, 1))
-        rank = .allocate(capacity: Swift.max(n, 1))
-        upper = .allocate(capacity: withUpperRanks ? Swift.max(n, 1) : 1)
-        rank.update(repeating: -1)
         for p in 0..<m {
             sorted[p] = RadixSort.value(keys[p])
             rank[Int(payload[p])] = Int32(truncatingIfNeeded: p)
         }
-        if withUpperRanks {
-            var start = 0
-            while start < m {
-                var end = start + 1
-                while end < m && keys[end] == keys[start] { end += 1 }
-                for p in start..<end { upper[Int(payload[p])] = Int32(truncatingIfNeeded: end - 1) }
-                start = end
-            }
+        guard withUpperRanks else { return }
+        var start = 0
+        while start < m {
+            var end = start + 1
+            while end < m && keys[end] == keys[start] { end += 1 }
+            for p in start..<end { upper[Int(payload[p])] = Int32(truncatingIfNeeded: end - 1) }
+            start = end
         }
     }
 
     func deallocate() {
-        sorted.deallocate()
-        rank.deallocate()
-        upper.deallocate()
+        sorted.deallocate(); rank.deallocate(); upper.deallocate()
+        keys.deallocate(); scratchKeys.deallocate(); payload.deallocate(); scratchPayload.deallocate()
     }
 }
 
-/// Fenwick (binary indexed) tree of counts over positions 0..<size. Owns its buffer: call
-/// `deallocate()` once.
+/// Fenwick (binary indexed) tree of counts over positions 0..<size, `size` up to the capacity
+/// and set by `reset`. Owns its buffer: call `deallocate()` once.
 struct FenwickCounts {
     private let tree: UnsafeMutableBufferPointer<Int32>
-    private let size: Int
-    private let topBit: Int
+    private var size = 0
+    private var topBit = 0
 
-    init(size: Int) {
+    init(capacity: Int) {
+        tree = .allocate(capacity: capacity + 1)
+    }
+
+    func deallocate() { tree.deallocate() }
+
+    /// Empties the tree and sizes it to `size` positions.
+    mutating func reset(size: Int) {
+        precondition(size < tree.count)
         self.size = size
-        tree = .allocate(capacity: size + 1)
-        tree.update(repeating: 0)
+        UnsafeMutableBufferPointer(rebasing: tree[0...size]).update(repeating: 0)
         var bit = 1
         while bit * 2 <= size { bit *= 2 }
         topBit = bit
     }
-
-    func deallocate() { tree.deallocate() }
 
     @inline(__always)
     func add(_ position: Int, _ delta: Int32) {
