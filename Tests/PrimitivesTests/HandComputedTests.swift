@@ -212,6 +212,34 @@ struct HandComputedTests {
         }, [nan, nan, 2.5, 2.25, nan, nan, nan, 2.5, 3.75], "atr w2 interior NaN")
     }
 
+    /// Long enough for the block path (512-bar blocks of four-bar groups): a NaN inside a block
+    /// (bar 1_000), one just after a block boundary and one in the last partial group. Each side of
+    /// a NaN must be the ATR of that side alone, as if the series began after it.
+    @Test func atrAroundInteriorNaNEqualsTheAtrOfEachSide() {
+        var state: UInt64 = 3
+        var close: [Double] = [], price = 100.0
+        for _ in 0..<2_600 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            price *= 1 + (Double(state >> 11) / Double(1 << 53) - 0.5) * 0.02
+            close.append(price)
+        }
+        let high = close.map { $0 * 1.004 }, low = close.map { $0 * 0.996 }
+        func atr(_ h: [Double], _ l: [Double], _ c: [Double]) -> [Double] {
+            Kernel.run(h, l, c) { Indicators.atr(high: $0, low: $1, close: $2, window: 14, into: $3) }
+        }
+        let cuts = [1_000, 1_529, 2_598]
+        var withGaps = close
+        for cut in cuts { withGaps[cut] = nan }
+        let ours = atr(high, low, withGaps)
+        var start = 0
+        for end in cuts + [close.count] {
+            let side = atr(Array(high[start..<end]), Array(low[start..<end]), Array(close[start..<end]))
+            expectSeries(Array(ours[start..<end]), side, "atr bars \(start)..<\(end)")
+            if end < close.count { #expect(ours[end].isNaN) }
+            start = end + 1
+        }
+    }
+
     @Test func leadingNaNAreSkipped() {
         // [NaN,NaN,1,2,3,4,5], EMA w=3: the series starts at index 2, so the first value is at
         // 2 + 3 - 1 = 4: seed (1+2+3)/3 = 2; then 2 + 0.5*(4-2) = 3; 3 + 0.5*(5-3) = 4.

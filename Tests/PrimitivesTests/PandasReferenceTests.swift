@@ -26,7 +26,7 @@ struct PandasReferenceTests {
         let columns: Set = ["sma_20", "pct_change_10", "crossover_sma10_sma30", "crossunder_sma10_sma30",
                             "std_20", "var_20", "zscore_168", "bbands_20_2_upper", "bbands_20_2_middle",
                             "bbands_20_2_lower", "bigoffset_std_20", "bigoffset_zscore_20", "constant_std_20",
-                            "constant_zscore_20", "plateau_std_5", "plateau_zscore_5", "gap_std_5"]
+                            "constant_zscore_20", "plateau_std_5", "plateau_zscore_5", "gap_std_5", "atr_14", "constant_atr_5"]
         let chosen = (Self.cases + TALibReferenceTests.cases).filter { columns.contains($0.column) }
         #expect(Set(chosen.map(\.column)) == columns)
         for reference in chosen { try reference.check() }

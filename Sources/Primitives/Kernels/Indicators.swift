@@ -231,18 +231,11 @@ extension Indicators {
         return top - bottom
     }
 
-    /// `trueRange` of two bars.
-    @inline(__always)
-    private static func trueRanges(_ high: SIMD2<Double>, _ low: SIMD2<Double>,
-                                   _ previousClose: SIMD2<Double>) -> SIMD2<Double> {
-        maxima(high, previousClose) - minima(low, previousClose)
-    }
-
     /// Average True Range with Wilder smoothing (TA-Lib `ATR`).
     ///
     /// Lookback `window`: the first true range is at index 1, the first ATR (the SMA of `window`
     /// true ranges) at index `window`, then `atr = atr·(n-1)/n + tr/n` four bars at a time
-    /// (`recurse4`), equal to TA-Lib's `(atr·(n-1) + tr)/n` up to a few ulps. NaN/±infinity in
+    /// (`llma_wilder_true_range`), equal to TA-Lib's `(atr·(n-1) + tr)/n` up to a few ulps. NaN/±infinity in
     /// any input: NaN at that bar and a restart after it.
     /// - Complexity: O(n), no allocation.
     package static func atr(high: UnsafeBufferPointer<Double>, low: UnsafeBufferPointer<Double>,
@@ -277,41 +270,26 @@ extension Indicators {
             // four bars start at `first + 1` on both paths, so the values do not depend on where
             // a block starts; the run's last few bars go one at a time.
             var i = first + 1
-            var state = SIMD2(repeating: previous)       // `recurse4`'s form
+            var state = previous
             while i < n {
                 let blockEnd = Swift.min(i + atrBlock, n)
                 let start = i, saved = state
-                var sum = SIMD2<Double>(repeating: 0)
-                while i &+ 3 < blockEnd {
-                    let h01 = load2(high, i), h23 = load2(high, i &+ 2)
-                    let l01 = load2(low, i), l23 = load2(low, i &+ 2)
-                    let p01 = load2(close, i &- 1), p23 = load2(close, i &+ 1)
-                    sum += (h01 + l01 + p01) + (h23 + l23 + p23)
-                    let y = recurse4(state, trueRanges(h01, l01, p01) * reciprocal,
-                                     trueRanges(h23, l23, p23) * reciprocal, powers)
-                    store2(y.y01, out, i)
-                    store2(y.y23, out, i &+ 2)
-                    state = y.next
-                    i &+= 4
-                }
+                var groups = (blockEnd &- i) / 4
+                let sum = llma_wilder_true_range(out.baseAddress! + i, high.baseAddress! + i, low.baseAddress! + i,
+                                                 close.baseAddress! + i, groups, a, reciprocal, &state)
+                i &+= 4 &* groups
                 var end = blockEnd
-                if !(sum[0] + sum[1]).isFinite || !close[i &- 1].isFinite {
+                if !sum.isFinite || !close[i &- 1].isFinite {
                     end = Runs.finiteEnd(high, low, close, from: start, to: blockEnd)
-                    i = start
                     state = saved
+                    groups = (end &- start) / 4
+                    _ = llma_wilder_true_range(out.baseAddress! + start, high.baseAddress! + start, low.baseAddress! + start,
+                                               close.baseAddress! + start, groups, a, reciprocal, &state)
+                    i = start &+ 4 &* groups
                 } else if i < blockEnd {
                     end = Runs.finiteEnd(high, low, close, from: i, to: blockEnd)
                 }
-                while i &+ 3 < end {
-                    let b01 = trueRanges(load2(high, i), load2(low, i), load2(close, i &- 1)) * reciprocal
-                    let b23 = trueRanges(load2(high, i &+ 2), load2(low, i &+ 2), load2(close, i &+ 1)) * reciprocal
-                    let y = recurse4(state, b01, b23, powers)
-                    store2(y.y01, out, i)
-                    store2(y.y23, out, i &+ 2)
-                    state = y.next
-                    i &+= 4
-                }
-                previous = state[0]
+                previous = state
                 while i < end {
                     previous = previous * a + trueRange(high[i], low[i], close[i &- 1]) * reciprocal
                     out[i] = previous

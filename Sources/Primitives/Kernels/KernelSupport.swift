@@ -3,9 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-#if arch(x86_64)
-import _Builtin_intrinsics.intel   // SSE2 `sqrtpd`, part of the x86-64 baseline
-#endif
 
 // Small helpers shared by the kernels: runs of usable bars, NaN filling, TA-Lib's zero tests,
 // libm entry points and a monotonic deque. The unsafe code stays here and in RadixSort.swift.
@@ -181,27 +178,6 @@ func load2(_ a: UnsafeMutableBufferPointer<Double>, _ i: Int) -> SIMD2<Double> {
 func store2(_ v: SIMD2<Double>, _ a: UnsafeMutableBufferPointer<Double>, _ i: Int) {
     assertInBounds(UnsafeBufferPointer(a), i, 2)
     UnsafeMutableRawPointer(a.baseAddress.unsafelyUnwrapped + i).storeBytes(of: v, as: SIMD2<Double>.self)
-}
-
-/// Lane-wise `a > b ? a : b` (`maxpd`; `b` if either is NaN, like the scalar expression). Written
-/// with `replacing(with:where:)` the compiler sometimes split the lanes into two branches.
-@inline(__always)
-func maxima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
-    #if arch(x86_64)
-    return _mm_max_pd(a, b)
-    #else
-    return b.replacing(with: a, where: a .> b)
-    #endif
-}
-
-/// Lane-wise `a < b ? a : b` (`minpd`; `b` if either is NaN).
-@inline(__always)
-func minima(_ a: SIMD2<Double>, _ b: SIMD2<Double>) -> SIMD2<Double> {
-    #if arch(x86_64)
-    return _mm_min_pd(a, b)
-    #else
-    return b.replacing(with: a, where: a .< b)
-    #endif
 }
 
 /// Powers of the decay `a` of a first-order recursion `y[t] = a·y[t-1] + b[t]`, for `recurse4`.

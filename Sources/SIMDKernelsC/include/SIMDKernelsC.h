@@ -37,6 +37,14 @@ typedef struct {
 } llma_moments_block;
 size_t llma_moments(const llma_moments_block *block);
 
+/* ATR's Wilder smoothing over `groups` groups of four bars: with tr = max(high, close[-1]) -
+ * min(low, close[-1]), out[i] = a·out[i-1] + tr[i]·reciprocal, out[-1] = *state; updates *state.
+ * close[-1] must be readable. Returns the sum of every input read, non-finite when any was (the
+ * caller then recomputes up to the bad bar). Both builds give the same bits; the in-group
+ * rounding differs from a bar-by-bar loop by a few ulps, which the recursion damps. */
+double llma_wilder_true_range(double *out, const double *high, const double *low, const double *close,
+                              size_t groups, double a, double reciprocal, double *state);
+
 /* out[i] = x[i] / x[i - lag] - 1 for i in [lag, n): the percent change. Division-throughput bound,
  * which four lanes double over two. */
 void llma_lagged_ratio_minus_one(double *out, const double *x, size_t n, size_t lag);
