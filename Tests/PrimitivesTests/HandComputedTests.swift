@@ -212,6 +212,73 @@ struct HandComputedTests {
         }, [nan, nan, 2.5, 2.25, nan, nan, nan, 2.5, 3.75], "atr w2 interior NaN")
     }
 
+    /// Windows above 256 sort stretches of max(window, 4096) outputs with the window before them:
+    /// long enough runs to cross stretch boundaries, with ties, and a NaN between two runs.
+    @Test func largeWindowOrderStatisticsAcrossStretches() {
+        var state: UInt64 = 5
+        var x: [Double] = (0..<8_400).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double((state >> 33) % 500)
+        }
+        let whole = x
+        x[6_000] = nan
+        func definition(_ w: Int, _ statistic: (ArraySlice<Double>, Double) -> Double) -> [Double] {
+            x.indices.map { t in
+                guard t >= w - 1 else { return nan }
+                let window = x[(t - w + 1)...t]
+                return window.contains(where: \.isNaN) ? nan : statistic(window, x[t])
+            }
+        }
+        func expectSame(_ ours: [Double], _ expected: [Double], _ what: String) {
+            let first = ours.indices.first { !(ours[$0] == expected[$0] || (ours[$0].isNaN && expected[$0].isNaN)) }
+            #expect(first == nil, "\(what) differs at \(first ?? 0)")
+        }
+        for w in [300] {
+            expectSame(Kernel.run(x) { Rolling.median($0, window: w, into: $1) },
+                       definition(w) { window, _ in
+                           let v = window.sorted()
+                           return w % 2 == 1 ? v[w / 2] : (v[w / 2 - 1] + v[w / 2]) / 2
+                       }, "median w\(w)")
+            expectSame(Kernel.run(x) { Rolling.percentRank($0, window: w, into: $1) },
+                       definition(w) { window, v in Double(window.filter { $0 <= v }.count) / Double(w) }, "rank w\(w)")
+        }
+        x = whole    // one run of 8,400 bars: 4,301 outputs, two stretches of 4,100
+        expectSame(Kernel.run(x) { Rolling.percentRank($0, window: 4_100, into: $1) },
+                   definition(4_100) { window, v in Double(window.filter { $0 <= v }.count) / 4_100 }, "rank w4100")
+    }
+
+    /// The moving sum works in blocks of 1024 bars cut in two halves summed side by side, and finds
+    /// NaN only after a block: a NaN in a block's first half, one in its second half, an infinity,
+    /// and a run too short for a block. Each side of a bad bar must be the average of that side
+    /// alone, and the two halves must give each window the exact sum rounded once: here every
+    /// value is a multiple of 1/4 far below 2^50, so sums are exact and each average must equal
+    /// the exact sum divided once.
+    @Test func movingAverageAroundBadBarsEqualsTheAverageOfEachSide() {
+        var state: UInt64 = 11
+        var x: [Double] = (0..<5_000).map { _ in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 40) / 4
+        }
+        let cuts = [1_300, 2_100, 2_140]     // block 2 (bars 1024+w-1...), first half; block 2's second half; a short run
+        x[cuts[0]] = nan; x[cuts[1]] = .infinity; x[cuts[2]] = nan
+        for w in [1, 5, 20, 300] {
+            let ours = Kernel.run(x) { Rolling.mean($0, window: w, into: $1) }
+            var start = 0
+            for end in cuts + [x.count] {
+                let side = Array(x[start..<end])
+                var expected = [Double](repeating: nan, count: side.count)
+                if side.count >= w {
+                    for t in (w - 1)..<side.count { expected[t] = side[(t - w + 1)...t].reduce(0, +) / Double(w) }
+                }
+                let got = Array(ours[start..<end])
+                let first = got.indices.first { !(got[$0] == expected[$0] || (got[$0].isNaN && expected[$0].isNaN)) }
+                #expect(first == nil, "sma w\(w) bars \(start)..<\(end) differs at \(first.map { start + $0 } ?? 0)")
+                if end < x.count { #expect(ours[end].isNaN) }
+                start = end + 1
+            }
+        }
+    }
+
     /// Long enough for the block path (512-bar blocks of four-bar groups): a NaN inside a block
     /// (bar 1_000), one just after a block boundary and one in the last partial group. Each side of
     /// a NaN must be the ATR of that side alone, as if the series began after it.

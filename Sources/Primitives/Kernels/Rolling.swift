@@ -38,9 +38,13 @@ extension Rolling {
 
     /// Moving sum (or average) over each finite run, as if the series began at the run's start.
     ///
-    /// The operations per bar are `movingSum`'s (a compensated running total, the difference of
-    /// the entering and leaving values added to it, divided by w), so the values are bit for bit
-    /// those of a whole-run `movingSum` and of `Rolling.univariate`'s middle band.
+    /// A sliding compensated sum is bound by the latency of its total's addition (one dependent
+    /// add a bar). Each block of `sumBlock` bars is therefore cut in two halves summed in one loop:
+    /// the first continues the running sum, the second starts afresh from the w values before its
+    /// first bar, as a run's first window does. Both give the window's exact sum rounded once
+    /// (the compensation carries every rounding error), so where a window's average comes from
+    /// does not change it; restarting also resets the last bits of drift. Windows too long for a
+    /// fresh start to pay (over a quarter of the block) keep one sum.
     @inline(__always)
     private static func runningSum(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                    into out: UnsafeMutableBufferPointer<Double>, divide: Bool) {
@@ -60,24 +64,64 @@ extension Rolling {
             writeNaN(out, pos, lo + w - 1)
             var sum = CompensatedSum()
             for i in lo..<(lo + w) { sum.add(x[i]) }
-            out[lo + w - 1] = sum.value / divisor
+            out[lo + w - 1] = sum.value
             var i = lo + w
             while true {
                 let limit = Swift.min(i + sumBlock, n)
-                let end = Runs.finiteEnd(x, from: i, to: limit)
-                // Index arithmetic wraps (`&-`): i - w >= lo inside a run.
-                // The running sums' values first (bound by the latency of the total's addition),
-                // then the divisions four at a time while the block is in L1: a divide a bar would
-                // cost more than the sum (throughput, not latency).
-                let blockStart = i
-                while i < end {
-                    sum.slide(entering: x[i], leaving: x[i &- w])
-                    out[i] = sum.value
-                    i &+= 1
+                // Index arithmetic wraps (`&-`): i - w >= lo inside a run. The block is summed on
+                // the assumption that it is finite: a NaN or ±infinity leaves a total non-finite
+                // for good, and only then is the block scanned and summed again up to the bad bar
+                // (an overflow of finite values lands there too and recomputes the same values).
+                // Scanning every block first cost a fifth of the time.
+                let blockStart = i, saved = sum
+                var end = limit
+                let half = (limit &- i) / 2
+                var finite: Bool
+                if half >= 32 && w <= half / 2 {
+                    let middle = i &+ half              // the second half's first bar
+                    var second = CompensatedSum()
+                    for j in (middle &- w &+ 1)...middle { second.add(x[j]) }
+                    out[middle] = second.value
+                    var j = middle &+ 1
+                    while j < limit {
+                        sum.slide(entering: x[i], leaving: x[i &- w])
+                        second.slide(entering: x[j], leaving: x[j &- w])
+                        out[i] = sum.value
+                        out[j] = second.value
+                        i &+= 1
+                        j &+= 1
+                    }
+                    while i < middle {
+                        sum.slide(entering: x[i], leaving: x[i &- w])
+                        out[i] = sum.value
+                        i &+= 1
+                    }
+                    finite = sum.total.isFinite && second.total.isFinite
+                    sum = second
+                } else {
+                    while i < limit {
+                        sum.slide(entering: x[i], leaving: x[i &- w])
+                        out[i] = sum.value
+                        i &+= 1
+                    }
+                    finite = sum.total.isFinite
                 }
-                if divide && end > blockStart {
-                    let block = out.baseAddress! + blockStart
-                    llma_compensated_mean_block(block, block, nil, end - blockStart, divisor)
+                i = limit
+                if !finite {
+                    end = Runs.finiteEnd(x, from: blockStart, to: limit)
+                    sum = saved
+                    i = blockStart
+                    while i < end {
+                        sum.slide(entering: x[i], leaving: x[i &- w])
+                        out[i] = sum.value
+                        i &+= 1
+                    }
+                }
+                // The divisions four at a time while the block is in L1: a divide a bar would
+                // cost more than the sums (throughput, not latency).
+                if divide {
+                    let first = blockStart == lo + w ? blockStart - 1 : blockStart   // the run's first window too
+                    llma_compensated_mean_block(out.baseAddress! + first, out.baseAddress! + first, nil, end - first, divisor)
                 }
                 if end < limit || end == n { break }
             }
