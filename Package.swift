@@ -40,7 +40,8 @@ let package = Package(
         // The only C we write: trampolines, sandbox hook, capped allocator, strict globals, Series userdata.
         .target(name: "LuaSandboxC", dependencies: ["CLua"]),
         // The kernels' inner loops that need AVX2 (chosen at run time, with a baseline build):
-        // exact block division, percent change, crossings.
+        // the averages' exact division, the variance family's second phase, ATR's recursion,
+        // percent change, crossings.
         .target(name: "SIMDKernelsC"),
         // Pure numeric core: Series kernels and the primitive registry. No Lua, IO or async.
         .target(name: "Primitives", dependencies: ["SIMDKernelsC"], swiftSettings: strict),
@@ -125,7 +126,7 @@ let package = Package(
         .executableTarget(name: "llmalpha-fake-llm", dependencies: ["FakeLanguageModel"], swiftSettings: strict),
         .executableTarget(name: "llmalpha-fake-exchange", dependencies: ["FakeExchange", "MarketData"], swiftSettings: strict),
         // Benchmarks: `scripts/bench` builds this in release and prints DESIGN.md section 10's JSON.
-        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "LuaSandboxC", "Evaluation", "MarketData", "Backtest", "Knowledge",
+        .executableTarget(name: "llmalpha-bench", dependencies: ["Primitives", "Scripting", "Evaluation", "MarketData", "Backtest", "Knowledge",
                                                                 "Validation", "Agent", "LLMAlpha", "SyntheticMarket"],
                           swiftSettings: strict),
 

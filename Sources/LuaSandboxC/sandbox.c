@@ -9,9 +9,11 @@
 
 #include <lauxlib.h>
 #include <lualib.h>
-#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -684,21 +686,29 @@ static int p_setup(lua_State *L) {
 
 /* A script allocates series of one size over and over (every primitive's result is n doubles).
  * glibc returns a freed block above its trim threshold (dynamically about twice the largest block
- * seen) to the kernel, and the next series faults its pages back in, zeroed: for three 1M-bar
- * results that costs ten times the kernel that fills them. Blocks up to 256 MiB (32M bars) come
- * from the heap and up to 256 MiB of freed memory stays in the process for the next series. */
+ * seen, at most 64 MiB) to the kernel, and the next series faults its pages back in, zeroed: for
+ * three 1M-bar results that costs ten times the kernel that fills them. With these settings,
+ * blocks up to 256 MiB (32M bars) come from the heap and up to 256 MiB of freed memory stays in
+ * the process for the next series (on the main thread's heap; other threads' arenas still map
+ * blocks over 64 MiB). Process-wide, so the llmalpha command opts in at start; a host application
+ * decides for itself. 1 when both settings took (never on a C library without mallopt). */
+static int keep_freed_memory_result = 0;
+
 static void keep_freed_memory_once(void) {
-    mallopt(M_MMAP_THRESHOLD, 256 << 20);
-    mallopt(M_TRIM_THRESHOLD, 256 << 20);
+#ifdef __GLIBC__
+    /* The trim threshold first: had the mmap threshold been refused after it, glibc would keep
+     * its dynamic mmap threshold, which is the default behaviour. */
+    keep_freed_memory_result = mallopt(M_TRIM_THRESHOLD, 256 << 20) == 1 && mallopt(M_MMAP_THRESHOLD, 256 << 20) == 1;
+#endif
 }
 
-void llma_keep_freed_series_memory(void) {
+int llma_keep_freed_series_memory(void) {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
     pthread_once(&once, keep_freed_memory_once);
+    return keep_freed_memory_result;
 }
 
 lua_State *llma_sandbox_open(llma_sandbox *sb) {
-    llma_keep_freed_series_memory();
     lua_State *L = lua_newstate(llma_alloc, sb);
     if (L == NULL) return NULL;
     *(llma_sandbox **)lua_getextraspace(L) = sb;

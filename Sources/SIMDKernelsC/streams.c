@@ -6,21 +6,12 @@ LLMA_INLINE void lagged_ratio_minus_one(double *restrict out, const double *rest
     for (size_t i = lag; i < n; i++) out[i] = x[i] / x[i - lag] - 1.0;
 }
 
-/* Branch-free: the bool products are 0/1 integers, converted once. */
-LLMA_INLINE void cross_series(double *restrict out, const double *restrict a, const double *restrict b,
-                              size_t n, int above) {
-    if (above) {
-        for (size_t i = 1; i < n; i++) out[i] = (double)((a[i] > b[i]) & (a[i - 1] <= b[i - 1]));
-    } else {
-        for (size_t i = 1; i < n; i++) out[i] = (double)((a[i] < b[i]) & (a[i - 1] >= b[i - 1]));
-    }
-}
-
-LLMA_INLINE void cross_scalar(double *restrict out, const double *restrict a, double b, size_t n, int above) {
-    if (above) {
-        for (size_t i = 1; i < n; i++) out[i] = (double)((a[i] > b) & (a[i - 1] <= b));
-    } else {
-        for (size_t i = 1; i < n; i++) out[i] = (double)((a[i] < b) & (a[i - 1] >= b));
+/* Bars [from, n), branch-free: the comparisons' 0/1 are converted once. b == NULL: the constant. */
+LLMA_INLINE void cross_bars(double *restrict out, const double *restrict a, const double *restrict b, double scalar,
+                            size_t from, size_t n, int above) {
+    for (size_t i = from; i < n; i++) {
+        double now = b ? b[i] : scalar, before = b ? b[i - 1] : scalar;
+        out[i] = above ? (double)((a[i] > now) & (a[i - 1] <= before)) : (double)((a[i] < now) & (a[i - 1] >= before));
     }
 }
 
@@ -33,10 +24,10 @@ LLMA_AVX2 static void lagged_ratio_minus_one_avx2(double *out, const double *x, 
 
 /* Written out: left to itself the compiler rebuilt a[i-1] from the previous vector with two
  * shuffles per vector and converted the mask through integers; an unaligned load of a + i - 1
- * (already in L1) and an and with 1.0's bits are cheaper. Ordered, quiet compares: NaN is false. */
+ * (already in L1) and an and with 1.0's bits are fewer instructions, which keeps the loop at the
+ * memory's speed. Ordered, quiet compares: NaN is false. */
 LLMA_AVX2 static void cross_avx2(double *out, const double *a, const double *b, double scalar, size_t n, int above) {
     const __m256d one = _mm256_set1_pd(1.0), constant = _mm256_set1_pd(scalar);
-    const int now = above ? _CMP_GT_OQ : _CMP_LT_OQ;
     size_t i = 1;
     #define LLMA_CROSS_LOOP(NOW, BEFORE)                                                            \
         for (; i + 4 <= n; i += 4) {                                                                \
@@ -46,15 +37,9 @@ LLMA_AVX2 static void cross_avx2(double *out, const double *a, const double *b, 
                                             _mm256_cmp_pd(_mm256_loadu_pd(a + i - 1), b1, BEFORE)); \
             _mm256_storeu_pd(out + i, _mm256_and_pd(crossed, one));                                 \
         }
-    if (now == _CMP_GT_OQ) { LLMA_CROSS_LOOP(_CMP_GT_OQ, _CMP_LE_OQ) } else { LLMA_CROSS_LOOP(_CMP_LT_OQ, _CMP_GE_OQ) }
+    if (above) { LLMA_CROSS_LOOP(_CMP_GT_OQ, _CMP_LE_OQ) } else { LLMA_CROSS_LOOP(_CMP_LT_OQ, _CMP_GE_OQ) }
     #undef LLMA_CROSS_LOOP
-    if (b) {
-        if (above) for (; i < n; i++) out[i] = (double)((a[i] > b[i]) & (a[i - 1] <= b[i - 1]));
-        else for (; i < n; i++) out[i] = (double)((a[i] < b[i]) & (a[i - 1] >= b[i - 1]));
-    } else {
-        if (above) for (; i < n; i++) out[i] = (double)((a[i] > scalar) & (a[i - 1] <= scalar));
-        else for (; i < n; i++) out[i] = (double)((a[i] < scalar) & (a[i - 1] >= scalar));
-    }
+    cross_bars(out, a, b, scalar, i, n, above);
 }
 #endif
 
@@ -71,5 +56,6 @@ void llma_cross(double *out, const double *a, const double *b, double scalar, si
 #if LLMA_X86
     if (llma_has_avx2_fma()) { cross_avx2(out, a, b, scalar, n, above); return; }
 #endif
-    if (b) cross_series(out, a, b, n, above); else cross_scalar(out, a, scalar, n, above);
+    /* Separate calls so each loop is compiled for a series or for a constant. */
+    if (b) cross_bars(out, a, b, 0, 1, n, above); else cross_bars(out, a, NULL, scalar, 1, n, above);
 }

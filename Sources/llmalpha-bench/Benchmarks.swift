@@ -3,7 +3,6 @@ import Evaluation
 import Foundation
 import Knowledge
 import LLMAlpha
-import LuaSandboxC
 import MarketData
 import Primitives
 import Scripting
@@ -17,7 +16,7 @@ import Validation
 @main
 struct Benchmarks {
     static func main() {
-        llma_keep_freed_series_memory()   // as a sandbox does, for the outputs each run allocates
+        SeriesMemory.keepFreedBlocks()   // as the llmalpha command does (scripts/peer-bench sets the same)
         let arguments = CommandLine.arguments.dropFirst()
         if arguments.contains("--help") || arguments.contains("-h") {
             print("""

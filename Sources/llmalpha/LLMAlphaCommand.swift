@@ -36,6 +36,7 @@ struct LLMAlphaCommand: ParsableCommand {
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.
     static func main() {
+        SeriesMemory.keepFreedBlocks()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -128,10 +128,10 @@ struct TALibReferenceTests {
         }
     }
 
-    static func bollinger(_ close: [Double]) -> (upper: [Double], middle: [Double], lower: [Double]) {
+    static func bollinger(_ close: [Double], window: Int = 20) -> (upper: [Double], middle: [Double], lower: [Double]) {
         close.withUnsafeBufferPointer { x in
             Kernel.outputs(x.count) {
-                Indicators.bollingerBands(x, window: 20, deviations: 2, upper: $0, middle: $1, lower: $2)
+                Indicators.bollingerBands(x, window: window, deviations: 2, upper: $0, middle: $1, lower: $2)
             }
         }
     }

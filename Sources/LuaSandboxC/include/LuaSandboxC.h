@@ -71,9 +71,9 @@ typedef struct llma_series {
 #define LLMA_ERRMAX 512
 
 /* ---- lifetime (never raise) ---- */
-/* Tunes malloc once per process so series-sized blocks are reused instead of returned to the
- * kernel and faulted back in (called by llma_sandbox_open; scripts/bench calls it too). */
-void llma_keep_freed_series_memory(void);
+/* Tunes glibc's malloc once per process so series-sized blocks are reused instead of returned to
+ * the kernel and faulted back in (see sandbox.c). 1 when it took effect. */
+int llma_keep_freed_series_memory(void);
 lua_State *llma_sandbox_open(llma_sandbox *sb);   /* NULL if the state or its libraries cannot be built */
 void llma_sandbox_close(lua_State *L);
 void llma_sandbox_interrupt(llma_sandbox *sb);    /* async-safe: stops the script at its next hook */

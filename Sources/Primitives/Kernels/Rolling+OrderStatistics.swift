@@ -133,9 +133,10 @@ extension Rolling {
     private static func treeWindows(_ x: UnsafeBufferPointer<Double>, window w: Int,
                                     into out: UnsafeMutableBufferPointer<Double>, output: OrderOutput?) {
         let stretch = Swift.max(w, 4096)
-        var ranks = StretchRanks(capacity: stretch + w - 1, withUpperRanks: output == nil)
+        let capacity = Swift.min(stretch + w - 1, x.count)      // never more than the series
+        var ranks = StretchRanks(capacity: capacity, withUpperRanks: output == nil)
         defer { ranks.deallocate() }
-        var tree = FenwickCounts(capacity: stretch + w - 1)
+        var tree = FenwickCounts(capacity: capacity)
         defer { tree.deallocate() }
         let period = Double(w)   // pandas divides; so do we, for identical results
         let n = x.count

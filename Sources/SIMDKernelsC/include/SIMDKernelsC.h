@@ -46,17 +46,17 @@ double llma_wilder_true_range(double *out, const double *high, const double *low
                               size_t groups, double a, double reciprocal, double *state);
 
 /* out[i] = x[i] / x[i - lag] - 1 for i in [lag, n): the percent change. Division-throughput bound,
- * which four lanes double over two. */
+ * which four lanes double over two. `out` must not overlap `x`. */
 void llma_lagged_ratio_minus_one(double *out, const double *x, size_t n, size_t lag);
 
 /* out[i] = 1.0 where a crosses b between bars i-1 and i, else 0.0, for i in [1, n); out[0] = 0.
  * above: a[i] > b[i] and a[i-1] <= b[i-1]; below: a[i] < b[i] and a[i-1] >= b[i-1]. Any NaN
- * makes the comparisons false. `b` is a series, or (b == NULL) the constant `scalar`.
- * Memory bound: a compare, an and and a blend per bar. */
+ * makes the comparisons false. `b` is a series, or (b == NULL) the constant `scalar`. `out` must
+ * not overlap `a` or `b`. Memory bound: at 1M bars it runs at the speed of `out = a + b`. */
 void llma_cross(double *out, const double *a, const double *b, double scalar, size_t n, int above);
 
-/* For the tests: 1 runs every loop's baseline build from now on, 0 goes back to the CPU's best.
- * Both give identical results, so flipping it while other threads compute changes no number. */
+/* For the tests: 1 runs every loop's baseline build on the calling thread from now on, 0 goes back
+ * to the CPU's best. Other threads are not affected. */
 void llma_simd_use_baseline(int baseline);
 
 #ifdef __cplusplus
