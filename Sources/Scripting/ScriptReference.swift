@@ -27,6 +27,38 @@ package enum ScriptReference {
 
     """
 
+    /// The builtins that are not registry primitives (the host's and the contract's), one entry
+    /// each for the REPL's help(); the preamble above says the same in prose.
+    package static let builtins: [(name: String, entry: String)] = [
+        ("market", """
+            market("ETH") -> table shaped like d
+              another symbol's bars (d.close, d.high, ...), aligned to the script's own bars by open time:
+              NaN where it has none, never a later bar; loaded once per run. "ETH" means ETHUSDT.
+              example: local eth = market("ETH"); local spread = pct_change(d.close, 24) - pct_change(eth.close, 24)
+            """),
+        ("series", """
+            series{1.5, 2, 3} -> series
+              a series from a Lua array of numbers (holes or non-numbers are refused with their index)
+              example: local w = series{0.2, 0.3, 0.5}
+            """),
+        ("totable", """
+            s:totable(a, b) -> Lua array      (also s:values(a, b))
+              the values of s[a..b] (default: all) as a plain Lua array, for loops; counts against the memory cap
+              example: local last10 = d.close:totable(#d.close - 9, #d.close)
+            """),
+        ("hypothesis", """
+            hypothesis{ name = "...", rationale = "...", tags = {...} }
+              declares what the script bets on; with factor(d), signal(d, f) and strategy{...} it makes a hypothesis
+              example: hypothesis{ name = "funding fade", rationale = "crowded longs unwind after extreme funding" }
+            """),
+        ("param", """
+            param.int(name, min, max, default)   param.float(name, min, max, default[, { log = true }])
+            param.bool(name, default)            param.choice(name, { "a", "b" }, default)
+              a tunable value, declared at the top level of the script (never inside factor or signal)
+              example: local lookback = param.int("lookback", 24, 336, 72)
+            """),
+    ]
+
     /// The preamble (when `full`) and the primitives of `specs`, grouped.
     package static func document(_ specs: [PrimitiveSpec], full: Bool) -> String {
         (full ? preamble : "") + PrimitiveReference.grouped(specs)

@@ -34,7 +34,16 @@ package final class ScriptSession {
 
     /// `help_text(name)` for the REPL prelude's help(): the registry's own reference text.
     static let helpExtension = HostExtension(name: "help_text") { arguments in
-        .success(.string(PrimitiveReference.help(arguments.first?.string)))
+        let name = arguments.first?.string
+        guard let name else {
+            let others = ScriptReference.builtins.map(\.name).joined(separator: ", ")
+            return .success(.string(PrimitiveReference.help(nil) + "\nalso: \(others) (help(market) shows one)"))
+        }
+        let key = name.hasPrefix("param.") ? "param" : (name.hasPrefix("s:") ? String(name.dropFirst(2)) : name)
+        if let builtin = ScriptReference.builtins.first(where: { $0.name == key || ($0.name == "totable" && key == "values") }) {
+            return .success(.string(builtin.entry.trimmingCharacters(in: .newlines)))
+        }
+        return .success(.string(PrimitiveReference.help(name)))
     }
 
     /// The data the session's `d` holds now.

@@ -44,13 +44,18 @@ struct ReplTests {
         #expect(r.stderr.contains("memory limit exceeded"))
     }
 
-    @Test("help() and help(rsi) come from the registry")
+    @Test("help() and help(rsi) come from the registry; market, series, totable and param have entries too")
     func help() throws {
-        let r = try repl("help(rsi)\nhelp('zscore')\nhelp()\nhelp('rsii')\n")
+        let r = try repl("help(rsi)\nhelp('zscore')\nhelp()\nhelp('rsii')\nhelp(market)\nhelp(series)\nhelp('s:totable')\nhelp('param.float')\n")
         #expect(r.stdout.contains("`rsi(s, n = 14) -> series`"))
         #expect(r.stdout.contains("`zscore(s, n) -> series`"))
         #expect(r.stdout.contains("Indicators:"))
         #expect(r.stdout.contains("no primitive 'rsii' (did you mean 'rsi'?)"))
+        #expect(r.stdout.contains("also: market, series, totable, hypothesis, param"))
+        #expect(r.stdout.contains("market(\"ETH\") -> table shaped like d"))
+        #expect(r.stdout.contains("series{1.5, 2, 3} -> series"))
+        #expect(r.stdout.contains("s:totable(a, b) -> Lua array"))
+        #expect(r.stdout.contains("param.bool(name, default)"))
     }
 
     @Test("Commands: .symbol, .interval, .range, .load, .plot, .export, .reset, unknown")
