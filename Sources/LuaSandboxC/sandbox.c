@@ -281,15 +281,17 @@ static int method_last(lua_State *L) {
     return 1;
 }
 
+/* s:values(a, b) and s:totable(a, b): one function, its name an upvalue for the messages. */
 static int method_values(lua_State *L) {
+    const char *name = lua_tostring(L, lua_upvalueindex(1));
     llma_series *s = check_series(L, 1);
     lua_Integer a = luaL_optinteger(L, 2, 1);
     lua_Integer b = luaL_optinteger(L, 3, s->length);
     if (a < 1) a = 1;
     if (b > s->length) b = s->length;
     if (b - a + 1 > LLMA_MAX_VALUES)
-        return luaL_error(L, "values: %I values asked, at most %d at once (hint: values(a, b) takes a range)",
-                          (lua_Integer)(b - a + 1), LLMA_MAX_VALUES);
+        return luaL_error(L, "%s: %I values asked, at most %d at once (hint: %s(a, b) takes a range)",
+                          name, (lua_Integer)(b - a + 1), LLMA_MAX_VALUES, name);
     lua_createtable(L, b >= a ? (int)(b - a + 1) : 0, 0);
     for (lua_Integer i = a; i <= b; i++) {
         push_element(L, s, i - 1);
@@ -674,8 +676,8 @@ static int p_setup(lua_State *L) {
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_SERIES_MT);
     lua_createtable(L, 0, 16);
     lua_pushcfunction(L, method_last); lua_setfield(L, -2, "last");
-    lua_pushcfunction(L, method_values); lua_setfield(L, -2, "values");
-    lua_pushcfunction(L, method_values); lua_setfield(L, -2, "totable");
+    lua_pushliteral(L, "values"); lua_pushcclosure(L, method_values, 1); lua_setfield(L, -2, "values");
+    lua_pushliteral(L, "totable"); lua_pushcclosure(L, method_values, 1); lua_setfield(L, -2, "totable");
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_METHODS);
     lua_newtable(L);
     lua_rawsetp(L, LUA_REGISTRYINDEX, &KEY_HOST);

@@ -232,14 +232,21 @@ struct RegistryTests {
             print(select(2, pcall(series, {1, "2", 3})))
             print(select(2, pcall(series, {1, true})))
             print(#series{})
-            """)
+            local t = {} for i = 1, 2e6 do t[i] = i end
+            local long = series(t)
+            print(select(2, pcall(long.totable, long)))
+            print(select(2, pcall(long.values, long)))
+            """, limits: SandboxLimits(timeout: 30, maxInstructions: 0, maxMemoryBytes: 512 << 20, maxOutputBytes: 1 << 20))
         #expect(outcome.error == nil, "\(String(describing: outcome.error))")
         // The mean of 1.5, 2, 3, 4 is 2.625; the last 2-bar average 3.5; the first is warm-up (NaN).
+        // A whole 2M-bar series is over the 1M-value cap, and the message names the method used.
         #expect(outcome.printed == """
             4\t2.625\ttrue\t3.5\t4
             series: element 2 is string, not a number (hint: series{1.5, 2, ...} takes an array of numbers)
             series: element 2 is boolean, not a number (hint: series{1.5, 2, ...} takes an array of numbers)
             0
+            totable: 2000000 values asked, at most 1000000 at once (hint: totable(a, b) takes a range)
+            values: 2000000 values asked, at most 1000000 at once (hint: values(a, b) takes a range)
 
             """, "\(outcome.printed)")
     }
