@@ -111,7 +111,7 @@ extension Rolling {
     /// re-anchor test for the next bar. That test rarely fires; when it does at bar t, the block
     /// is cut after t, the state is taken from the scratch at t, and the next block starts by
     /// re-anchoring at t + 1, exactly where a bar-by-bar loop re-anchors. Every bar gets the same
-    /// operations in the same order as in that loop (`finish` here, `moments_bar` in C), so the
+    /// operations in the same order as in that loop (`moments_bar` in C), so the
     /// outputs are bit-identical to it.
     @inline(__always)
     static func univariate(_ x: UnsafeBufferPointer<Double>, window w: Int,
@@ -134,25 +134,32 @@ extension Rolling {
         let period = w > 1 ? reanchorPeriod(w) : n + 1
         let driftAfter = w > 1 ? w : n + 1
 
-        /// The outputs of bar `i` from its mean and variance (shifted by `k`) and raw sum.
+        /// Phase B over bars `start ..< start + count`, whose sums and changes are in the scratch
+        /// from index 0 (the middle band already in `second`); returns the first bar to redo
+        /// after an early re-anchor, or start + count.
         @inline(__always)
-        func finish(_ i: Int, _ m: Double, _ variance: Double, _ k: Double, _ raw: Double) {
+        func secondPhase(_ start: Int, _ count: Int, shift k: Double, driftCheckFrom: Int) -> Int {
+            var block = llma_moments_block()
+            block.sums = UnsafePointer(sums.baseAddress)
+            block.changes = UnsafePointer(changes.baseAddress)
+            block.x = x.baseAddress! + start
+            block.out = out.baseAddress! + start
+            block.count = count
+            block.drift_check_from = Swift.max(0, driftCheckFrom &- start)
+            block.inverse = inverse
+            block.shift = k
+            block.constant_threshold = Double(start &- (w &- 1))
             switch output {
-            case .variance:
-                out[i] = variance
-            case .standardDeviation:
-                out[i] = variance.squareRoot()
-            case .zScore:
-                // A zero deviation gives NaN, never ±infinity.
-                let sd = variance.squareRoot()
-                out[i] = sd > 0 ? ((x[i] - k) - m) / sd : .nan
+            case .variance: block.kind = Int32(LLMA_MOMENTS_VARIANCE)
+            case .standardDeviation: block.kind = Int32(LLMA_MOMENTS_DEVIATION)
+            case .zScore: block.kind = Int32(LLMA_MOMENTS_ZSCORE)
             case .bands(let deviations):
-                let centre = raw / Double(w)
-                let spread = variance.squareRoot() * deviations
-                second[i] = centre
-                out[i] = centre + spread
-                third[i] = centre - spread
+                block.kind = Int32(LLMA_MOMENTS_BANDS)
+                block.deviations = deviations
+                block.middle = UnsafePointer(second.baseAddress! + start)
+                block.lower = third.baseAddress! + start
             }
+            return start &+ llma_moments(&block)
         }
 
         @inline(__always)
@@ -202,7 +209,11 @@ extension Rolling {
             var m = s1 * inverse
             var variance = Swift.max(s2 * inverse - m * m, 0)
             if lastChange <= first &- (w &- 1) { variance = 0 }
-            finish(first, m, variance, k, raw.value)
+            // The run's first output through the same phase B as every later one.
+            store2(SIMD2(s1, s2), sums, 0)
+            changes[0] = Double(lastChange)
+            if case .bands = output { second[first] = raw.value / Double(w) }
+            _ = secondPhase(first, 1, shift: k, driftCheckFrom: first + driftAfter)
 
             var nextAnchor = first + period      // scheduled re-anchor
             var driftCheckFrom = first + driftAfter
@@ -258,27 +269,7 @@ extension Rolling {
 
                 // Phase B, in SIMDKernelsC (four bars a step). `stop` is the first bar to redo
                 // after an early re-anchor.
-                var block = llma_moments_block()
-                block.sums = UnsafePointer(sums.baseAddress)
-                block.changes = UnsafePointer(changes.baseAddress)
-                block.x = x.baseAddress! + blockStart
-                block.out = out.baseAddress! + blockStart
-                block.count = blockEnd &- blockStart
-                block.drift_check_from = Swift.max(0, driftCheckFrom &- blockStart)
-                block.inverse = inverse
-                block.shift = k
-                block.constant_threshold = Double(blockStart &- (w &- 1))
-                switch output {
-                case .variance: block.kind = Int32(LLMA_MOMENTS_VARIANCE)
-                case .standardDeviation: block.kind = Int32(LLMA_MOMENTS_DEVIATION)
-                case .zScore: block.kind = Int32(LLMA_MOMENTS_ZSCORE)
-                case .bands(let deviations):
-                    block.kind = Int32(LLMA_MOMENTS_BANDS)
-                    block.deviations = deviations
-                    block.middle = UnsafePointer(second.baseAddress! + blockStart)
-                    block.lower = third.baseAddress! + blockStart
-                }
-                let stop = blockStart &+ llma_moments(&block)
+                let stop = secondPhase(blockStart, blockEnd &- blockStart, shift: k, driftCheckFrom: driftCheckFrom)
                 let last = stop &- 1
                 let o = last &- blockStart
                 s1 = sums[2 &* o]
