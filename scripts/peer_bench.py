@@ -36,6 +36,10 @@ Threads: scripts/peer-bench sets POLARS_MAX_THREADS, RAYON_NUM_THREADS, NUMBA_NU
 OMP/OPENBLAS/MKL/BLIS/VECLIB/NUMEXPR_NUM_THREADS to 1; this script refuses to run when polars'
 pool has more than one thread and prints the BLAS pools threadpoolctl sees.
 
+Memory: scripts/peer-bench exports MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ (256 MiB),
+the settings the llmalpha command and scripts/bench use (SeriesMemory.keepFreedBlocks), so a
+10M-bar result (80 MB) is reused from the heap on both sides instead of faulted in afresh.
+
 Input data: identical to scripts/bench's KernelInputs (Sources/llmalpha-bench/Benchmarks.swift):
     seed = 12345; price = 30000; price2 = 30000; per bar i:
     seed = seed * 6364136223846793005 + 1442695040888963407 (mod 2^64)
