@@ -245,7 +245,6 @@ extension Indicators {
         let n = close.count
         let period = Double(w), reciprocal = 1.0 / Double(w)
         let a = Double(w - 1) * reciprocal
-        let powers = DecayPowers(a)
         var pos = 0
         while pos < n {
             var lo = pos
@@ -310,7 +309,9 @@ extension Indicators {
     ///
     /// Lookback `window - 1`. One pass of the shifted-data moments behind
     /// `Rolling.standardDeviation`: exact on prices near 1e5 where TA-Lib's Σx² loses digits, and
-    /// a variance under 1e-8 is not flushed to 0; the middle band is `Rolling.mean`'s value.
+    /// a variance under 1e-8 is not flushed to 0; the middle band is a compensated moving sum
+    /// divided correctly rounded, as `Rolling.mean`: the same value wherever each bar's entering
+    /// minus leaving value is exact (neighbouring prices are, by Sterbenz), else within an ulp.
     /// A constant window gives three equal bands. NaN/±infinity: NaN for every window holding it.
     /// - Complexity: O(n) amortised, allocates a 2 KB scratch block.
     package static func bollingerBands(_ x: UnsafeBufferPointer<Double>, window w: Int, deviations k: Double,

@@ -196,7 +196,7 @@ extension Rolling {
             var s1 = 0.0, s2 = 0.0
             var lastChange = lo
             var previous = k
-            var raw = CompensatedSum()    // the SMA's own sum: the middle band is the SMA's value
+            var raw = CompensatedSum()    // the middle band's sum, compensated as the SMA's
             for i in lo...first {
                 let v = x[i]
                 let d = v - k
@@ -261,7 +261,7 @@ extension Rolling {
                     }
                 }
                 // The middle band for the whole block at once, the sums' values divided correctly
-                // rounded: the SMA's values to the bit.
+                // rounded, as the SMA's (see `bollingerBands` for when the two are equal).
                 if case .bands = output {
                     llma_compensated_mean_block(second.baseAddress! + blockStart, raws.baseAddress, rawErrors.baseAddress,
                                                 blockEnd - blockStart, Double(w))

@@ -41,9 +41,10 @@ extension Rolling {
     /// A sliding compensated sum is bound by the latency of its total's addition (one dependent
     /// add a bar). Each block of `sumBlock` bars is therefore cut in two halves summed in one loop:
     /// the first continues the running sum, the second starts afresh from the w values before its
-    /// first bar, as a run's first window does. Both give the window's exact sum rounded once
-    /// (the compensation carries every rounding error), so where a window's average comes from
-    /// does not change it; restarting also resets the last bits of drift. Windows too long for a
+    /// first bar, as a run's first window does. Where each bar's entering minus leaving value is
+    /// exact (neighbouring prices: Sterbenz) both give the window's exact sum rounded once (the
+    /// compensation carries every other rounding error), so where a window's average comes from
+    /// does not change it; elsewhere the sliding sum drifts by ulps and the restart resets that. Windows too long for a
     /// fresh start to pay (over a quarter of the block) keep one sum.
     @inline(__always)
     private static func runningSum(_ x: UnsafeBufferPointer<Double>, window w: Int,
