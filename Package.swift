@@ -25,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The shared knowledge base's PostgreSQL client (DESIGN.md section 11): SwiftNIO like the rest.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Already under postgres-nio and async-http-client; named for the knowledge base's
+        // connection logger and TLS settings.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         // Already under async-http-client; named here for the fake exchange in MarketDataTests.
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
@@ -63,9 +69,16 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             .product(name: "NIOCore", package: "swift-nio"),
         ], swiftSettings: strict),
-        // The knowledge base: hypotheses, the trial ledger, strategies and LLM calls in SQLite (DESIGN.md 7).
-        .target(name: "Knowledge", dependencies: ["DurableFiles", .product(name: "GRDB", package: "GRDB.swift")],
-                swiftSettings: strict),
+        // The knowledge base: hypotheses, the trial ledger, strategies and LLM calls (DESIGN.md 7), in
+        // SQLite on one machine or PostgreSQL shared by many (section 11), through one SQL interface.
+        .target(name: "Knowledge", dependencies: [
+            "DurableFiles", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: strict),
         // One script on one slice of data: factor, signal and backtest numbers, the one metric
         // schema, and the trial it becomes in the ledger.
         .target(name: "Evaluation", dependencies: ["Primitives", "Scripting", "Backtest", "MarketData", "Knowledge", "DurableFiles"],

@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 import DurableFiles
 
 extension KnowledgeBase {
@@ -37,13 +36,14 @@ extension KnowledgeBase {
             findings.append(.init(kind: kind, severity: severity, subject: subject, message: message, repaired: repaired))
         }
 
-        let integrity = try read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check") }
+        // PostgreSQL checks pages and foreign keys as it writes them; SQLite is asked.
+        let integrity = try read { db in db.dialect == .sqlite ? try String.fetchAll(db, sql: "PRAGMA integrity_check") : ["ok"] }
         if integrity != ["ok"] {
             for line in integrity.prefix(20) { add("integrity", .error, path, line) }
             // Damaged pages make everything below unreliable.
             return CheckReport(path: path, schema: (try? schemaVersion()) ?? [], hypotheses: 0, trials: 0, findings: findings)
         }
-        let foreignKeys = try read { db in try Row.fetchAll(db, sql: "PRAGMA foreign_key_check") }
+        let foreignKeys = try read { db in db.dialect == .sqlite ? try SQLRow.fetchAll(db, sql: "PRAGMA foreign_key_check") : [] }
         for row in foreignKeys.prefix(20) {
             let table: String = row["table"]
             let rowid: Int64? = row["rowid"]
@@ -52,14 +52,15 @@ extension KnowledgeBase {
 
         // The search indexes: FTS5's own check, and one entry per hypothesis.
         // FTS5's check is spelled as an INSERT, so it needs a write transaction (it changes nothing).
-        let canWrite = writer != nil
+        let canWrite = self.canWrite
         let indexProblem: String? = try (canWrite ? write : read) { db in
+            guard db.dialect == .sqlite else { return nil }   // PostgreSQL's indexes are over the rows themselves
             if canWrite { try Self.indexFailures(db, minimumBatch: 1) }   // the check compares every row
             for table in ["hypothesis_fts", "trial_fts"] where canWrite {
                 do {
                     try db.execute(sql: "INSERT INTO \(table)(\(table)) VALUES ('integrity-check')")
                 } catch {
-                    return "\(table): \((error as? DatabaseError)?.message ?? "\(error)")"
+                    return "\(table): \(Self.message(error))"
                 }
             }
             let indexed = try Int.fetchOne(db, sql: "SELECT count(*) FROM hypothesis_fts") ?? 0
@@ -67,7 +68,7 @@ extension KnowledgeBase {
             return indexed == rows ? nil : "hypothesis_fts has \(indexed) entries for \(rows) hypotheses"
         }
         if let indexProblem {
-            if repair, writer != nil {
+            if repair, canWrite {
                 try rebuildSearchIndexes()
                 add("search_index", .error, "search", indexProblem + "; rebuilt", repaired: true)
             } else {
@@ -76,7 +77,7 @@ extension KnowledgeBase {
         }
 
         // Rows against files.
-        let hypotheses = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { try Self.hypothesis($0, db) } }
+        let hypotheses = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { try Self.hypothesis($0, db) } }
         for h in hypotheses {
             let file = files.resolve(h.scriptPath)
             guard let hash = ScriptFiles.sha256(ofFile: file) else {
@@ -87,7 +88,7 @@ extension KnowledgeBase {
                 add("modified_file", .warning, h.id, "\(h.scriptPath) was edited after it was recorded; its trials ran the original")
             }
         }
-        let strategies = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
+        let strategies = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
         for s in strategies {
             let file = files.resolve(s.filePath)
             guard let hash = ScriptFiles.sha256(ofFile: file) else {
@@ -98,7 +99,7 @@ extension KnowledgeBase {
         }
 
         // Interrupted recordings: a reservation with its file is finished, one without is cleared.
-        let pending = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM pending_script ORDER BY kind, number") }
+        let pending = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM pending_script ORDER BY kind, number") }
         var reserved: Set<String> = []
         for row in pending {
             let kind = ScriptKind(rawValue: row["kind"]) ?? .hypothesis
@@ -110,7 +111,7 @@ extension KnowledgeBase {
             reserved.insert(reservation.path)
             let record = (try? JSONSerialization.jsonObject(with: Data((row["record"] as String).utf8))) as? [String: Any] ?? [:]
             let complete = ScriptFiles.sha256(ofFile: reservation.path) == sha
-            switch (complete, repair && writer != nil) {
+            switch (complete, repair && canWrite) {
             case (true, true):
                 try write { db in
                     if kind == .hypothesis {
@@ -161,6 +162,7 @@ extension KnowledgeBase {
     /// Rebuilds both full-text indexes from the tables.
     func rebuildSearchIndexes() throws(KnowledgeError) {
         try write { db in
+            guard db.dialect == .sqlite else { return }
             try db.execute(sql: "DELETE FROM hypothesis_fts")
             try db.execute(sql: """
                 INSERT INTO hypothesis_fts (rowid, name, rationale, tags)

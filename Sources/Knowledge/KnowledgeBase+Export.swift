@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 extension KnowledgeBase {
     /// The tables `kb export --format csv` can write, one per file.
@@ -31,16 +30,16 @@ extension KnowledgeBase {
         let files = self.files
         let schema = try schemaVersion()
         return try read { db in
-            let hypotheses = try Row.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { row in
+            let hypotheses = try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { row in
                 let h = try Self.hypothesis(row, db)
                 let script = FileManager.default.contents(atPath: files.resolve(h.scriptPath)).flatMap { String(data: $0, encoding: .utf8) }
                 return Document.HypothesisEntry(hypothesis: h, script: script)
             }
-            let calls = try Row.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map(Self.llmCall)
+            let calls = try SQLRow.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map(Self.llmCall)
             return Document(exportedAt: Timestamp.iso(now()), schema: schema, hypotheses: hypotheses,
-                            trials: try Row.fetchAll(db, sql: "SELECT * FROM trial ORDER BY id").map(Self.trial),
-                            strategies: try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy),
-                            holdoutOpenings: try Row.fetchAll(db, sql: "SELECT * FROM holdout_opening ORDER BY id").map(Self.holdoutOpening),
+                            trials: try SQLRow.fetchAll(db, sql: "SELECT * FROM trial ORDER BY id").map(Self.trial),
+                            strategies: try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy),
+                            holdoutOpenings: try SQLRow.fetchAll(db, sql: "SELECT * FROM holdout_opening ORDER BY id").map(Self.holdoutOpening),
                             llmCalls: calls)
         }
     }
@@ -51,9 +50,9 @@ extension KnowledgeBase {
     public func exportCSV(_ table: ExportTable, write emit: (String) -> Void) throws(KnowledgeError) {
         switch table {
         case .trials:
-            let trials = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM trial ORDER BY id").map(Self.trial) }
+            let trials = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM trial ORDER BY id").map(Self.trial) }
             let names = try read { db in
-                Dictionary(try Row.fetchAll(db, sql: "SELECT id, name FROM hypothesis").map { ($0["id"] as String, $0["name"] as String) },
+                Dictionary(try SQLRow.fetchAll(db, sql: "SELECT id, name FROM hypothesis").map { ($0["id"] as String, $0["name"] as String) },
                            uniquingKeysWith: { a, _ in a })
             }
             let parameterKeys = Set(trials.flatMap(\.parameters.keys)).sorted()
@@ -76,7 +75,7 @@ extension KnowledgeBase {
             emit(CSV.line(["id", "name", "status", "tags", "parent", "family", "origin", "rationale", "script_path",
                            "script_sha256", "created_at", "updated_at", "trials"]))
             let rows = try read { db in
-                try Row.fetchAll(db, sql: """
+                try SQLRow.fetchAll(db, sql: """
                     SELECT h.*, (SELECT count(*) FROM trial t WHERE t.hypothesis = h.id) AS trials FROM hypothesis h ORDER BY number
                     """).map { (try Self.hypothesis($0, db), Int($0["trials"] as Int)) }
             }
@@ -85,7 +84,7 @@ extension KnowledgeBase {
                                h.rationale, h.scriptPath, h.scriptSHA256, h.createdAt, h.updatedAt, String(trials)]))
             }
         case .strategies:
-            let strategies = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
+            let strategies = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
             let keys = Set(strategies.flatMap(\.validation.keys)).sorted()
             emit(CSV.line(["id", "hypothesis", "name", "file_path", "file_sha256", "data_hash", "lifetime_trials", "created_at",
                            "holdout_passed"] + keys.map { "metric.\($0)" }))
@@ -104,7 +103,7 @@ extension KnowledgeBase {
         case .llmCalls:
             emit(CSV.line(["id", "created_at", "provider", "model", "purpose", "hypothesis", "prompt_tokens", "completion_tokens",
                            "latency_s", "cost_usd", "request_hash", "status", "error", "run"]))
-            let rows = try read { db in try Row.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id") }
+            let rows = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id") }
             for row in rows {
                 let cost: Double? = row["cost_usd"]
                 emit(CSV.line([String(row["id"] as Int64), row["created_at"], row["provider"], row["model"], row["purpose"],

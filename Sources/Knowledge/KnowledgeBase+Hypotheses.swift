@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 extension KnowledgeBase {
     /// Records a hypothesis and saves its script as `hypotheses/H0NN-<slug>.lua`.
@@ -46,7 +45,7 @@ extension KnowledgeBase {
                 try Self.insertHypothesisRow(number: reservation.number, record: record, path: files.stored(reservation.path),
                                              sha256: hash, in: db)
                 try Self.fulfil(reservation, in: db)
-                return (try Self.hypothesis(Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE number = ?",
+                return (try Self.hypothesis(SQLRow.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE number = ?",
                                                          arguments: [reservation.number])!, db), false)
             }
             if duplicate { try? FileManager.default.removeItem(atPath: reservation.path) }
@@ -60,7 +59,7 @@ extension KnowledgeBase {
     }
 
     /// The row, tags and search entry of a hypothesis, from the fields reserved for it.
-    static func insertHypothesisRow(number: Int, record: [String: Any], path: String, sha256: String, in db: Database) throws {
+    static func insertHypothesisRow(number: Int, record: [String: Any], path: String, sha256: String, in db: any SQLDatabase) throws {
         let id = ScriptFiles.identifier("H", number)
         let name = record["name"] as? String ?? "untitled"
         let rationale = record["rationale"] as? String ?? ""
@@ -76,12 +75,15 @@ extension KnowledgeBase {
         for tag in tags {
             try db.execute(sql: "INSERT INTO hypothesis_tag (hypothesis, tag) VALUES (?, ?)", arguments: [id, tag])
         }
-        try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, ?, ?)",
-                       arguments: [number, name, rationale, tags.joined(separator: " ")])
+        // PostgreSQL indexes the row itself (an expression index); SQLite keeps a separate FTS5 table.
+        if db.dialect == .sqlite {
+            try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, ?, ?)",
+                           arguments: [number, name, rationale, tags.joined(separator: " ")])
+        }
     }
 
-    static func hypothesis(scriptSHA256 hash: String, _ db: Database) throws -> Hypothesis? {
-        try Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE script_sha256 = ? ORDER BY number LIMIT 1", arguments: [hash])
+    static func hypothesis(scriptSHA256 hash: String, _ db: any SQLDatabase) throws -> Hypothesis? {
+        try SQLRow.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE script_sha256 = ? ORDER BY number LIMIT 1", arguments: [hash])
             .map { try Self.hypothesis($0, db) }
     }
 
@@ -89,9 +91,9 @@ extension KnowledgeBase {
     public func setStatus(_ id: String, _ status: HypothesisStatus) throws(KnowledgeError) {
         let stamp = Timestamp.iso(now())
         try write { db in
-            try db.execute(sql: "UPDATE hypothesis SET status = ?, updated_at = ? WHERE id = ?",
-                           arguments: [status.rawValue, stamp, id])
-            if db.changesCount == 0 { throw KnowledgeError.notFound("\(id): no such hypothesis") }
+            let changed = try db.execute(sql: "UPDATE hypothesis SET status = ?, updated_at = ? WHERE id = ?",
+                                         arguments: [status.rawValue, stamp, id])
+            if changed == 0 { throw KnowledgeError.notFound("\(id): no such hypothesis") }
         }
     }
 
@@ -99,7 +101,7 @@ extension KnowledgeBase {
     public func hypothesis(_ id: String) throws(KnowledgeError) -> Hypothesis {
         let canonical = Self.canonicalID(id, prefix: "H")
         return try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE id = ?", arguments: [canonical]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE id = ?", arguments: [canonical]) else {
                 throw KnowledgeError.notFound("\(id): no such hypothesis (see `llmalpha kb search`)")
             }
             return try Self.hypothesis(row, db)
@@ -142,9 +144,9 @@ extension KnowledgeBase {
             let children = try String.fetchAll(db, sql: "SELECT id FROM hypothesis WHERE parent = ? ORDER BY number",
                                                arguments: [hypothesis.id])
             let count = try Int.fetchOne(db, sql: "SELECT count(*) FROM trial WHERE hypothesis = ?", arguments: [hypothesis.id]) ?? 0
-            let trials = try Row.fetchAll(db, sql: "SELECT * FROM trial WHERE hypothesis = ? ORDER BY id DESC LIMIT ?",
+            let trials = try SQLRow.fetchAll(db, sql: "SELECT * FROM trial WHERE hypothesis = ? ORDER BY id DESC LIMIT ?",
                                           arguments: [hypothesis.id, trialLimit]).map(Self.trial)
-            let strategies = try Row.fetchAll(db, sql: "SELECT * FROM strategy WHERE hypothesis = ? ORDER BY number",
+            let strategies = try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy WHERE hypothesis = ? ORDER BY number",
                                               arguments: [hypothesis.id]).map(Self.strategy)
             return Detail(hypothesis: hypothesis, ancestors: ancestors, children: children, trialCount: count,
                           trials: trials, strategies: strategies, fileState: fileState, script: script)
@@ -153,7 +155,7 @@ extension KnowledgeBase {
 
     // MARK: - Rows to values
 
-    static func hypothesis(_ row: Row, _ db: Database) throws -> Hypothesis {
+    static func hypothesis(_ row: SQLRow, _ db: any SQLDatabase) throws -> Hypothesis {
         let tags: String = row["tags"]
         return Hypothesis(id: row["id"], name: row["name"], rationale: row["rationale"],
                           tags: tags.isEmpty ? [] : tags.split(separator: ",").map(String.init),

@@ -1,5 +1,4 @@
 public import Foundation
-internal import GRDB
 
 /// A research run of the agent: its settings, where it stands, and its counts.
 public struct ResearchRun: Sendable, Equatable, Codable {
@@ -182,7 +181,7 @@ extension KnowledgeBase {
                 VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [number, id, UUID().uuidString.lowercased(), provider, model, Int64(bitPattern: seed), json, maxIterations,
                                  host, pid, stamp, stamp])
-            return try Self.run(Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [id])!)
+            return try Self.run(SQLRow.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [id])!)
         }
     }
 
@@ -195,7 +194,7 @@ extension KnowledgeBase {
         let pid = Int(ProcessInfo.processInfo.processIdentifier)
         // Checked and taken in one transaction: two processes cannot both resume one run.
         return try write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
                 throw KnowledgeError.notFound("\(id): no such research run (llmalpha agent status without a run shows the newest)")
             }
             let run = Self.run(row)
@@ -207,7 +206,7 @@ extension KnowledgeBase {
                        max_iterations = coalesce(?, max_iterations)
                 WHERE id = ?
                 """, arguments: [host, pid, stamp, maxIterations, run.id])
-            return try Self.run(Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [run.id])!)
+            return try Self.run(SQLRow.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [run.id])!)
         }
     }
 
@@ -229,7 +228,7 @@ extension KnowledgeBase {
         }
     }
 
-    private static func update(_ id: String, _ p: ResearchProgress, stamp: String, _ db: Database) throws {
+    private static func update(_ id: String, _ p: ResearchProgress, stamp: String, _ db: any SQLDatabase) throws {
         try db.execute(sql: """
             UPDATE research_run SET iteration = ?, stage = ?, current = ?, hypotheses = ?, trials = ?, validated = ?,
                    duplicates = ?, consecutive_failures = ?, best_hypothesis = ?, best_test_sharpe = ?, elapsed_s = ?,
@@ -257,7 +256,7 @@ extension KnowledgeBase {
     public func run(_ id: String) throws(KnowledgeError) -> ResearchRun {
         let canonical = Self.canonicalID(id, prefix: "R")
         return try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM research_run WHERE id = ?", arguments: [canonical]) else {
                 throw KnowledgeError.notFound("\(id): no such research run (llmalpha agent status without a run shows the newest)")
             }
             return Self.run(row)
@@ -267,7 +266,7 @@ extension KnowledgeBase {
     /// Runs, newest first.
     public func runs(limit: Int = 20) throws(KnowledgeError) -> [ResearchRun] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM research_run ORDER BY number DESC LIMIT ?", arguments: [limit]).map(Self.run)
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM research_run ORDER BY number DESC LIMIT ?", arguments: [limit]).map(Self.run)
         }
     }
 
@@ -278,9 +277,11 @@ extension KnowledgeBase {
         try write { db in try Self.insert(step, stamp: stamp, db) }
     }
 
-    private static func insert(_ step: ResearchStep, stamp: String, _ db: Database) throws {
+    private static func insert(_ step: ResearchStep, stamp: String, _ db: any SQLDatabase) throws {
+        try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND attempt = ?",
+                       arguments: [step.run, step.iteration, step.attempt])
         try db.execute(sql: """
-            INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, hypothesis, parent, family, category,
+            INSERT INTO research_step (run, iteration, attempt, outcome, action, hypothesis, parent, family, category,
                 template, fingerprint, stage, passed, reason_code, feedback, metrics, score, test_sharpe, trials, strategy, duration_s,
                 created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -295,12 +296,12 @@ extension KnowledgeBase {
     /// (`running` steps) are left out.
     public func steps(run: String? = nil) throws(KnowledgeError) -> [ResearchStep] {
         try read { db in
-            let rows: [Row]
+            let rows: [SQLRow]
             if let run {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step WHERE run = ? AND outcome != 'running' ORDER BY iteration, attempt",
+                rows = try SQLRow.fetchAll(db, sql: "SELECT * FROM research_step WHERE run = ? AND outcome != 'running' ORDER BY iteration, attempt",
                                         arguments: [Self.canonicalID(run, prefix: "R")])
             } else {
-                rows = try Row.fetchAll(db, sql: "SELECT * FROM research_step WHERE outcome != 'running' ORDER BY created_at, run, iteration, attempt")
+                rows = try SQLRow.fetchAll(db, sql: "SELECT * FROM research_step WHERE outcome != 'running' ORDER BY created_at, run, iteration, attempt")
             }
             return rows.map(Self.step)
         }
@@ -330,7 +331,7 @@ extension KnowledgeBase {
                                                 arguments: [hash]) {
                 return .judged(hypothesis: judged)
             }
-            let holders = try Row.fetchAll(db, sql: """
+            let holders = try SQLRow.fetchAll(db, sql: """
                 SELECT r.id, r.host, r.pid FROM research_step s JOIN research_run r ON r.id = s.run
                 WHERE s.script_sha256 = ? AND s.outcome = 'running' AND s.run != ? AND r.state = 'running'
                 """, arguments: [hash, step.run])
@@ -340,8 +341,10 @@ extension KnowledgeBase {
             }
             try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
                            arguments: [step.run, step.iteration])
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND attempt = ?",
+                           arguments: [step.run, step.iteration, step.attempt])
             try db.execute(sql: """
-                INSERT OR REPLACE INTO research_step (run, iteration, attempt, outcome, action, script_sha256, script, parent, category,
+                INSERT INTO research_step (run, iteration, attempt, outcome, action, script_sha256, script, parent, category,
                     template, fingerprint, feedback, duration_s, created_at)
                 VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?, '', 0, ?)
                 """, arguments: [step.run, step.iteration, step.attempt, step.action.rawValue, hash, script, step.parent, step.category,
@@ -353,7 +356,7 @@ extension KnowledgeBase {
     /// The script a run had claimed in `iteration` when it stopped, with the claim's step.
     public func claimedScript(run: String, iteration: Int) throws(KnowledgeError) -> (step: ResearchStep, script: String)? {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: """
+            guard let row = try SQLRow.fetchOne(db, sql: """
                 SELECT * FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running' AND script IS NOT NULL
                 ORDER BY attempt DESC LIMIT 1
                 """, arguments: [run, iteration]) else { return nil }
@@ -388,7 +391,7 @@ extension KnowledgeBase {
     /// The first judged hypothesis recorded with this fingerprint.
     public func hypothesis(fingerprint: String) throws(KnowledgeError) -> Hypothesis? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM hypothesis h WHERE fingerprint = ? AND \(Self.judged) ORDER BY number LIMIT 1",
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM hypothesis h WHERE fingerprint = ? AND \(Self.judged) ORDER BY number LIMIT 1",
                              arguments: [fingerprint]).map { try Self.hypothesis($0, db) }
         }
     }
@@ -416,25 +419,25 @@ extension KnowledgeBase {
     /// their script paths, so the agent can fingerprint them.
     public func hypothesesWithoutFingerprint() throws(KnowledgeError) -> [Hypothesis] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM hypothesis WHERE fingerprint IS NULL ORDER BY number").map { try Self.hypothesis($0, db) }
+            try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis WHERE fingerprint IS NULL ORDER BY number").map { try Self.hypothesis($0, db) }
         }
     }
 
     /// Every hypothesis, oldest first.
     public func hypotheses() throws(KnowledgeError) -> [Hypothesis] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { try Self.hypothesis($0, db) } }
+        try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { try Self.hypothesis($0, db) } }
     }
 
     /// Each hypothesis's verdict trial (the last `validate` trial), for analysis.
     public func verdicts() throws(KnowledgeError) -> [Trial] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT * FROM trial WHERE id IN (SELECT max(id) FROM trial WHERE source = 'validate' GROUP BY hypothesis) ORDER BY id
                 """).map(Self.trial)
         }
     }
 
-    static func run(_ row: Row) -> ResearchRun {
+    static func run(_ row: SQLRow) -> ResearchRun {
         let seed: Int64 = row["seed"]
         return ResearchRun(id: row["id"], uid: row["uid"], state: ResearchRun.State(rawValue: row["state"]) ?? .failed, provider: row["provider"],
                            model: row["model"], seed: UInt64(bitPattern: seed), settings: decodeSettings(row["settings"]),
@@ -446,7 +449,7 @@ extension KnowledgeBase {
                            updatedAt: row["updated_at"], finishedAt: row["finished_at"])
     }
 
-    static func step(_ row: Row) -> ResearchStep {
+    static func step(_ row: SQLRow) -> ResearchStep {
         let passed: Int? = row["passed"]
         return ResearchStep(run: row["run"], iteration: row["iteration"], attempt: row["attempt"],
                             outcome: ResearchStep.Outcome(rawValue: row["outcome"]) ?? .error,

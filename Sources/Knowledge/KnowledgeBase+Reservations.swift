@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 /// Writing a script file and its row safely: the number is reserved (committed) first, the file
 /// is written outside the lock, then the row replaces the reservation. A crash at any point
@@ -29,7 +28,7 @@ extension KnowledgeBase {
     /// Takes the next free number (past every row, reservation and file of that kind, so no file
     /// is ever overwritten) inside the caller's write transaction; `text` makes the file's
     /// content once its id and path are known.
-    func reserve(_ kind: ScriptKind, slug: String, record: [String: Any], in db: Database,
+    func reserve(_ kind: ScriptKind, slug: String, record: [String: Any], in db: any SQLDatabase,
                  text: (Reservation) -> String) throws -> (Reservation, String) {
         let rows = try Int.fetchOne(db, sql: "SELECT max(number) FROM \(kind.table)") ?? 0
         let pending = try Int.fetchOne(db, sql: "SELECT max(number) FROM pending_script WHERE kind = ?", arguments: [kind.rawValue]) ?? 0
@@ -66,7 +65,7 @@ extension KnowledgeBase {
     }
 
     /// Replaces a reservation with its row, in the caller's transaction.
-    static func fulfil(_ reservation: Reservation, in db: Database) throws {
+    static func fulfil(_ reservation: Reservation, in db: any SQLDatabase) throws {
         try db.execute(sql: "DELETE FROM pending_script WHERE kind = ? AND number = ?",
                        arguments: [reservation.kind.rawValue, reservation.number])
     }

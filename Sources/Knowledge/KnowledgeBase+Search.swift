@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 extension KnowledgeBase {
     /// One hypothesis found by ``search(_:status:tag:limit:)``, with its trial record at a glance.
@@ -23,7 +22,7 @@ extension KnowledgeBase {
         }
         return try scratchRead { db in
             var conditions: [String] = []
-            var arguments: StatementArguments = []
+            var arguments: SQLArguments = []
             if let status {
                 conditions.append("h.status = ?")
                 arguments += [status.rawValue]
@@ -34,29 +33,49 @@ extension KnowledgeBase {
             }
             var byHypothesis: Set<String> = []
             var byFailure: Set<String> = []
-            if let query {
-                byHypothesis = Set(try String.fetchAll(db, sql: """
-                    SELECT h.id FROM hypothesis_fts f JOIN hypothesis h ON h.number = f.rowid WHERE hypothesis_fts MATCH ?
-                    """, arguments: [query]))
-                byFailure = Set(try String.fetchAll(db, sql: """
-                    SELECT DISTINCT t.hypothesis FROM trial_fts f JOIN trial t ON t.id = f.rowid WHERE trial_fts MATCH ?
-                    """, arguments: [query]))
-                byFailure.formUnion(try Self.recentFailures(db, matching: query))
-                if let id = text.map({ Self.canonicalID($0.trimmingCharacters(in: .whitespaces), prefix: "H") }),
-                   try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [id]) != nil {
-                    byHypothesis.insert(id)
+            if let query, let text {
+                let exactID = Self.canonicalID(text.trimmingCharacters(in: .whitespaces), prefix: "H")
+                if try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [exactID]) != nil {
+                    byHypothesis.insert(exactID)
                 }
-                guard !byHypothesis.isEmpty || !byFailure.isEmpty else { return [] }
-                // The matches go through a temporary table: a long ledger can match more ids than
-                // SQLite takes as statement arguments.
-                try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS search_hits (id TEXT PRIMARY KEY); DELETE FROM temp.search_hits")
-                let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO temp.search_hits (id) VALUES (?)")
-                for id in byHypothesis.union(byFailure) { try insert.execute(arguments: [id]) }
-                conditions.append("h.id IN (SELECT id FROM temp.search_hits)")
+                switch db.dialect {
+                case .sqlite:
+                    byHypothesis.formUnion(try String.fetchAll(db, sql: """
+                        SELECT h.id FROM hypothesis_fts f JOIN hypothesis h ON h.number = f.rowid WHERE hypothesis_fts MATCH ?
+                        """, arguments: [query]))
+                    byFailure = Set(try String.fetchAll(db, sql: """
+                        SELECT DISTINCT t.hypothesis FROM trial_fts f JOIN trial t ON t.id = f.rowid WHERE trial_fts MATCH ?
+                        """, arguments: [query]))
+                    byFailure.formUnion(try Self.recentFailures(db, matching: query))
+                    guard !byHypothesis.isEmpty || !byFailure.isEmpty else { return [] }
+                    // The matches go through a temporary table: a long ledger can match more ids than
+                    // SQLite takes as statement arguments.
+                    try db.execute(sql: "CREATE TEMP TABLE IF NOT EXISTS search_hits (id TEXT PRIMARY KEY); DELETE FROM temp.search_hits")
+                    for id in byHypothesis.union(byFailure) {
+                        try db.execute(sql: "INSERT OR IGNORE INTO temp.search_hits (id) VALUES (?)", arguments: [id])
+                    }
+                    conditions.append("h.id IN (SELECT id FROM temp.search_hits)")
+                case .postgres:
+                    // The same English stemming and prefix matching, through the expression indexes
+                    // the schema keeps over the rows themselves.
+                    let tsQuery = Self.tsQuery(query)
+                    byHypothesis.formUnion(try String.fetchAll(db, sql: """
+                        SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ to_tsquery('english', ?)
+                        """, arguments: [tsQuery]))
+                    byFailure = Set(try String.fetchAll(db, sql: """
+                        SELECT DISTINCT hypothesis FROM trial WHERE \(Self.failureDocument) @@ to_tsquery('english', ?)
+                        """, arguments: [tsQuery]))
+                    guard !byHypothesis.isEmpty || !byFailure.isEmpty else { return [] }
+                    conditions.append("""
+                        (h.id = ? OR h.id IN (SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ to_tsquery('english', ?))
+                         OR h.id IN (SELECT hypothesis FROM trial WHERE \(Self.failureDocument) @@ to_tsquery('english', ?)))
+                        """)
+                    arguments += [exactID, tsQuery, tsQuery]
+                }
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
             arguments += [limit]
-            let rows = try Row.fetchAll(db, sql: """
+            let rows = try SQLRow.fetchAll(db, sql: """
                 SELECT h.*,
                        (SELECT count(*) FROM trial t WHERE t.hypothesis = h.id) AS trials,
                        (SELECT count(*) FROM trial t WHERE t.hypothesis = h.id AND t.passed = 1) AS passed_trials,
@@ -77,7 +96,7 @@ extension KnowledgeBase {
     /// Hypotheses whose trials past the indexed batch (at most a few hundred) failed with a
     /// message matching `query`: indexed on the spot in a temporary table of this connection, so
     /// they match exactly as indexed ones do.
-    static func recentFailures(_ db: Database, matching query: String) throws -> Set<String> {
+    static func recentFailures(_ db: any SQLDatabase, matching query: String) throws -> Set<String> {
         let through = try Int64.fetchOne(db, sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'") ?? 0
         try db.execute(sql: """
             CREATE VIRTUAL TABLE IF NOT EXISTS temp.recent_failures USING fts5(
@@ -90,6 +109,20 @@ extension KnowledgeBase {
             """, arguments: [through])
         return Set(try String.fetchAll(db, sql: "SELECT DISTINCT hypothesis FROM temp.recent_failures WHERE recent_failures MATCH ?",
                                        arguments: [query]))
+    }
+
+    /// What PostgreSQL's search matches a hypothesis by; the schema's index is on exactly this.
+    /// Every run of other characters is a space first, as FTS5's unicode61 tokenizer sees text
+    /// (PostgreSQL's parser would keep `signal.frequency` or `0.4` as one token).
+    static let hypothesisDocument = "to_tsvector('english', regexp_replace(name || ' ' || rationale || ' ' || tags, '[^[:alnum:]]+', ' ', 'g'))"
+    /// What it matches a trial's failure by (indexed likewise).
+    static let failureDocument = """
+        to_tsvector('english', regexp_replace(coalesce(reason_code, '') || ' ' || coalesce(reason_message, ''), '[^[:alnum:]]+', ' ', 'g'))
+        """
+
+    /// An FTS5 query from ``ftsQuery(_:)`` in PostgreSQL's spelling: every word, as a prefix.
+    static func tsQuery(_ ftsQuery: String) -> String {
+        ftsQuery.split(separator: " ").map { word in "'\(word.dropFirst().dropLast(2))':*" }.joined(separator: " & ")
     }
 
     /// The user's words as an FTS5 query: each word quoted (so FTS syntax in the text is inert)

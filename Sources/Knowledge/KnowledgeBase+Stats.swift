@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 extension KnowledgeBase {
     /// What `kb stats` reports: where months of research stand in one screen.
@@ -44,7 +43,7 @@ extension KnowledgeBase {
     public func stats(reasons: Int = 10, best: Int = 5) throws(KnowledgeError) -> Stats {
         let failureReasons = try failureReasons(limit: reasons)
         return try read { db in
-            let byStatus = try Dictionary(uniqueKeysWithValues: Row.fetchAll(db, sql: """
+            let byStatus = try Dictionary(uniqueKeysWithValues: SQLRow.fetchAll(db, sql: """
                 SELECT status, count(*) AS n FROM hypothesis GROUP BY status
                 """).map { (String($0["status"] as String), Int($0["n"] as Int)) })
             var statusCounts: [String: Int] = [:]
@@ -54,7 +53,7 @@ extension KnowledgeBase {
             var failed: [Int: Int] = [:]
             var reached: [Int: Int] = [:]
             var passedCount = 0, failedCount = 0, unjudged = 0
-            for row in try Row.fetchAll(db, sql: "SELECT stage_rank, passed, count(*) AS n FROM trial GROUP BY stage_rank, passed") {
+            for row in try SQLRow.fetchAll(db, sql: "SELECT stage_rank, passed, count(*) AS n FROM trial GROUP BY stage_rank, passed") {
                 let rank: Int = row["stage_rank"]
                 let passed: Int? = row["passed"]
                 let n: Int = row["n"]
@@ -68,7 +67,7 @@ extension KnowledgeBase {
             let stages = TrialStage.allCases.map {
                 Stats.StageCount(stage: $0.rawValue, failed: failed[$0.rank] ?? 0, reached: reached[$0.rank] ?? 0)
             }
-            let bestTrials = try Row.fetchAll(db, sql: """
+            let bestTrials = try SQLRow.fetchAll(db, sql: """
                 SELECT t.id, t.hypothesis, h.name, t.sharpe, t.passed, t.params FROM trial t JOIN hypothesis h ON h.id = t.hypothesis
                 WHERE t.sharpe IS NOT NULL ORDER BY t.sharpe DESC LIMIT ?
                 """, arguments: [best]).map { row in
@@ -76,11 +75,11 @@ extension KnowledgeBase {
                 return Stats.BestTrial(trial: row["id"], hypothesis: row["hypothesis"], name: row["name"], sharpe: row["sharpe"],
                                        passed: passed.map { $0 == 1 }, parameters: JSONNumbers.decode(row["params"]))
             }
-            let llm = try Row.fetchOne(db, sql: """
+            let llm = try SQLRow.fetchOne(db, sql: """
                 SELECT count(*) AS n, coalesce(sum(prompt_tokens + completion_tokens), 0) AS tokens,
                        coalesce(sum(cost_usd), 0) AS cost FROM llm_call
                 """)!
-            let span = try Row.fetchOne(db, sql: "SELECT min(finished_at) AS first, max(finished_at) AS last FROM trial")
+            let span = try SQLRow.fetchOne(db, sql: "SELECT min(finished_at) AS first, max(finished_at) AS last FROM trial")
             return Stats(hypotheses: statusCounts.values.reduce(0, +), hypothesesByStatus: statusCounts,
                          families: try Int.fetchOne(db, sql: "SELECT count(DISTINCT family) FROM hypothesis") ?? 0,
                          trials: passedCount + failedCount + unjudged, passedTrials: passedCount, failedTrials: failedCount,

@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 extension KnowledgeBase {
     /// Promotes a validated hypothesis: writes `strategies/S0NN-<slug>.lua` (the script under a
@@ -44,7 +43,7 @@ extension KnowledgeBase {
                         try db.execute(sql: "UPDATE hypothesis SET status = 'rejected' WHERE id = ?", arguments: [hypothesis.id])
                     }
                 }
-                return Self.strategy(try Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE number = ?", arguments: [reservation.number])!)
+                return Self.strategy(try SQLRow.fetchOne(db, sql: "SELECT * FROM strategy WHERE number = ?", arguments: [reservation.number])!)
             }
         } catch {
             try? FileManager.default.removeItem(atPath: reservation.path)
@@ -66,7 +65,7 @@ extension KnowledgeBase {
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM hypothesis WHERE id = ?", arguments: [canonical]) != nil else {
                 throw KnowledgeError.notFound("\(hypothesisID): no such hypothesis")
             }
-            if let row = try Row.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?", arguments: [canonical]) {
+            if let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?", arguments: [canonical]) {
                 throw KnowledgeError.holdoutOpened(hypothesis: canonical, openedAt: row["opened_at"], strategy: row["strategy"])
             }
             try db.execute(sql: "INSERT INTO holdout_lock (hypothesis, trial, opened_at) VALUES (?, ?, ?)",
@@ -78,7 +77,7 @@ extension KnowledgeBase {
     /// The hypothesis's holdout claim, if its holdout has been opened.
     public func holdoutLock(of hypothesisID: String) throws(KnowledgeError) -> HoldoutLock? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?",
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM holdout_lock WHERE hypothesis = ?",
                              arguments: [Self.canonicalID(hypothesisID, prefix: "H")]).map(Self.holdoutLock)
         }
     }
@@ -87,7 +86,7 @@ extension KnowledgeBase {
     /// that open their own holdout see the same bars again, which the promotion reports.
     public func holdoutLocks(family: String) throws(KnowledgeError) -> [HoldoutLock] {
         try read { db in
-            try Row.fetchAll(db, sql: """
+            try SQLRow.fetchAll(db, sql: """
                 SELECT l.* FROM holdout_lock l JOIN hypothesis h ON h.id = l.hypothesis
                 WHERE h.family = ? ORDER BY l.opened_at
                 """, arguments: [Self.canonicalID(family, prefix: "H")]).map(Self.holdoutLock)
@@ -103,18 +102,18 @@ extension KnowledgeBase {
         }
     }
 
-    static func holdoutLock(_ row: Row) -> HoldoutLock {
+    static func holdoutLock(_ row: SQLRow) -> HoldoutLock {
         HoldoutLock(hypothesis: row["hypothesis"], trial: row["trial"], openedAt: row["opened_at"], strategy: row["strategy"],
                     note: row["note"])
     }
 
     /// Every strategy, oldest first.
     public func strategies() throws(KnowledgeError) -> [Strategy] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
+        try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
     }
 
     /// The strategy's row, and its hypothesis marked validated, from the fields reserved for it.
-    static func insertStrategyRow(number: Int, record: [String: Any], path: String, sha256: String, in db: Database) throws {
+    static func insertStrategyRow(number: Int, record: [String: Any], path: String, sha256: String, in db: any SQLDatabase) throws {
         let hypothesis = record["hypothesis"] as? String ?? ""
         let stamp = record["created_at"] as? String ?? ""
         try db.execute(sql: """
@@ -130,7 +129,7 @@ extension KnowledgeBase {
     public func strategy(_ id: String) throws(KnowledgeError) -> Strategy {
         let canonical = Self.canonicalID(id, prefix: "S")
         return try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM strategy WHERE id = ?", arguments: [canonical]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM strategy WHERE id = ?", arguments: [canonical]) else {
                 throw KnowledgeError.notFound("\(id): no such strategy")
             }
             return Self.strategy(row)
@@ -150,19 +149,18 @@ extension KnowledgeBase {
             }
             let rowID = try Self.insertHoldoutOpening(strategy: canonical, data: data, metrics: metrics, passed: passed, note: note,
                                                       stamp: stamp, in: db)
-            return try Self.holdoutOpening(Row.fetchOne(db, sql: "SELECT * FROM holdout_opening WHERE id = ?", arguments: [rowID])!)
+            return try Self.holdoutOpening(SQLRow.fetchOne(db, sql: "SELECT * FROM holdout_opening WHERE id = ?", arguments: [rowID])!)
         }
     }
 
     /// The opening's row, and the strategy's latest holdout result.
     @discardableResult
     static func insertHoldoutOpening(strategy: String, data: DataSpan, metrics: [String: Double], passed: Bool, note: String?,
-                                     stamp: String, in db: Database) throws -> Int64 {
+                                     stamp: String, in db: any SQLDatabase) throws -> Int64 {
         let span = String(decoding: try JSONEncoder().encode(data), as: UTF8.self)
-        try db.execute(sql: """
-            INSERT INTO holdout_opening (strategy, opened_at, data, metrics, passed, note) VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [strategy, stamp, span, JSONNumbers.encode(metrics), passed, note])
-        let rowID = db.lastInsertedRowID
+        let rowID = try Int64.fetchOne(db, sql: """
+            INSERT INTO holdout_opening (strategy, opened_at, data, metrics, passed, note) VALUES (?, ?, ?, ?, ?, ?) RETURNING id
+            """, arguments: [strategy, stamp, span, JSONNumbers.encode(metrics), passed, note]) ?? 0
         var holdout = metrics
         holdout["passed"] = passed ? 1 : 0
         try db.execute(sql: "UPDATE strategy SET holdout = ? WHERE id = ?", arguments: [JSONNumbers.encode(holdout), strategy])
@@ -173,10 +171,10 @@ extension KnowledgeBase {
     public func holdoutOpenings(strategy id: String? = nil) throws(KnowledgeError) -> [HoldoutOpening] {
         try read { db in
             if let id {
-                return try Row.fetchAll(db, sql: "SELECT * FROM holdout_opening WHERE strategy = ? ORDER BY id",
+                return try SQLRow.fetchAll(db, sql: "SELECT * FROM holdout_opening WHERE strategy = ? ORDER BY id",
                                         arguments: [Self.canonicalID(id, prefix: "S")]).map(Self.holdoutOpening)
             }
-            return try Row.fetchAll(db, sql: "SELECT * FROM holdout_opening ORDER BY id").map(Self.holdoutOpening)
+            return try SQLRow.fetchAll(db, sql: "SELECT * FROM holdout_opening ORDER BY id").map(Self.holdoutOpening)
         }
     }
 
@@ -211,12 +209,12 @@ extension KnowledgeBase {
     public func llmCalls(run: String? = nil) throws(KnowledgeError) -> [LLMCallRecord] {
         try read { db in
             let filter = run == nil ? "" : "WHERE run = ?"
-            return try Row.fetchAll(db, sql: "SELECT * FROM llm_call \(filter) ORDER BY id", arguments: run.map { [$0] } ?? [])
+            return try SQLRow.fetchAll(db, sql: "SELECT * FROM llm_call \(filter) ORDER BY id", arguments: run.map { [$0] } ?? [])
                 .map(Self.llmCall)
         }
     }
 
-    static func llmCall(_ row: Row) -> LLMCallRecord {
+    static func llmCall(_ row: SQLRow) -> LLMCallRecord {
         LLMCallRecord(provider: row["provider"], model: row["model"], purpose: row["purpose"], hypothesis: row["hypothesis"],
                       promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
                       latencySeconds: row["latency_s"], costUSD: row["cost_usd"], requestHash: row["request_hash"],
@@ -230,13 +228,13 @@ extension KnowledgeBase {
         return try read { db in
             let conditions = [run.map { _ in "run = ?" }, hypothesisID.map { _ in "hypothesis = ?" }].compactMap { $0 }
             let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
-            let row = try Row.fetchOne(db, sql: """
-                SELECT count(*) AS n, coalesce(sum(status = 'cached'), 0) AS cached,
-                       coalesce(sum(status NOT IN ('ok', 'cached')), 0) AS failed,
+            let row = try SQLRow.fetchOne(db, sql: """
+                SELECT count(*) AS n, coalesce(sum(CASE WHEN status = 'cached' THEN 1 ELSE 0 END), 0) AS cached,
+                       coalesce(sum(CASE WHEN status NOT IN ('ok', 'cached') THEN 1 ELSE 0 END), 0) AS failed,
                        coalesce(sum(prompt_tokens), 0) AS p, coalesce(sum(completion_tokens), 0) AS c,
-                       coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(cost_usd IS NULL AND status = 'ok'), 0) AS unpriced
+                       coalesce(sum(cost_usd), 0) AS cost, coalesce(sum(CASE WHEN cost_usd IS NULL AND status = 'ok' THEN 1 ELSE 0 END), 0) AS unpriced
                 FROM llm_call \(filter)
-                """, arguments: StatementArguments([run, hypothesisID].compactMap { $0 }))!
+                """, arguments: SQLArguments([run, hypothesisID].compactMap { $0 }))!
             var spend = LLMSpend()
             spend.calls = row["n"]
             spend.cached = row["cached"]
@@ -252,7 +250,7 @@ extension KnowledgeBase {
     /// The reply kept for `requestHash`, if any.
     public func cachedReply(_ requestHash: String) throws(KnowledgeError) -> CachedReply? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM llm_reply WHERE request_hash = ?", arguments: [requestHash]).map { row in
+            try SQLRow.fetchOne(db, sql: "SELECT * FROM llm_reply WHERE request_hash = ?", arguments: [requestHash]).map { row in
                 CachedReply(requestHash: row["request_hash"], provider: row["provider"], model: row["model"], text: row["text"],
                             reasoning: row["reasoning"], promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
                             finishReason: row["finish_reason"])
@@ -265,9 +263,9 @@ extension KnowledgeBase {
         let stamp = Timestamp.iso(now())
         try write { db in
             try db.execute(sql: """
-                INSERT OR IGNORE INTO llm_reply (request_hash, provider, model, text, reasoning, prompt_tokens, completion_tokens,
+                INSERT INTO llm_reply (request_hash, provider, model, text, reasoning, prompt_tokens, completion_tokens,
                                                  finish_reason, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
                 """, arguments: [reply.requestHash, reply.provider, reply.model, reply.text, reply.reasoning, reply.promptTokens,
                                  reply.completionTokens, reply.finishReason, stamp])
         }
@@ -338,7 +336,7 @@ extension KnowledgeBase {
         return String(format: "%.4g", value)
     }
 
-    static func strategy(_ row: Row) -> Strategy {
+    static func strategy(_ row: SQLRow) -> Strategy {
         let holdout: String? = row["holdout"]
         return Strategy(id: row["id"], hypothesis: row["hypothesis"], name: row["name"], filePath: row["file_path"],
                         fileSHA256: row["file_sha256"], validation: JSONNumbers.decode(row["validation"]),
@@ -346,7 +344,7 @@ extension KnowledgeBase {
                         holdout: holdout.map { JSONNumbers.decode($0) }, createdAt: row["created_at"])
     }
 
-    static func holdoutOpening(_ row: Row) -> HoldoutOpening {
+    static func holdoutOpening(_ row: SQLRow) -> HoldoutOpening {
         let span: String = row["data"]
         let data = (try? JSONDecoder().decode(DataSpan.self, from: Data(span.utf8)))
             ?? DataSpan(symbols: [], interval: "", from: 0, to: 0, bars: 0, hash: "")

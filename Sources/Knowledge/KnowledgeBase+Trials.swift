@@ -1,5 +1,4 @@
 import Foundation
-internal import GRDB
 
 /// The trial ledger: every configuration ever evaluated, passed or not. Its lifetime count is
 /// what the deflated Sharpe ratio deflates by, so nothing is ever left out of it.
@@ -24,13 +23,14 @@ extension KnowledgeBase {
         let finished = Timestamp.iso(now())
         return try write { db in
             var families: [String: String] = [:]
-            let insert = try db.cachedStatement(sql: """
+            // RETURNING gives the new row's id, and no row for a uid already recorded.
+            let insert = """
                 INSERT INTO trial (uid, hypothesis, family, params, symbols, interval, data_from, data_to, bars, data_hash,
                                    stage, stage_rank, passed, reason_code, reason_message, metrics, sharpe, shortfall, seed,
                                    duration_s, started_at, finished_at, source)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(uid) DO NOTHING
-                """)
+                ON CONFLICT(uid) DO NOTHING RETURNING id
+                """
             var ids: [Int64] = []
             var inserted = 0
             ids.reserveCapacity(trials.count)
@@ -39,7 +39,7 @@ extension KnowledgeBase {
                 if let known = families[t.hypothesis] {
                     family = known
                 } else {
-                    guard let found = try String.fetchOne(db.cachedStatement(sql: "SELECT family FROM hypothesis WHERE id = ?"),
+                    guard let found = try String.fetchOne(db, sql: "SELECT family FROM hypothesis WHERE id = ?",
                                                           arguments: [t.hypothesis]) else {
                         throw KnowledgeError.invalid("trial for \(t.hypothesis): no such hypothesis")
                     }
@@ -47,15 +47,15 @@ extension KnowledgeBase {
                     family = found
                 }
                 let sharpe = t.metrics["sharpe"].flatMap { $0.isFinite ? $0 : nil }
-                try insert.execute(arguments: [
+                let new = try Int64.fetchOne(db, sql: insert, arguments: [
                     t.uid, t.hypothesis, family, JSONNumbers.encode(t.parameters), t.data.symbols.joined(separator: ","),
                     t.data.interval, t.data.from, t.data.to, t.data.bars, t.data.hash, t.stage.rawValue, t.stage.rank,
                     t.passed, t.reasonCode, t.reasonMessage, JSONNumbers.encode(t.metrics), sharpe,
                     t.shortfall.flatMap { $0.isFinite ? $0 : nil }, t.seed.map { Int64(bitPattern: $0) },
                     t.durationSeconds, Timestamp.iso(t.startedAt), t.finishedAt.map(Timestamp.iso) ?? finished, t.source,
                 ])
-                if db.changesCount == 1 {
-                    ids.append(db.lastInsertedRowID)
+                if let new {
+                    ids.append(new)
                     inserted += 1
                 } else {
                     ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM trial WHERE uid = ?", arguments: [t.uid]) ?? 0)
@@ -72,9 +72,11 @@ extension KnowledgeBase {
     /// Adds the trials recorded since the last batch to `trial_fts`, when at least `minimumBatch`
     /// are waiting. Every row goes in, messages or not: SQLite 3.40's FTS5 integrity check
     /// expects an entry for each row of the content table.
-    static func indexFailures(_ db: Database, minimumBatch: Int64) throws {
-        let through = try Int64.fetchOne(db.cachedStatement(sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'")) ?? 0
-        let last = try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(id) FROM trial")) ?? 0
+    static func indexFailures(_ db: any SQLDatabase, minimumBatch: Int64) throws {
+        // PostgreSQL's index over the messages is kept by the server as rows commit.
+        guard db.dialect == .sqlite else { return }
+        let through = try Int64.fetchOne(db, sql: "SELECT indexed_through FROM search_progress WHERE name = 'trial_fts'") ?? 0
+        let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM trial") ?? 0
         guard last - through >= max(minimumBatch, 1) else { return }
         try db.execute(sql: """
             INSERT INTO trial_fts (rowid, reason_code, reason_message)
@@ -97,7 +99,7 @@ extension KnowledgeBase {
     /// The trial with this row id.
     public func trial(_ id: Int64) throws(KnowledgeError) -> Trial {
         try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM trial WHERE id = ?", arguments: [id]) else {
+            guard let row = try SQLRow.fetchOne(db, sql: "SELECT * FROM trial WHERE id = ?", arguments: [id]) else {
                 throw KnowledgeError.notFound("trial \(id): no such trial")
             }
             return Self.trial(row)
@@ -110,7 +112,7 @@ extension KnowledgeBase {
                        limit: Int = 100) throws(KnowledgeError) -> [Trial] {
         try read { db in
             var sql = "SELECT * FROM trial WHERE hypothesis = ?"
-            var arguments: StatementArguments = [Self.canonicalID(hypothesisID, prefix: "H")]
+            var arguments: SQLArguments = [Self.canonicalID(hypothesisID, prefix: "H")]
             if let source {
                 sql += " AND source = ?"
                 arguments += [source]
@@ -125,7 +127,7 @@ extension KnowledgeBase {
             }
             sql += " ORDER BY id DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
+            return try SQLRow.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
         }
     }
 
@@ -139,22 +141,22 @@ extension KnowledgeBase {
                            throughStage: TrialStage? = nil) throws(KnowledgeError) -> [Trial] {
         try read { db in
             var sql = "SELECT * FROM trial WHERE passed = 0"
-            var arguments: StatementArguments = []
+            var arguments: SQLArguments = []
             if let throughStage {
                 sql += " AND stage_rank <= ?"
                 arguments += [throughStage.rank]
             }
             if let codes {
                 sql += " AND reason_code IN (\(codes.map { _ in "?" }.joined(separator: ",")))"
-                arguments += StatementArguments(codes.sorted())
+                arguments += SQLArguments(codes.sorted())
             }
             if let family {
                 sql += " AND family = ?"
                 arguments += [Self.canonicalID(family, prefix: "H")]
             }
-            sql += " ORDER BY stage_rank DESC, shortfall IS NULL, shortfall ASC, sharpe DESC, id DESC LIMIT ?"
+            sql += " ORDER BY stage_rank DESC, shortfall IS NULL, shortfall ASC, sharpe DESC NULLS LAST, id DESC LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
+            return try SQLRow.fetchAll(db, sql: sql, arguments: arguments).map(Self.trial)
         }
     }
 
@@ -172,19 +174,19 @@ extension KnowledgeBase {
     public func failureReasons(limit: Int = 10, codes: Set<String>? = nil, throughStage: TrialStage? = nil) throws(KnowledgeError) -> [FailureReason] {
         try read { db in
             var filter = codes.map { " AND reason_code IN (\($0.map { _ in "?" }.joined(separator: ",")))" } ?? ""
-            var arguments = StatementArguments((codes ?? []).sorted())
+            var arguments = SQLArguments((codes ?? []).sorted())
             if let throughStage {
                 filter += " AND stage_rank <= ?"
                 arguments += [throughStage.rank]
             }
             arguments += [limit]
-            return try Row.fetchAll(db, sql: """
+            return try SQLRow.fetchAll(db, sql: """
                 SELECT reason_code, count(*) AS n, max(id) AS last FROM trial
                 WHERE passed = 0 AND reason_code IS NOT NULL\(filter)
                 GROUP BY reason_code ORDER BY n DESC, reason_code LIMIT ?
                 """, arguments: arguments).map { row in
                 let last: Int64 = row["last"]
-                let example = try Row.fetchOne(db, sql: "SELECT reason_message, hypothesis FROM trial WHERE id = ?", arguments: [last])
+                let example = try SQLRow.fetchOne(db, sql: "SELECT reason_message, hypothesis FROM trial WHERE id = ?", arguments: [last])
                 return FailureReason(code: row["reason_code"], count: row["n"],
                                      example: example?["reason_message"] ?? "", exampleHypothesis: example?["hypothesis"] ?? "")
             }
@@ -201,10 +203,8 @@ extension KnowledgeBase {
         let reasons = try failureReasons(limit: reasons, codes: codes, throughStage: throughStage)
         let misses = try nearMisses(limit: count, codes: codes, throughStage: throughStage)
         let names = try read { db in
-            try Dictionary(String.fetchAll(db, sql: "SELECT id || char(9) || name FROM hypothesis").map {
-                let parts = $0.split(separator: "\t", maxSplits: 1).map(String.init)
-                return (parts[0], parts.count > 1 ? parts[1] : "")
-            }, uniquingKeysWith: { a, _ in a })
+            try Dictionary(SQLRow.fetchAll(db, sql: "SELECT id, name FROM hypothesis").map { ($0["id"] as String, $0["name"] as String) },
+                           uniquingKeysWith: { a, _ in a })
         }
         var lines = ["\(total) trials recorded so far. Most frequent reasons for failing:"]
         for r in reasons {
@@ -223,7 +223,7 @@ extension KnowledgeBase {
         return lines.joined(separator: "\n")
     }
 
-    static func trial(_ row: Row) -> Trial {
+    static func trial(_ row: SQLRow) -> Trial {
         let symbols: String = row["symbols"]
         let passed: Int? = row["passed"]
         let seed: Int64? = row["seed"]

@@ -2,7 +2,9 @@ public import Foundation
 internal import GRDB
 
 /// The research memory: one SQLite file (WAL, versioned migrations) plus the hypothesis and
-/// strategy scripts it points at (DESIGN.md section 7).
+/// strategy scripts it points at (DESIGN.md section 7); or, given a `postgres://` URL, a
+/// PostgreSQL database that many workers on many machines share (section 11), with the same
+/// schema, operations and guarantees.
 ///
 /// Readers never block the writer, and a second process writing waits up to ``busyTimeout``
 /// for the lock, so `llmalpha kb stats` can run while a research loop records trials.
@@ -21,22 +23,65 @@ public final class KnowledgeBase: Sendable {
         case write
     }
 
+    /// The SQLite file, or the PostgreSQL server and database (`postgres://user@host:port/db`,
+    /// never the password): what messages name.
     public let path: String
     public let files: ScriptFiles
-    let reader: any DatabaseReader
-    let writer: (any DatabaseWriter)?
+    let store: Store
     let now: @Sendable () -> Date
+
+    /// Where the rows live.
+    enum Store: Sendable {
+        case sqlite(reader: any DatabaseReader, writer: (any DatabaseWriter)?)
+        case postgres(PostgresStore)
+    }
 
     /// How long a write waits for another process's transaction before giving up.
     public static let busyTimeout: TimeInterval = 15
 
-    private init(path: String, files: ScriptFiles, reader: any DatabaseReader, writer: (any DatabaseWriter)?,
-                 now: @escaping @Sendable () -> Date) {
+    private init(path: String, files: ScriptFiles, store: Store, now: @escaping @Sendable () -> Date) {
         self.path = path
         self.files = files
-        self.reader = reader
-        self.writer = writer
+        self.store = store
         self.now = now
+    }
+
+    /// False for a SQLite file opened read-only.
+    var canWrite: Bool {
+        switch store {
+        case .sqlite(_, let writer): return writer != nil
+        case .postgres: return true
+        }
+    }
+
+    /// True for a PostgreSQL knowledge base that other workers may be writing too.
+    public var isShared: Bool {
+        if case .postgres = store { return true }
+        return false
+    }
+
+    /// Opens a PostgreSQL knowledge base, creating its tables (under the write lock) when the
+    /// database is empty and `create` is set.
+    private static func openPostgres(_ url: String, files: ScriptFiles, access: Access, create: Bool,
+                                     now: @escaping @Sendable () -> Date) throws(KnowledgeError) -> KnowledgeBase {
+        let location = try PostgresLocation(url: url)
+        let store = PostgresStore(location: location)
+        try store.connect()
+        let name = location.description
+        let upToDate = try store.transaction(write: false) { db in
+            try PostgresSchema.migrate(db, location: name, write: false) == PostgresSchema.migrations.map(\.identifier).sorted()
+        }
+        if !upToDate {
+            let exists = try store.transaction(write: false) { db in
+                try Bool.fetchOne(db, sql: """
+                    SELECT EXISTS (SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema()
+                                   AND table_name = 'llmalpha_meta')
+                    """) ?? false
+            }
+            guard exists || (create && access == .write) else { throw .missing(path: name) }
+            _ = try store.transaction(write: true) { db in try PostgresSchema.migrate(db, location: name, write: true) }
+        }
+        return KnowledgeBase(path: name, files: files, store: .postgres(store), now: now)
     }
 
     /// Opens the database at `path`.
@@ -49,6 +94,7 @@ public final class KnowledgeBase: Sendable {
     public static func open(at path: String, files: ScriptFiles, access: Access = .write, create: Bool = false,
                             now: @escaping @Sendable () -> Date = Date.init,
                             maximumPages: Int? = nil) throws(KnowledgeError) -> KnowledgeBase {
+        if PostgresLocation.isURL(path) { return try openPostgres(path, files: files, access: access, create: create, now: now) }
         let exists = FileManager.default.fileExists(atPath: path)
         if !exists {
             guard create, access == .write else { throw .missing(path: path) }
@@ -89,7 +135,7 @@ public final class KnowledgeBase: Sendable {
                 }
                 // Only an older (or new) database is written to on open.
                 if !current { try Schema.migrator.migrate(pool) }
-                return KnowledgeBase(path: path, files: files, reader: pool, writer: pool, now: now)
+                return KnowledgeBase(path: path, files: files, store: .sqlite(reader: pool, writer: pool), now: now)
             } catch {
                 throw translate(error, path: path)
             }
@@ -119,7 +165,7 @@ public final class KnowledgeBase: Sendable {
             opened = try inspect("file:\(escaped)?immutable=1")
         }
         let (queue, upToDate) = opened
-        if upToDate { return KnowledgeBase(path: path, files: files, reader: queue, writer: nil, now: now) }
+        if upToDate { return KnowledgeBase(path: path, files: files, store: .sqlite(reader: queue, writer: nil), now: now) }
         try? queue.close()
         return try open(at: path, files: files, access: .write, create: false, now: now, maximumPages: maximumPages)
     }
@@ -129,6 +175,15 @@ public final class KnowledgeBase: Sendable {
     /// - Returns: the database and the backup's path, if one was made.
     public static func initialize(at path: String, files: ScriptFiles, force: Bool,
                                   now: @escaping @Sendable () -> Date = Date.init) throws(KnowledgeError) -> (KnowledgeBase, backup: String?) {
+        if PostgresLocation.isURL(path) {
+            let location = try PostgresLocation(url: path)
+            if let existing = try? open(at: path, files: files, access: .read, now: now) {
+                guard force else { throw .exists(path: existing.path) }
+                throw .invalid("\(location): kb init --force does not drop a shared knowledge base; drop the database "
+                               + "(dropdb) to start over, or kb export it first to keep a copy")
+            }
+            return (try open(at: path, files: files, access: .write, create: true, now: now), nil)
+        }
         var backup: String? = nil
         if FileManager.default.fileExists(atPath: path) {
             guard force else {
@@ -191,24 +246,37 @@ public final class KnowledgeBase: Sendable {
 
     /// The schema steps this database has had applied.
     public func schemaVersion() throws(KnowledgeError) -> [String] {
-        try read { db in try Schema.migrator.appliedIdentifiers(db).sorted() }
+        switch store {
+        case .sqlite(let reader, _):
+            do { return try reader.read { db in try Schema.migrator.appliedIdentifiers(db).sorted() } } catch {
+                throw Self.translate(error, path: path)
+            }
+        case .postgres:
+            return try read { db in try PostgresSchema.appliedIdentifiers(db) }
+        }
     }
 
     // MARK: - Transactions
 
-    func read<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
-        do { return try reader.read(body) } catch { throw Self.translate(error, path: path) }
+    func read<T>(_ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
+        switch store {
+        case .sqlite(let reader, _):
+            do { return try reader.read { db in try body(SQLiteDatabase(db: db)) } } catch { throw Self.translate(error, path: path) }
+        case .postgres(let server):
+            return try server.transaction(write: false, body)
+        }
     }
 
     /// Reads that may also use temporary tables of their connection (GRDB's read access forbids
     /// even those): the read-only queue directly, or the writer outside a transaction.
     /// One deferred transaction, so every statement sees the same snapshot even while another
-    /// process commits.
-    func scratchRead<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
+    /// process commits. (PostgreSQL's reads are such snapshots already.)
+    func scratchRead<T>(_ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
+        guard case .sqlite(let reader, let writer) = store else { return try read(body) }
         func snapshot(_ db: Database) throws -> T {
             var result: T?
             try db.inTransaction(.deferred) {
-                result = try body(db)
+                result = try body(SQLiteDatabase(db: db))
                 return .commit
             }
             return result!
@@ -216,28 +284,39 @@ public final class KnowledgeBase: Sendable {
         do {
             if let queue = reader as? DatabaseQueue { return try queue.inDatabase(snapshot) }
             if let writer { return try writer.writeWithoutTransaction(snapshot) }
-            return try reader.read(body)
+            return try reader.read { db in try body(SQLiteDatabase(db: db)) }
         } catch {
             throw Self.translate(error, path: path)
         }
     }
 
     /// One IMMEDIATE transaction: the write lock is taken up front, so id allocation and the
-    /// files written under it cannot race another process.
-    func write<T>(_ body: (Database) throws -> T) throws(KnowledgeError) -> T {
-        guard let writer else { throw .readOnly(path: path) }
-        do {
-            return try writer.writeWithoutTransaction { db in
-                var result: T?
-                try db.inTransaction(.immediate) {
-                    result = try body(db)
-                    return .commit
+    /// files written under it cannot race another process. (On PostgreSQL, the knowledge base's
+    /// advisory lock: the same guarantee across machines.)
+    func write<T>(_ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
+        switch store {
+        case .sqlite(_, let writer):
+            guard let writer else { throw .readOnly(path: path) }
+            do {
+                return try writer.writeWithoutTransaction { db in
+                    var result: T?
+                    try db.inTransaction(.immediate) {
+                        result = try body(SQLiteDatabase(db: db))
+                        return .commit
+                    }
+                    return result!
                 }
-                return result!
+            } catch {
+                throw Self.translate(error, path: path)
             }
-        } catch {
-            throw Self.translate(error, path: path)
+        case .postgres(let server):
+            return try server.transaction(write: true, body)
         }
+    }
+
+    /// SQLite's own words for a failure (the check reports them as they are).
+    static func message(_ error: any Error) -> String {
+        (error as? DatabaseError)?.message ?? "\(error)"
     }
 
     static func translate(_ error: any Error, path: String) -> KnowledgeError {

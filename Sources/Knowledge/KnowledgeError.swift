@@ -31,6 +31,8 @@ public enum KnowledgeError: Error, Sendable, Equatable, CustomStringConvertible 
     case holdoutOpened(hypothesis: String, openedAt: String, strategy: String?)
     /// Any other SQLite failure, with SQLite's own words.
     case sqlite(path: String, detail: String)
+    /// A PostgreSQL knowledge base failed: the server (never its password), then what to fix.
+    case server(location: String, detail: String)
 
     public var description: String {
         switch self {
@@ -64,6 +66,8 @@ public enum KnowledgeError: Error, Sendable, Equatable, CustomStringConvertible 
                 + "validation, gets a holdout of its own)"
         case .sqlite(let path, let detail):
             return "\(path): \(detail)"
+        case .server(let location, let detail):
+            return "\(location): \(detail)"
         }
     }
 }

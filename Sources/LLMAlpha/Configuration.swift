@@ -69,6 +69,7 @@ public struct Configuration: Sendable, Equatable {
         text("data.interval", \.data.interval),
         Key(path: "factor.horizons", kind: .integerList) { c, v in if case .integers(let l) = v { c.evaluation.factorHorizons = l } },
         text("knowledge.path", \.knowledge.path),
+        Key(path: "knowledge.url", kind: .optionalText) { c, v in if case .text(let s) = v { c.knowledge.url = s } },
         text("knowledge.hypotheses_dir", \.knowledge.hypothesesDirectory),
         text("knowledge.strategies_dir", \.knowledge.strategiesDirectory),
         choice("validation.mode", \.validation.mode),

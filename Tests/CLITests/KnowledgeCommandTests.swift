@@ -114,7 +114,7 @@ filters.
   llmalpha kb search --status validated
   llmalpha kb search win rate --tag funding
 
-USAGE: llmalpha kb search [<text> ...] [--status <status>] [--tag <tag>] [--limit <limit>] [--kb <path>] [--config <file.yaml>] [--json]
+USAGE: llmalpha kb search [<text> ...] [--status <status>] [--tag <tag>] [--limit <limit>] [--kb <path|url>] [--config <file.yaml>] [--json]
 
 ARGUMENTS:
   <text>                  Words to look for.
@@ -124,8 +124,11 @@ OPTIONS:
                           rejected, abandoned.
   --tag <tag>             Only hypotheses with this tag.
   --limit <limit>         At most this many, newest first. (default: 20)
-  --kb <path>             The knowledge base file. (default: knowledge.path,
-                          data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)
+  --kb <path|url>         The knowledge base: a SQLite file, or
+                          postgres://user:password@host:5432/db for a shared
+                          one. (default: knowledge.url when set, else
+                          knowledge.path, data/knowledge.sqlite; env
+                          LLMALPHA_KNOWLEDGE_URL, LLMALPHA_KNOWLEDGE_PATH)
   --config <file.yaml>    A YAML file over configs/default.yaml.
   --json                  Print one JSON document on stdout instead of text.
   --version               Show the version.

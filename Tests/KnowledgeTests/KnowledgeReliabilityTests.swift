@@ -7,7 +7,7 @@ import Testing
 struct KnowledgeReliabilityTests {
     @Test("A file that is not SQLite is refused and left byte for byte as it was")
     func notSQLite() throws {
-        let box = KnowledgeSandbox()
+        let box = try KnowledgeSandbox()
         defer { box.remove() }
         try FileManager.default.createDirectory(atPath: box.path("data"), withIntermediateDirectories: true)
         let text = "open_time,open,high\n1,2,3\n"
@@ -24,7 +24,7 @@ struct KnowledgeReliabilityTests {
 
     @Test("Another program's SQLite database is refused untouched")
     func foreignDatabase() throws {
-        let box = KnowledgeSandbox()
+        let box = try KnowledgeSandbox()
         defer { box.remove() }
         try FileManager.default.createDirectory(atPath: box.path("data"), withIntermediateDirectories: true)
         let other = try DatabaseQueue(path: box.database)
@@ -35,20 +35,21 @@ struct KnowledgeReliabilityTests {
         #expect(try Data(contentsOf: URL(fileURLWithPath: box.database)) == before)
     }
 
-    @Test("A database from a newer schema is refused with the steps this build lacks")
-    func newerSchema() throws {
-        let box = KnowledgeSandbox()
+    @Test("A database from a newer schema is refused with the steps this build lacks", arguments: TestStore.available)
+    func newerSchema(store: TestStore) throws {
+        let box = try KnowledgeSandbox(store)
         defer { box.remove() }
         let kb = try box.open()
         _ = try kb.recordHypothesis(HypothesisDraft(name: "kept", script: script("kept")))
-        try kb.write { db in try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v7-future')") }
-        #expect(throws: KnowledgeError.newerSchema(path: box.database, unknown: ["v7-future"])) { try box.open() }
-        #expect(throws: KnowledgeError.newerSchema(path: box.database, unknown: ["v7-future"])) { try box.open(access: .read) }
+        let table = box.isPostgres ? "llmalpha_migrations" : "grdb_migrations"
+        try kb.write { db in try db.execute(sql: "INSERT INTO \(table) (identifier) VALUES ('v7-future')") }
+        #expect(throws: KnowledgeError.newerSchema(path: box.shownName, unknown: ["v7-future"])) { try box.open() }
+        #expect(throws: KnowledgeError.newerSchema(path: box.shownName, unknown: ["v7-future"])) { try box.open(access: .read) }
     }
 
     @Test("Read commands never create a database; init refuses to overwrite, --force backs up")
     func missingAndInit() throws {
-        let box = KnowledgeSandbox()
+        let box = try KnowledgeSandbox()
         defer { box.remove() }
         #expect(throws: KnowledgeError.missing(path: box.database)) { try box.open(create: false, access: .read) }
         #expect(!FileManager.default.fileExists(atPath: box.database))
@@ -68,7 +69,7 @@ struct KnowledgeReliabilityTests {
 
     @Test("A full disk fails the write with a clear error; everything committed before stays")
     func fullDisk() throws {
-        let box = KnowledgeSandbox()
+        let box = try KnowledgeSandbox()
         defer { box.remove() }
         let kb = try box.open(maximumPages: 160)
         let h = try kb.recordHypothesis(HypothesisDraft(name: "h", script: script("h")))
@@ -99,7 +100,7 @@ struct KnowledgeReliabilityTests {
 
     @Test("A damaged database is reported by check, which never writes to it")
     func damaged() throws {
-        let box = KnowledgeSandbox()
+        let box = try KnowledgeSandbox()
         defer { box.remove() }
         do {
             let kb = try box.open()
@@ -131,9 +132,9 @@ struct KnowledgeReliabilityTests {
         }
     }
 
-    @Test("Two writers on one file, each with its own connection, lose nothing")
-    func concurrentWriters() async throws {
-        let box = KnowledgeSandbox()
+    @Test("Two writers on one knowledge base, each with its own connection, lose nothing", arguments: TestStore.available)
+    func concurrentWriters(store: TestStore) async throws {
+        let box = try KnowledgeSandbox(store)
         defer { box.remove() }
         let first = try box.open()
         let h = try first.recordHypothesis(HypothesisDraft(name: "shared", script: script("shared")))

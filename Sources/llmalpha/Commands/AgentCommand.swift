@@ -69,7 +69,7 @@ struct AgentRunOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Scripts run at once. (default: the number of cores)", valueName: "n"))
     var jobs: Int?
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base: a SQLite file or a postgres:// URL. \(KnowledgeHelp.defaults)", valueName: "path|url"))
     var knowledgePath: String?
 
     @Flag(name: .customLong("no-promote"), help: "Do not open the holdout of a full pass (promote later with llmalpha strategy promote).")
@@ -102,7 +102,10 @@ struct AgentRunOptions: ParsableArguments {
 
     /// What the suggested commands need to reach the same knowledge base.
     var hintArguments: String {
-        knowledgePath.map { " --kb \($0.contains(" ") ? "'\($0)'" : $0)" } ?? ""
+        knowledgePath.map { path in
+            let shown = (try? PostgresLocation(url: path))?.withoutPassword ?? path   // never a password on the screen
+            return " --kb \(shown.contains(" ") ? "'\(shown)'" : shown)"
+        } ?? ""
     }
 
     /// A researcher with these flags over the configuration.
@@ -389,7 +392,7 @@ struct AgentPromptCommand: ParsableCommand {
     @Option(name: [.customShort("c"), .long], help: ArgumentHelp("A category, as for research: \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "category"))
     var category: String?
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base whose failures and strategies the prompt draws on. (default: knowledge.path)", valueName: "path"))
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base whose failures and strategies the prompt draws on: a file or a postgres:// URL. \(KnowledgeHelp.defaults)", valueName: "path|url"))
     var knowledgePath: String?
 
     @OptionGroup var dataOptions: DataOptions

@@ -203,7 +203,7 @@ struct RecordOptions: ParsableArguments {
     @Flag(help: ArgumentHelp("Record in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), each run as a trial with its numbers, or its error (backtest run: one trial per symbol)."))
     var record = false
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"))
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base for --record: a SQLite file or a postgres:// URL. \(KnowledgeHelp.defaults)", valueName: "path|url"))
     var knowledgePath: String?
 
     /// The knowledge base to record into (created on first use), nil without --record. Opened
@@ -212,4 +212,10 @@ struct RecordOptions: ParsableArguments {
         guard record else { return nil }
         return try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: true)
     }
+}
+
+/// Where `--kb` falls back to, said once for every command that takes it.
+enum KnowledgeHelp {
+    static let defaults = "(default: knowledge.url when set, else knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_URL, "
+        + "LLMALPHA_KNOWLEDGE_PATH)"
 }

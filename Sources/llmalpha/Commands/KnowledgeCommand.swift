@@ -32,7 +32,7 @@ struct KnowledgeCommand: ParsableCommand {
 
 /// Which knowledge base a command uses.
 struct KnowledgeOptions: ParsableArguments {
-    @Option(name: .customLong("kb"), help: ArgumentHelp("The knowledge base file. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)", valueName: "path"),
+    @Option(name: .customLong("kb"), help: ArgumentHelp("The knowledge base: a SQLite file, or postgres://user:password@host:5432/db for a shared one. \(KnowledgeHelp.defaults)", valueName: "path|url"),
             completion: .file(extensions: ["sqlite"]))
     var path: String?
 

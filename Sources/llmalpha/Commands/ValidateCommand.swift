@@ -69,7 +69,7 @@ struct ValidationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Scripts run at once. (default: the number of cores)", valueName: "n"))
     var jobs: Int?
 
-    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base. (default: knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_PATH)",
+    @Option(name: .customLong("kb"), help: ArgumentHelp("Knowledge base: a SQLite file or a postgres:// URL. \(KnowledgeHelp.defaults)",
                                                         valueName: "path"))
     var knowledgePath: String?
 
@@ -134,7 +134,7 @@ struct ValidationRun {
         let location = KnowledgeLocation(configuration: configuration, paths: paths, override: validation.knowledgePath)
         let knowledge: KnowledgeBase?
         if validation.noRecord {
-            knowledge = FileManager.default.fileExists(atPath: location.database) ? try location.open(.read) : nil
+            knowledge = location.mayExist ? try location.open(.read) : nil
         } else {
             knowledge = try location.open(.write, create: true)
         }
