@@ -169,8 +169,7 @@ struct LoopState: Sendable {
     private func target(_ id: String, outcome known: ProposerOutcome? = nil) throws(AgentError) -> RefinementTarget {
         do {
             let h = try knowledge.hypothesis(id)
-            let path = knowledge.files.resolve(h.scriptPath)
-            guard let script = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard let script = knowledge.script(of: h) else {
                 throw AgentError.knowledge("\(h.id): cannot read its script \(h.scriptPath) (llmalpha kb check tells more)")
             }
             let verdict = try knowledge.trials(of: h.id, source: "validate", limit: 1).first

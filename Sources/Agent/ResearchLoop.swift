@@ -74,7 +74,7 @@ public final class ResearchLoop: Sendable {
     /// Every stored bar of a symbol (the locked holdout included), for promotion.
     let loadFull: @Sendable (_ symbol: String, _ interval: String) throws -> Bars
     let validator: Validator
-    private let stop = StopFlag()
+    let stop = StopFlag()
     /// Source errors in a row that end a run.
     static let maxSourceErrors = 3
 
@@ -118,6 +118,16 @@ public final class ResearchLoop: Sendable {
                                knownFingerprints: state.knownFingerprints)
     }
 
+    /// What a new run records so `--resume` and workers go on with the same settings.
+    var runSettings: [String: String] {
+        var settings = options.recorded
+        settings["mode"] = options.validation.mode.rawValue
+        if let d = options.direction { settings["direction"] = d }
+        if let c = options.category { settings["category"] = c.rawValue }
+        if let i = options.improve { settings["improve"] = i }
+        return settings
+    }
+
     /// Runs a new research run, or continues `resume`.
     /// - Throws: ``AgentError``: `.interrupted` after Ctrl-C (the run is marked interrupted),
     ///   `.validation` when the data cannot be judged at all, `.knowledge` when the ledger refuses.
@@ -135,14 +145,8 @@ public final class ResearchLoop: Sendable {
                 run = try knowledge.resumeRun(resume.id, maxIterations: options.iterations)
                 try knowledge.discardUnfinishedSteps(run: run.id, from: run.iteration)
             } else {
-                var settings = options.recorded
-                settings["mode"] = options.validation.mode.rawValue
-                if let d = options.direction { settings["direction"] = d }
-                if let c = options.category { settings["category"] = c.rawValue }
-                if let i = options.improve { settings["improve"] = i }
                 run = try knowledge.startRun(provider: source.origin, model: nil, seed: options.seed, offsetSeed: options.offsetSeed,
-                                             settings: settings,
-                                             maxIterations: options.iterations)
+                                             settings: runSettings, maxIterations: options.iterations)
             }
             try fingerprintUnmarked()
         } catch {
@@ -236,7 +240,7 @@ public final class ResearchLoop: Sendable {
 
     /// One iteration: propose until something new comes (duplicates are recorded and thrown
     /// back), check it, validate it, record it, promote it.
-    private func iteration(_ i: Int, run: ResearchRun, profile: DataProfile, state: inout LoopState,
+    func iteration(_ i: Int, run: ResearchRun, profile: DataProfile, state: inout LoopState,
                            events: @escaping @Sendable (ResearchEvent) -> Void,
                            progress: (ResearchProgress, String?, String?) -> Void) async throws(AgentError) -> IterationRecord {
         let started = Date()
@@ -596,10 +600,9 @@ public final class ResearchLoop: Sendable {
 
     /// Hypotheses recorded by `run`, `validate` or an import have no fingerprint yet: the agent
     /// reads their scripts once, so it does not propose their factors again.
-    private func fingerprintUnmarked() throws(KnowledgeError) {
+    func fingerprintUnmarked() throws(KnowledgeError) {
         for h in try knowledge.hypothesesWithoutFingerprint() {
-            guard let text = try? String(contentsOfFile: knowledge.files.resolve(h.scriptPath), encoding: .utf8),
-                  let fp = ScriptShape(text).fingerprint else { continue }
+            guard let text = knowledge.script(of: h), let fp = ScriptShape(text).fingerprint else { continue }
             try knowledge.setFingerprint(h.id, fp)
         }
     }

@@ -23,7 +23,8 @@ public struct ResearchResult: Sendable {
     public var validatedCount: Int { iterations.filter { $0.verdict == .validated }.count }
     public var trials: Int { run.trials }
 
-    static func load(run id: String, knowledge: KnowledgeBase, session: [IterationRecord], stopReason: String) throws(AgentError) -> ResearchResult {
+    /// A run's result as the knowledge base holds it; `session` are the iterations this process ran.
+    public static func load(run id: String, knowledge: KnowledgeBase, session: [IterationRecord], stopReason: String) throws(AgentError) -> ResearchResult {
         do {
             let run = try knowledge.run(id)
             let steps = try knowledge.steps(run: id)

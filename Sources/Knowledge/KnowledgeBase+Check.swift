@@ -53,7 +53,7 @@ extension KnowledgeBase {
         // The search indexes: FTS5's own check, and one entry per hypothesis.
         // FTS5's check is spelled as an INSERT, so it needs a write transaction (it changes nothing).
         let canWrite = self.canWrite
-        let indexProblem: String? = try (canWrite ? write : read) { db in
+        func inspectIndexes(_ db: any SQLDatabase) throws -> String? {
             guard db.dialect == .sqlite else { return nil }   // PostgreSQL's indexes are over the rows themselves
             if canWrite { try Self.indexFailures(db, minimumBatch: 1) }   // the check compares every row
             for table in ["hypothesis_fts", "trial_fts"] where canWrite {
@@ -67,6 +67,7 @@ extension KnowledgeBase {
             let rows = try Int.fetchOne(db, sql: "SELECT count(*) FROM hypothesis") ?? 0
             return indexed == rows ? nil : "hypothesis_fts has \(indexed) entries for \(rows) hypotheses"
         }
+        let indexProblem = canWrite ? try write(inspectIndexes) : try read(inspectIndexes)
         if let indexProblem {
             if repair, canWrite {
                 try rebuildSearchIndexes()
@@ -78,24 +79,39 @@ extension KnowledgeBase {
 
         // Rows against files.
         let hypotheses = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { try Self.hypothesis($0, db) } }
-        for h in hypotheses {
-            let file = files.resolve(h.scriptPath)
-            guard let hash = ScriptFiles.sha256(ofFile: file) else {
-                add("missing_file", .error, h.id, "\(h.scriptPath) is gone; the row keeps its sha256 \(h.scriptSHA256.prefix(12))…")
-                continue
-            }
-            if hash != h.scriptSHA256 {
-                add("modified_file", .warning, h.id, "\(h.scriptPath) was edited after it was recorded; its trials ran the original")
-            }
-        }
         let strategies = try read { db in try SQLRow.fetchAll(db, sql: "SELECT * FROM strategy ORDER BY number").map(Self.strategy) }
-        for s in strategies {
-            let file = files.resolve(s.filePath)
-            guard let hash = ScriptFiles.sha256(ofFile: file) else {
-                add("missing_file", .error, s.id, "\(s.filePath) is gone")
+        let unstored = try unstoredScripts()
+        // Each script twice: the file here, and the copy in the database that other machines read.
+        let recorded = hypotheses.map { ($0.id, $0.scriptPath, $0.scriptSHA256, "was edited after it was recorded; its trials ran the original") }
+            + strategies.map { ($0.id, $0.filePath, $0.fileSHA256, "was edited after promotion") }
+        for (id, stored, sha, edited) in recorded {
+            let file = files.resolve(stored)
+            let copy = unstored.contains(stored) ? nil : try storedScript(stored)
+            if let copy, ScriptFiles.sha256(copy) != sha {
+                add("stored_script", .error, id, "the database's copy of \(stored) does not match its recorded sha256")
+            }
+            let hash = ScriptFiles.sha256(ofFile: file)
+            if copy == nil {
+                if hash == sha, repair, canWrite, let text = try? String(contentsOfFile: file, encoding: .utf8) {
+                    try write { db in try Self.storeScript(path: stored, sha256: sha, text: text, stamp: Timestamp.iso(now()), in: db) }
+                    add("unstored_script", .warning, id, "\(stored) had no copy in the database; stored now", repaired: true)
+                } else if hash == sha {
+                    add("unstored_script", .warning, id, "\(stored) has no copy in the database (kb check --repair stores it)")
+                }
+            }
+            guard let hash else {
+                if let copy, ScriptFiles.sha256(copy) == sha {
+                    if repair, (try? ScriptFiles.writeAtomically(copy, to: file)) != nil {
+                        add("missing_file", .warning, id, "\(stored) was not here; restored from the knowledge base", repaired: true)
+                    } else {
+                        add("missing_file", .warning, id, "\(stored) is not here; the knowledge base keeps it (kb check --repair restores it)")
+                    }
+                } else {
+                    add("missing_file", .error, id, "\(stored) is gone; the row keeps its sha256 \(sha.prefix(12))…")
+                }
                 continue
             }
-            if hash != s.fileSHA256 { add("modified_file", .warning, s.id, "\(s.filePath) was edited after promotion") }
+            if hash != sha { add("modified_file", .warning, id, "\(stored) \(edited)") }
         }
 
         // Interrupted recordings: a reservation with its file is finished, one without is cleared.
@@ -113,11 +129,12 @@ extension KnowledgeBase {
             let complete = ScriptFiles.sha256(ofFile: reservation.path) == sha
             switch (complete, repair && canWrite) {
             case (true, true):
+                let text = (try? String(contentsOfFile: reservation.path, encoding: .utf8)) ?? ""
                 try write { db in
                     if kind == .hypothesis {
-                        try Self.insertHypothesisRow(number: number, record: record, path: stored, sha256: sha, in: db)
+                        try Self.insertHypothesisRow(number: number, record: record, path: stored, sha256: sha, text: text, in: db)
                     } else {
-                        try Self.insertStrategyRow(number: number, record: record, path: stored, sha256: sha, in: db)
+                        try Self.insertStrategyRow(number: number, record: record, path: stored, sha256: sha, text: text, in: db)
                     }
                     try Self.fulfil(reservation, in: db)
                 }

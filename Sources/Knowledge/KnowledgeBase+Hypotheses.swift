@@ -43,7 +43,7 @@ extension KnowledgeBase {
                     return (existing, true)
                 }
                 try Self.insertHypothesisRow(number: reservation.number, record: record, path: files.stored(reservation.path),
-                                             sha256: hash, in: db)
+                                             sha256: hash, text: draft.script, in: db)
                 try Self.fulfil(reservation, in: db)
                 return (try Self.hypothesis(SQLRow.fetchOne(db, sql: "SELECT * FROM hypothesis WHERE number = ?",
                                                          arguments: [reservation.number])!, db), false)
@@ -59,7 +59,8 @@ extension KnowledgeBase {
     }
 
     /// The row, tags and search entry of a hypothesis, from the fields reserved for it.
-    static func insertHypothesisRow(number: Int, record: [String: Any], path: String, sha256: String, in db: any SQLDatabase) throws {
+    static func insertHypothesisRow(number: Int, record: [String: Any], path: String, sha256: String, text: String,
+                                    in db: any SQLDatabase) throws {
         let id = ScriptFiles.identifier("H", number)
         let name = record["name"] as? String ?? "untitled"
         let rationale = record["rationale"] as? String ?? ""
@@ -75,6 +76,7 @@ extension KnowledgeBase {
         for tag in tags {
             try db.execute(sql: "INSERT INTO hypothesis_tag (hypothesis, tag) VALUES (?, ?)", arguments: [id, tag])
         }
+        try storeScript(path: path, sha256: sha256, text: text, stamp: stamp, in: db)
         // PostgreSQL indexes the row itself (an expression index); SQLite keeps a separate FTS5 table.
         if db.dialect == .sqlite {
             try db.execute(sql: "INSERT INTO hypothesis_fts (rowid, name, rationale, tags) VALUES (?, ?, ?, ?)",

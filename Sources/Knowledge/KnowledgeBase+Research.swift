@@ -42,6 +42,9 @@ public struct ResearchRun: Sendable, Equatable, Codable {
     public let startedAt: String
     public let updatedAt: String
     public let finishedAt: String?
+
+    /// When the run started, as a date.
+    public var startDate: Date? { Timestamp.parse(startedAt) }
 }
 
 /// A run's progress, written after each step and at each stage change.
@@ -228,7 +231,7 @@ extension KnowledgeBase {
         }
     }
 
-    private static func update(_ id: String, _ p: ResearchProgress, stamp: String, _ db: any SQLDatabase) throws {
+    static func update(_ id: String, _ p: ResearchProgress, stamp: String, _ db: any SQLDatabase) throws {
         try db.execute(sql: """
             UPDATE research_run SET iteration = ?, stage = ?, current = ?, hypotheses = ?, trials = ?, validated = ?,
                    duplicates = ?, consecutive_failures = ?, best_hypothesis = ?, best_test_sharpe = ?, elapsed_s = ?,
@@ -277,7 +280,7 @@ extension KnowledgeBase {
         try write { db in try Self.insert(step, stamp: stamp, db) }
     }
 
-    private static func insert(_ step: ResearchStep, stamp: String, _ db: any SQLDatabase) throws {
+    static func insert(_ step: ResearchStep, stamp: String, _ db: any SQLDatabase) throws {
         try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND attempt = ?",
                        arguments: [step.run, step.iteration, step.attempt])
         try db.execute(sql: """
@@ -366,6 +369,18 @@ extension KnowledgeBase {
 
     /// Before a run resumes: the steps of iterations it had not finished are dropped (they are
     /// done again), except the claim of the interrupted iteration, which says what to finish.
+    /// Before a worker takes up one iteration of a run (first or again, after its previous
+    /// holder stopped): that iteration's steps past its claim are dropped; other iterations,
+    /// other workers' own, are left alone.
+    public func discardUnfinishedSteps(run: String, iteration: Int) throws(KnowledgeError) {
+        try write { db in
+            let claimed = try Int.fetchOne(db, sql: "SELECT max(attempt) FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
+                                           arguments: [run, iteration])
+            try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome != 'running' AND attempt >= ?",
+                           arguments: [run, iteration, claimed ?? 0])
+        }
+    }
+
     public func discardUnfinishedSteps(run: String, from iteration: Int) throws(KnowledgeError) {
         try write { db in
             // The interrupted iteration keeps the attempts before its claim (duplicates already

@@ -32,7 +32,7 @@ extension KnowledgeBase {
         do {
             return try write { db in
                 try Self.insertStrategyRow(number: reservation.number, record: record, path: files.stored(reservation.path),
-                                           sha256: ScriptFiles.sha256(text), in: db)
+                                           sha256: ScriptFiles.sha256(text), text: text, in: db)
                 try Self.fulfil(reservation, in: db)
                 let id = ScriptFiles.identifier("S", reservation.number)
                 if let holdout = validation.holdout {
@@ -113,7 +113,8 @@ extension KnowledgeBase {
     }
 
     /// The strategy's row, and its hypothesis marked validated, from the fields reserved for it.
-    static func insertStrategyRow(number: Int, record: [String: Any], path: String, sha256: String, in db: any SQLDatabase) throws {
+    static func insertStrategyRow(number: Int, record: [String: Any], path: String, sha256: String, text: String,
+                                  in db: any SQLDatabase) throws {
         let hypothesis = record["hypothesis"] as? String ?? ""
         let stamp = record["created_at"] as? String ?? ""
         try db.execute(sql: """
@@ -123,6 +124,7 @@ extension KnowledgeBase {
                              path, sha256, record["validation"] as? String ?? "{}", record["data_hash"] as? String ?? "",
                              record["lifetime_trials"] as? Int ?? 0, stamp])
         try db.execute(sql: "UPDATE hypothesis SET status = 'validated', updated_at = ? WHERE id = ?", arguments: [stamp, hypothesis])
+        try storeScript(path: path, sha256: sha256, text: text, stamp: stamp, in: db)
     }
 
     /// The strategy with this id (S001; s1 and 1 work too).

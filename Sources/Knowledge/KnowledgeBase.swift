@@ -293,7 +293,10 @@ public final class KnowledgeBase: Sendable {
     /// One IMMEDIATE transaction: the write lock is taken up front, so id allocation and the
     /// files written under it cannot race another process. (On PostgreSQL, the knowledge base's
     /// advisory lock: the same guarantee across machines.)
-    func write<T>(_ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
+    /// - Parameter serialized: false for a transaction that allocates nothing global (a work
+    ///   item's claim, a heartbeat): on PostgreSQL it runs beside other writers, relying on row
+    ///   locks alone; SQLite has one writer at a time whatever this says.
+    func write<T>(serialized: Bool = true, _ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
         switch store {
         case .sqlite(_, let writer):
             guard let writer else { throw .readOnly(path: path) }
@@ -310,7 +313,7 @@ public final class KnowledgeBase: Sendable {
                 throw Self.translate(error, path: path)
             }
         case .postgres(let server):
-            return try server.transaction(write: true, body)
+            return try server.transaction(write: true, serialized: serialized, body)
         }
     }
 

@@ -246,6 +246,48 @@ enum Schema {
                 );
                 """)
         }
+        // Many workers on one run (DESIGN.md section 11): a run's iterations become work items that
+        // workers claim, heartbeat and finish, a claim gone quiet past the grace period is taken
+        // over; each worker has a row for `agent status`. Scripts are kept in the database too, so a
+        // worker on another machine can rerun any of them. Times are epoch seconds of the
+        // database's clock, so workers on machines with skewed clocks agree on what is stale.
+        migrator.registerMigration("v5-workers") { db in
+            try db.execute(sql: """
+                CREATE TABLE work_item (
+                    run TEXT NOT NULL REFERENCES research_run(id),
+                    iteration INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending','claimed','done','cancelled')),
+                    worker TEXT,
+                    claims INTEGER NOT NULL DEFAULT 0,
+                    takeovers INTEGER NOT NULL DEFAULT 0,
+                    claimed_at REAL,
+                    heartbeat_at REAL,
+                    finished_at REAL,
+                    PRIMARY KEY (run, iteration)
+                );
+                CREATE INDEX work_item_open ON work_item(run, state, iteration);
+                CREATE TABLE research_worker (
+                    id TEXT PRIMARY KEY,
+                    run TEXT NOT NULL REFERENCES research_run(id),
+                    host TEXT NOT NULL,
+                    pid INTEGER NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('working','finished','stopped','failed')),
+                    iteration INTEGER,
+                    items_done INTEGER NOT NULL DEFAULT 0,
+                    started_at REAL NOT NULL,
+                    heartbeat_at REAL NOT NULL,
+                    stopped_at REAL,
+                    note TEXT
+                );
+                CREATE INDEX research_worker_run ON research_worker(run);
+                CREATE TABLE script_file (
+                    path TEXT PRIMARY KEY,
+                    sha256 TEXT NOT NULL,
+                    text TEXT NOT NULL,
+                    created_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

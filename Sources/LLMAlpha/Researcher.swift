@@ -1,4 +1,5 @@
 public import Agent
+import Evaluation
 import LanguageModels
 import Foundation
 public import Knowledge
@@ -126,6 +127,63 @@ public final class Researcher: @unchecked Sendable {
         return ResearchPrompt.messages(for: request, context: setup.context)
     }
 
+    /// Starts a run for workers (`agent research --distributed` or `--workers N`): its
+    /// iterations become work items in the knowledge base, with the data's hashes, and nothing
+    /// is evaluated here; ``work(run:settings:)``, in this process or any other sharing the
+    /// knowledge base, evaluates them.
+    public func planWork(requirements: String? = nil, category: ResearchCategory? = nil) throws -> ResearchRun {
+        let prepared = try prepare(direction: requirements, category: category, improve: nil, resume: nil)
+        return try prepared.loop.plan(extraSettings: ["data_hashes": Self.dataHashes(prepared.loop.data), "workers": "true"])
+    }
+
+    /// The newest run of the knowledge base with work left to claim.
+    public func runWithOpenWork(grace: Double) throws -> String? {
+        try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: false)
+            .runWithOpenWork(grace: grace)
+    }
+
+    /// Works on a planned run's items until none is left (`agent worker`): the run's own
+    /// settings, provider and data, refused when this machine's bars differ from the run's.
+    public func work(run: String, settings: WorkerSettings = WorkerSettings()) -> AsyncThrowingStream<ResearchEvent, any Error> {
+        stream { [self] in
+            let kb = try KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: false)
+            let planned = try kb.run(run)
+            guard try kb.hasWork(run: planned.id) else {
+                throw AgentError.usage("\(planned.id) was not started for workers (agent research --workers or --distributed); "
+                                       + "continue it with llmalpha agent research --resume \(planned.id)")
+            }
+            var prepared = try prepare(direction: nil, category: nil, improve: nil, resume: planned.id, worker: true)
+            try Self.checkData(prepared.loop.data, against: planned, dataFile: planned.settings["data"], paths: paths, configuration: configuration)
+            prepared.work = settings
+            return prepared
+        }
+    }
+
+    /// `SYMBOL INTERVAL=sha256` per series, in order: what a worker's bars must match.
+    static func dataHashes(_ data: [VisibleBars]) -> String {
+        data.map { "\($0.bars.symbol) \($0.bars.interval)=\(TrialRecording.dataSpan($0.bars).hash)" }.joined(separator: ";")
+    }
+
+    /// Refuses bars that are not the ones the run was planned on, naming the series and its file.
+    static func checkData(_ data: [VisibleBars], against run: ResearchRun, dataFile: String?, paths: ProjectPaths,
+                          configuration: Configuration) throws {
+        guard let recorded = run.settings["data_hashes"] else { return }
+        let expected = Dictionary(recorded.split(separator: ";").compactMap { entry -> (String, String)? in
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? (parts[0], parts[1]) : nil
+        }, uniquingKeysWith: { a, _ in a })
+        for visible in data {
+            let key = "\(visible.bars.symbol) \(visible.bars.interval)"
+            let hash = TrialRecording.dataSpan(visible.bars).hash
+            guard let want = expected[key], want != hash else { continue }
+            let file = dataFile ?? MarketStore(root: paths.dataDirectory(configuration.data.directory))
+                .folder(symbol: visible.bars.symbol, dataset: visible.bars.interval)
+            throw DataError(file: file, "\(key) differs from the bars \(run.id) was planned on (sha256 \(hash.prefix(12))… here, "
+                            + "\(want.prefix(12))… in the run); this worker will not contribute",
+                            hint: "give it the same data: the same --data-dir (data.dir) or the same download, then start it again")
+        }
+    }
+
     /// Stops the run in progress (Ctrl-C): its iteration is left for `resume`.
     public func interrupt() {
         lock.lock()
@@ -173,6 +231,8 @@ public final class Researcher: @unchecked Sendable {
         let loop: ResearchLoop
         let resume: ResearchRun?
         let notes: [String]
+        /// Work on `resume`'s items as a worker instead of running it.
+        var work: WorkerSettings? = nil
     }
 
     private func stream(_ make: @escaping @Sendable () throws -> Prepared) -> AsyncThrowingStream<ResearchEvent, any Error> {
@@ -182,9 +242,14 @@ public final class Researcher: @unchecked Sendable {
                     let prepared = try make()
                     if attach(prepared.loop) { prepared.loop.interrupt() }
                     // Notes (which proposer) follow the start, so a run refused at its start prints one line.
-                    _ = try await prepared.loop.run(resume: prepared.resume) { event in
+                    let events: @Sendable (ResearchEvent) -> Void = { event in
                         continuation.yield(event)
                         if case .started = event { for note in prepared.notes { continuation.yield(.note(note)) } }
+                    }
+                    if let work = prepared.work, let run = prepared.resume {
+                        _ = try await prepared.loop.work(run: run, settings: work, events: events)
+                    } else {
+                        _ = try await prepared.loop.run(resume: prepared.resume, events: events)
                     }
                     continuation.finish()
                 } catch {
@@ -197,7 +262,8 @@ public final class Researcher: @unchecked Sendable {
     }
 
     /// Resolves the settings (a resumed run's own), the source, the data and the knowledge base.
-    private func prepare(direction: String?, category: ResearchCategory?, improve: String?, resume: String?) throws -> Prepared {
+    private func prepare(direction: String?, category: ResearchCategory?, improve: String?, resume: String?,
+                         worker: Bool = false) throws -> Prepared {
         // A run to resume must already be there: never create a knowledge base for it.
         let kb = try resume == nil ? openKnowledge()
             : KnowledgeLocation(configuration: configuration, paths: paths, override: knowledgePath).open(.write, create: false)
@@ -231,7 +297,7 @@ public final class Researcher: @unchecked Sendable {
             if let m = s["mode"].flatMap(ValidationSettings.Mode.init(rawValue:)) { config.agent.validationMode = m }
             if let t = s["trials"].flatMap(Int.init) { config.validation.trials = t }
             if self.iterations == nil { iterations = run.maxIterations }
-            guard iterations > run.iteration || (run.state != .finished && iterations == run.iteration) else {
+            guard worker || iterations > run.iteration || (run.state != .finished && iterations == run.iteration) else {
                 throw AgentError.usage("\(run.id) \(run.state == .finished ? "finished" : "stopped") after \(run.iteration) iterations"
                                        + (run.stopReason.map { " (\($0))" } ?? "") + "; continue it with --resume \(run.id) -n N, N above \(run.iteration)")
             }

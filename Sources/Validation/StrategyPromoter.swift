@@ -90,10 +90,7 @@ public struct StrategyPromoter: Sendable {
         if let lock = try wrap({ () throws(KnowledgeError) in try kb.holdoutLock(of: hypothesis.id) }) {
             throw .knowledge(.holdoutOpened(hypothesis: lock.hypothesis, openedAt: lock.openedAt, strategy: lock.strategy))
         }
-        let source: String
-        do {
-            source = try String(contentsOfFile: kb.files.resolve(hypothesis.scriptPath), encoding: .utf8)
-        } catch {
+        guard let source = kb.script(of: hypothesis) else {
             throw .promotion("\(hypothesis.scriptPath): cannot read \(hypothesis.id)'s script (hint: llmalpha kb check)")
         }
 

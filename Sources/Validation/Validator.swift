@@ -297,7 +297,7 @@ public final class Validator: Sendable {
     private func savedStrategies(excluding hypothesis: String?) -> [(id: String, name: String, source: String)] {
         guard let kb = knowledge, let list = try? kb.strategies() else { return [] }
         return list.filter { $0.hypothesis != hypothesis }.compactMap { s in
-            guard let text = try? String(contentsOfFile: kb.files.resolve(s.filePath), encoding: .utf8) else { return nil }
+            guard let text = kb.script(of: s) else { return nil }
             return (s.id, s.name, text)
         }
     }

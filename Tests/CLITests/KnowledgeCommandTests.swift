@@ -78,7 +78,7 @@ struct KnowledgeCommandTests {
             #expect(r.stdout.hasPrefix("id,uid,hypothesis,name,family,stage,passed,"))
             r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
             #expect(r.status == 0)
-            #expect(r.stdout == "3 hypotheses, 4 trials, schema v4-llm-replies: 0 errors, 0 warnings\n")
+            #expect(r.stdout == "3 hypotheses, 4 trials, schema v5-workers: 0 errors, 0 warnings\n")
         }
     }
 
@@ -214,7 +214,7 @@ OPTIONS:
             #expect(r.stderr == "error: \(kb): cannot write the knowledge base (read-only file or directory)\n")
             try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: directory.path)
             r = try CLI.run(["kb", "check", "--kb", kb], environment: env)
-            #expect(r.stdout == "1 hypotheses, 1 trials, schema v4-llm-replies: 0 errors, 0 warnings\n")
+            #expect(r.stdout == "1 hypotheses, 1 trials, schema v5-workers: 0 errors, 0 warnings\n")
         }
     }
 

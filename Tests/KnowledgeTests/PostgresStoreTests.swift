@@ -55,7 +55,7 @@ struct PostgresStoreTests {
         #expect(backup == nil && kb.isShared)
         #expect(throws: KnowledgeError.exists(path: name)) { try KnowledgeBase.initialize(at: box.database, files: box.files, force: false) }
         #expect(throws: KnowledgeError.self) { try KnowledgeBase.initialize(at: box.database, files: box.files, force: true) }
-        #expect(try kb.schemaVersion() == ["v1", "v2-holdout-lock", "v3-research", "v4-llm-replies"])
+        #expect(try kb.schemaVersion() == ["v1", "v2-holdout-lock", "v3-research", "v4-llm-replies", "v5-workers"])
     }
 
     @Test("A connection the server drops is opened again and the work goes on")

@@ -216,6 +216,41 @@ enum PostgresSchema {
                 created_at TEXT NOT NULL
             );
             """),
+        ("v5-workers", """
+            CREATE TABLE work_item (
+                run TEXT NOT NULL REFERENCES research_run(id),
+                iteration BIGINT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('pending','claimed','done','cancelled')),
+                worker TEXT,
+                claims BIGINT NOT NULL DEFAULT 0,
+                takeovers BIGINT NOT NULL DEFAULT 0,
+                claimed_at DOUBLE PRECISION,
+                heartbeat_at DOUBLE PRECISION,
+                finished_at DOUBLE PRECISION,
+                PRIMARY KEY (run, iteration)
+            );
+            CREATE INDEX work_item_open ON work_item(run, state, iteration);
+            CREATE TABLE research_worker (
+                id TEXT PRIMARY KEY,
+                run TEXT NOT NULL REFERENCES research_run(id),
+                host TEXT NOT NULL,
+                pid BIGINT NOT NULL,
+                state TEXT NOT NULL CHECK (state IN ('working','finished','stopped','failed')),
+                iteration BIGINT,
+                items_done BIGINT NOT NULL DEFAULT 0,
+                started_at DOUBLE PRECISION NOT NULL,
+                heartbeat_at DOUBLE PRECISION NOT NULL,
+                stopped_at DOUBLE PRECISION,
+                note TEXT
+            );
+            CREATE INDEX research_worker_run ON research_worker(run);
+            CREATE TABLE script_file (
+                path TEXT PRIMARY KEY,
+                sha256 TEXT NOT NULL,
+                text TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            );
+            """),
     ]
 
     /// Brings the database to the current schema inside the caller's write transaction (which

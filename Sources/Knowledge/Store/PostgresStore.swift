@@ -74,7 +74,7 @@ final class PostgresStore: @unchecked Sendable {
     }
 
     /// Runs `body` in one transaction: a write takes the knowledge base's write lock first.
-    func transaction<T>(write: Bool, _ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
+    func transaction<T>(write: Bool, serialized: Bool = true, _ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
         lock.lock()
         defer { lock.unlock() }
         var attempt = 0
@@ -85,7 +85,7 @@ final class PostgresStore: @unchecked Sendable {
                 session = open
                 if write {
                     try open.execute(sql: "BEGIN")
-                    try open.execute(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))")
+                    if serialized { try open.execute(sql: "SELECT pg_advisory_xact_lock(\(Self.writeLockKey))") }
                 } else {
                     try open.execute(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 }

@@ -4,6 +4,15 @@ import Foundation
 /// catalogue. Everything else the knowledge base writes is the SQL both accept.
 enum SQLDialect: Sendable {
     case sqlite, postgres
+
+    /// The database's clock in epoch seconds, as SQL: workers on several machines compare times
+    /// the one server made, not their own clocks.
+    var now: String {
+        switch self {
+        case .sqlite: return "((julianday('now') - 2440587.5) * 86400.0)"
+        case .postgres: return "extract(epoch from clock_timestamp())::double precision"
+        }
+    }
 }
 
 /// One connection inside one transaction of a store: what every knowledge-base operation is

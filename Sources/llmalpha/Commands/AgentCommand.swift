@@ -23,9 +23,12 @@ struct AgentCommand: ParsableCommand {
               llmalpha agent improve H007 -n 3             refine one hypothesis
               llmalpha agent status                        where the current or last run stands
               llmalpha agent analyze                       what the knowledge base has learned
+              llmalpha agent research --workers 2 -n 20    two worker processes on one run
+              llmalpha agent research --kb postgres://team@db/research --distributed -n 200
+              llmalpha agent worker --kb postgres://team@db/research   on any number of machines
             """),
         subcommands: [AgentResearchCommand.self, AgentImproveCommand.self, AgentStatusCommand.self, AgentAnalyzeCommand.self,
-                      AgentPromptCommand.self])
+                      AgentPromptCommand.self, AgentWorkerCommand.self])
 }
 
 /// The flags `research` and `improve` share.
@@ -102,10 +105,7 @@ struct AgentRunOptions: ParsableArguments {
 
     /// What the suggested commands need to reach the same knowledge base.
     var hintArguments: String {
-        knowledgePath.map { path in
-            let shown = (try? PostgresLocation(url: path))?.withoutPassword ?? path   // never a password on the screen
-            return " --kb \(shown.contains(" ") ? "'\(shown)'" : shown)"
-        } ?? ""
+        KnowledgeHelp.hint(knowledgePath)
     }
 
     /// A researcher with these flags over the configuration.
@@ -167,7 +167,12 @@ struct AgentResearchCommand: ParsableCommand {
             profile of the training bars. Deterministic for a --seed.
 
             Ctrl-C stops after the write in progress, marks the run interrupted and exits
-            130; --resume continues it with the same seed stream (and provider). Exit status:
+            130; --resume continues it with the same seed stream (and provider).
+
+            --workers N runs the iterations in N worker processes at once (both cores of
+            a 2-core machine: --workers 2); --distributed only plans them, for `agent
+            worker` processes on any machines sharing a PostgreSQL knowledge base (--kb
+            postgres://...). Exit status:
             0 finished (a spent budget included), 1 the provider failed three times in a
             row, 2 usage, 4 data, 5 provider refused (key, quota, model), 6 knowledge base,
             130 interrupted.
@@ -185,10 +190,21 @@ struct AgentResearchCommand: ParsableCommand {
     @Option(name: .long, defaultAsFlag: "", help: ArgumentHelp("Continue an interrupted run (the last one without a value) with its own settings.", valueName: "run"))
     var resume: String? = nil
 
+    @Option(help: ArgumentHelp("Run the iterations in this many worker processes at once, on this machine.", valueName: "n"))
+    var workers: Int?
+
+    @Flag(help: "Only plan the run's iterations, for `llmalpha agent worker` processes on any machine sharing the knowledge base.")
+    var distributed = false
+
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var agent: AgentRunOptions
 
     func validate() throws {
+        if let workers, workers < 1 || workers > 64 { throw ValidationError("--workers must be in 1...64, got \(workers)") }
+        if workers != nil, distributed { throw ValidationError("--workers runs workers here, --distributed leaves them to other machines; choose one") }
+        if resume != nil, workers != nil || distributed {
+            throw ValidationError("a run for workers continues with llmalpha agent worker --run RUN, not --resume")
+        }
         if let resume {
             // A run resumes with its own settings; a flag that would change them is refused, not ignored.
             let changed = [("-r", research != nil), ("-c", category != nil), ("--mode", agent.mode != nil), ("--seed", agent.seed != nil),
@@ -214,9 +230,55 @@ struct AgentResearchCommand: ParsableCommand {
         if resume == nil {
             try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
         }
+        if workers != nil || distributed {
+            try plan(researcher, configuration: configuration, paths: paths)
+            return
+        }
         let stream = researcher.research(requirements: research, category: category.flatMap(ResearchCategory.init(rawValue:)),
                                          resume: resume)
         try AgentSession(options: agent).perform(stream, researcher: researcher)
+    }
+
+    /// --distributed and --workers: the run's iterations as work items, then (--workers) the
+    /// worker processes and the run's result.
+    private func plan(_ researcher: Researcher, configuration: Configuration, paths: ProjectPaths) throws {
+        let run = try researcher.planWork(requirements: research, category: category.flatMap(ResearchCategory.init(rawValue:)))
+        let location = KnowledgeLocation(configuration: configuration, paths: paths, override: agent.knowledgePath)
+        let workerCommand = "llmalpha agent worker --run \(run.id)\(agent.hintArguments)"
+        guard let workers else {
+            if agent.json {
+                Console.out(JSONValue.object([("run", .string(run.id)), ("iterations", .number(Double(run.maxIterations))),
+                                              ("seed", .number(Double(run.seed))), ("worker_command", .string(workerCommand))]).rendered + "\n")
+            } else {
+                Console.out("\(run.id): \(run.maxIterations) iterations planned for workers, seed \(run.seed)\n"
+                            + "start workers on any machine sharing the knowledge base:\n  \(workerCommand)\n"
+                            + "watch them: llmalpha agent status \(run.id)\(agent.hintArguments)\n")
+                if !location.isShared {
+                    Console.note("note: \(location.database) is a SQLite file: only workers on this machine can share it "
+                                 + "(--kb postgres://... for many machines)")
+                }
+            }
+            return
+        }
+        if !agent.quiet { Console.note("research run \(run.id): \(run.maxIterations) iterations, \(workers) workers, seed \(run.seed)") }
+        let failed = try LocalWorkers(count: workers, run: run, knowledge: location, dataOptions: dataOptions, agent: agent).perform()
+        let kb = try location.open(.read)
+        let status = try kb.workStatus(run: run.id)
+        guard status.isComplete else {
+            if let failed, failed != ExitStatus.interrupted.rawValue {
+                throw CommandFailure(status: ExitStatus(rawValue: failed) ?? .scriptError,
+                                     description: "a worker failed (exit \(failed)); \(status.pending + status.claimed) iterations are left: "
+                                        + "continue with \(workerCommand)")
+            }
+            Console.note("interrupted: \(status.done) of \(status.total) iterations done; continue with \(workerCommand)")
+            throw ExitCode(ExitStatus.interrupted.rawValue)
+        }
+        let result = try ResearchResult.load(run: run.id, knowledge: kb, session: [], stopReason: (try kb.run(run.id)).stopReason ?? "")
+        if agent.json {
+            Console.out(AgentText.resultJSON(result).rendered + "\n")
+        } else {
+            Console.out(AgentText.summary(result, arguments: agent.hintArguments) + "\n")
+        }
     }
 }
 
@@ -293,10 +355,13 @@ struct AgentStatusCommand: ParsableCommand {
         let steps = try kb.steps(run: run.id)
         let names = Dictionary(try kb.hypotheses().map { ($0.id, $0.name) }, uniquingKeysWith: { a, _ in a })
         let spend = try kb.llmSpend(run: run.id)
+        let work = try kb.hasWork(run: run.id) ? try kb.workStatus(run: run.id) : nil
+        let lifetime = try kb.trialCount()
         if options.json {
-            Console.out(AgentText.statusJSON(run, steps: steps, names: names, spend: spend).rendered + "\n")
+            Console.out(AgentText.statusJSON(run, steps: steps, names: names, spend: spend, work: work, lifetimeTrials: lifetime).rendered + "\n")
         } else {
-            Console.out(AgentText.status(run, steps: steps, names: names, spend: spend, arguments: options.path.map { " --kb \($0)" } ?? ""))
+            Console.out(AgentText.status(run, steps: steps, names: names, spend: spend, work: work, lifetimeTrials: lifetime,
+                                         arguments: KnowledgeHelp.hint(options.path)))
         }
     }
 }

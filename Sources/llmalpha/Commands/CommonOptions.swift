@@ -218,4 +218,12 @@ struct RecordOptions: ParsableArguments {
 enum KnowledgeHelp {
     static let defaults = "(default: knowledge.url when set, else knowledge.path, data/knowledge.sqlite; env LLMALPHA_KNOWLEDGE_URL, "
         + "LLMALPHA_KNOWLEDGE_PATH)"
+
+    /// ` --kb X` for a suggested command, or nothing without --kb; a URL loses its password
+    /// (PGPASSWORD or the user's own URL supplies it), so none is ever printed.
+    static func hint(_ path: String?) -> String {
+        guard let path else { return "" }
+        let shown = (try? PostgresLocation(url: path))?.withoutPassword ?? path
+        return " --kb \(shown.contains(" ") ? "'\(shown)'" : shown)"
+    }
 }

@@ -90,9 +90,16 @@ enum AgentText {
 
     /// `agent status`.
     static func status(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend(),
-                       arguments: String = "") -> String {
+                       work: WorkStatus? = nil, lifetimeTrials: Int? = nil, arguments: String = "") -> String {
         var lines: [String] = []
-        let state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id)\(arguments))" : run.state.rawValue
+        let state: String
+        if let work {
+            let working = work.workers.contains { $0.state == .working && work.now - $0.heartbeatAt < 120 }
+            state = run.state == .running && !working && !work.isComplete
+                ? "waiting for workers (start some: llmalpha agent worker --run \(run.id)\(arguments))" : run.state.rawValue
+        } else {
+            state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id)\(arguments))" : run.state.rawValue
+        }
         lines.append("\(run.id): \(state), iteration \(run.iteration)/\(run.maxIterations), \(run.provider), seed \(run.seed)")
         if let stage = run.stage { lines.append("  now: \(stage)\(run.current.map { " \($0)" } ?? "")") }
         let s = run.settings
@@ -109,6 +116,23 @@ enum AgentText {
         lines.append("  elapsed \(duration(run.elapsedSeconds)), spend \(spend.text); started \(run.startedAt)"
                      + (run.finishedAt.map { ", ended \($0)" } ?? ""))
         if let reason = run.stopReason { lines.append("  stopped: \(reason)") }
+        if let work {
+            let pace = work.perMinute.map { String(format: ", %.1f iterations a minute", $0) } ?? ""
+            lines.append("  work: \(work.total) iterations: \(work.done) done, \(work.claimed) claimed, \(work.pending) pending"
+                         + (work.cancelled > 0 ? ", \(work.cancelled) cancelled" : "") + "; \(work.takeovers) taken over\(pace)")
+            if !work.workers.isEmpty { lines.append("  workers:") }
+            for w in work.workers.prefix(20) {
+                let beat = max(0, work.now - w.heartbeatAt)
+                let holding = w.iteration.map { "iteration \($0 + 1)" } ?? "-"
+                let quiet = w.state == .working && beat > 60 ? " (quiet: its claim goes to another worker after the grace period)" : ""
+                lines.append("    \(w.id)  \(w.state.rawValue)  \(holding)  \(w.itemsDone) done  heartbeat \(duration(beat)) ago\(quiet)"
+                             + (w.note.map { "  \($0)" } ?? ""))
+            }
+            if work.workers.count > 20 { lines.append("    ... \(work.workers.count - 20) more (--json lists all)") }
+        }
+        if let lifetimeTrials {
+            lines.append("  knowledge base: \(lifetimeTrials) trials by every run and worker (what the deflated Sharpe counts)")
+        }
         let recent = steps.suffix(8)
         if !recent.isEmpty {
             lines.append("  last steps:")
@@ -128,8 +152,13 @@ enum AgentText {
                  ("completion_tokens", .number(Double(spend.completionTokens))), ("unpriced_calls", .number(Double(spend.unpriced)))])
     }
 
-    static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend()) -> JSONValue {
-        .object([
+    static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend(),
+                           work: WorkStatus? = nil, lifetimeTrials: Int? = nil) -> JSONValue {
+        let workJSON: JSONValue = work.map(workStatusJSON) ?? .null
+        let lifetimeJSON: JSONValue = lifetimeTrials.map { .number(Double($0)) } ?? .null
+        return .object([
+            ("work", workJSON),
+            ("lifetime_trials", lifetimeJSON),
             ("run", .string(run.id)),
             ("state", .string(run.state.rawValue)),
             ("stale", .bool(stale(run))),
@@ -162,6 +191,18 @@ enum AgentText {
                          ("test_sharpe", .optionalNumber(step.testSharpe)), ("strategy", .optionalString(step.strategy))])
             })),
         ])
+    }
+
+    static func workStatusJSON(_ w: WorkStatus) -> JSONValue {
+        let workers: [JSONValue] = w.workers.map { r in
+            let iteration: JSONValue = r.iteration.map { .number(Double($0 + 1)) } ?? .null
+            return .object([("id", .string(r.id)), ("host", .string(r.host)), ("pid", .number(Double(r.pid))),
+                            ("state", .string(r.state.rawValue)), ("iteration", iteration), ("items_done", .number(Double(r.itemsDone))),
+                            ("heartbeat_age_seconds", .number(max(0, w.now - r.heartbeatAt))), ("note", .optionalString(r.note))])
+        }
+        return .object([("pending", .number(Double(w.pending))), ("claimed", .number(Double(w.claimed))), ("done", .number(Double(w.done))),
+                         ("cancelled", .number(Double(w.cancelled))), ("takeovers", .number(Double(w.takeovers))),
+                         ("per_minute", .optionalNumber(w.perMinute)), ("workers", .array(workers))])
     }
 
     /// A run marked running whose process on this host is gone.
