@@ -133,7 +133,7 @@ public final class Researcher: @unchecked Sendable {
     /// knowledge base, evaluates them.
     public func planWork(requirements: String? = nil, category: ResearchCategory? = nil) throws -> ResearchRun {
         let prepared = try prepare(direction: requirements, category: category, improve: nil, resume: nil)
-        return try prepared.loop.plan(extraSettings: ["data_hashes": Self.dataHashes(prepared.loop.data), "workers": "true"])
+        return try prepared.loop.plan(extraSettings: ["data_hashes": Self.dataHashes(prepared.bars), "workers": "true"])
     }
 
     /// The newest run of the knowledge base with work left to claim.
@@ -153,31 +153,32 @@ public final class Researcher: @unchecked Sendable {
                                        + "continue it with llmalpha agent research --resume \(planned.id)")
             }
             var prepared = try prepare(direction: nil, category: nil, improve: nil, resume: planned.id, worker: true)
-            try Self.checkData(prepared.loop.data, against: planned, dataFile: planned.settings["data"], paths: paths, configuration: configuration)
+            try Self.checkData(prepared.bars, against: planned, dataFile: planned.settings["data"], paths: paths, configuration: configuration)
             prepared.work = settings
             return prepared
         }
     }
 
-    /// `SYMBOL INTERVAL=sha256` per series, in order: what a worker's bars must match.
-    static func dataHashes(_ data: [VisibleBars]) -> String {
-        data.map { "\($0.bars.symbol) \($0.bars.interval)=\(TrialRecording.dataSpan($0.bars).hash)" }.joined(separator: ";")
+    /// `SYMBOL INTERVAL=sha256` per series, every bar (the locked holdout too: promotions open it),
+    /// in order: what a worker's bars must match.
+    static func dataHashes(_ data: [Bars]) -> String {
+        data.map { "\($0.symbol) \($0.interval)=\(TrialRecording.dataSpan($0).hash)" }.joined(separator: ";")
     }
 
     /// Refuses bars that are not the ones the run was planned on, naming the series and its file.
-    static func checkData(_ data: [VisibleBars], against run: ResearchRun, dataFile: String?, paths: ProjectPaths,
+    static func checkData(_ data: [Bars], against run: ResearchRun, dataFile: String?, paths: ProjectPaths,
                           configuration: Configuration) throws {
         guard let recorded = run.settings["data_hashes"] else { return }
         let expected = Dictionary(recorded.split(separator: ";").compactMap { entry -> (String, String)? in
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             return parts.count == 2 ? (parts[0], parts[1]) : nil
         }, uniquingKeysWith: { a, _ in a })
-        for visible in data {
-            let key = "\(visible.bars.symbol) \(visible.bars.interval)"
-            let hash = TrialRecording.dataSpan(visible.bars).hash
+        for bars in data {
+            let key = "\(bars.symbol) \(bars.interval)"
+            let hash = TrialRecording.dataSpan(bars).hash
             guard let want = expected[key], want != hash else { continue }
             let file = dataFile ?? MarketStore(root: paths.dataDirectory(configuration.data.directory))
-                .folder(symbol: visible.bars.symbol, dataset: visible.bars.interval)
+                .folder(symbol: bars.symbol, dataset: bars.interval)
             throw DataError(file: file, "\(key) differs from the bars \(run.id) was planned on (sha256 \(hash.prefix(12))… here, "
                             + "\(want.prefix(12))… in the run); this worker will not contribute",
                             hint: "give it the same data: the same --data-dir (data.dir) or the same download, then start it again")
@@ -231,6 +232,8 @@ public final class Researcher: @unchecked Sendable {
         let loop: ResearchLoop
         let resume: ResearchRun?
         let notes: [String]
+        /// Every bar loaded, the locked holdout included (what a worker's data must match).
+        let bars: [Bars]
         /// Work on `resume`'s items as a worker instead of running it.
         var work: WorkerSettings? = nil
     }
@@ -382,7 +385,7 @@ public final class Researcher: @unchecked Sendable {
             if let bars = known["\(symbol) \(interval)"] { return bars }
             return try BarsRequest(symbol: symbol, interval: interval).load(from: storeRoot)
         }
-        return Prepared(loop: loop, resume: resumed, notes: notes)
+        return Prepared(loop: loop, resume: resumed, notes: notes, bars: fulls)
     }
 
     private func store(_ config: Configuration) -> MarketStore {
