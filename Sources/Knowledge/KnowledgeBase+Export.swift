@@ -32,7 +32,10 @@ extension KnowledgeBase {
         return try read { db in
             let hypotheses = try SQLRow.fetchAll(db, sql: "SELECT * FROM hypothesis ORDER BY number").map { row in
                 let h = try Self.hypothesis(row, db)
-                let script = FileManager.default.contents(atPath: files.resolve(h.scriptPath)).flatMap { String(data: $0, encoding: .utf8) }
+                // The file here, else the copy the database keeps (a shared knowledge base read
+                // from a machine that never had the file).
+                let local = FileManager.default.contents(atPath: files.resolve(h.scriptPath)).flatMap { String(data: $0, encoding: .utf8) }
+                let script = try local ?? String.fetchOne(db, sql: "SELECT text FROM script_file WHERE path = ?", arguments: [h.scriptPath])
                 return Document.HypothesisEntry(hypothesis: h, script: script)
             }
             let calls = try SQLRow.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map(Self.llmCall)

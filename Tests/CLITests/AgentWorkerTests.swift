@@ -2,8 +2,9 @@ import Foundation
 import Testing
 @testable import Knowledge
 
-/// `agent research --workers | --distributed` and `agent worker`, as processes on one run.
-@Suite("llmalpha agent worker: many processes on one run")
+/// `agent research --workers | --distributed` and `agent worker` as processes on one run, and
+/// histories moved between a SQLite file and a shared PostgreSQL knowledge base.
+@Suite("llmalpha agent worker and the shared knowledge base")
 struct AgentWorkerTests {
     static var postgresURL: String? { ProcessInfo.processInfo.environment["LLMALPHA_TEST_POSTGRES_URL"] }
     static var hasPostgres: Bool { postgresURL != nil || ProcessInfo.processInfo.environment["CI"] == "true" }
@@ -141,6 +142,37 @@ struct AgentWorkerTests {
             let s = try await CLI.run(["agent", "status", "--kb", kb, "--json"], environment: env)
             let work = try #require(try AgentCommandTests.json(s.stdout)["work"] as? [String: Any])
             #expect(work["pending"] as? Int == 2)
+        }
+    }
+
+    @Test("kb import moves a history from a SQLite file to PostgreSQL and back, once, scripts and all",
+          .enabled(if: hasPostgres))
+    func importAcrossStores() async throws {
+        try await Self.shared { dir, env, url in
+            let local = dir.appendingPathComponent("kb.sqlite").path
+            var r = try await CLI.run(["agent", "research", "-n", "3", "--mode", "quick", "--kb", local], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            r = try await CLI.run(["kb", "import", local, "--kb", url, "--json"], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let joined = try AgentCommandTests.json(r.stdout)
+            let added = try #require(joined["trials_added"] as? Int)
+            #expect(added > 0 && joined["hypotheses_added"] as? Int == 3)
+            r = try await CLI.run(["kb", "import", local, "--kb", url, "--json"], environment: env)
+            #expect(try AgentCommandTests.json(r.stdout)["trials_added"] as? Int == 0)   // a second import adds nothing
+
+            // A snapshot home, on a machine without the script files: they come from the database.
+            let elsewhere = dir.appendingPathComponent("elsewhere")
+            var otherEnv = env
+            otherEnv["LLMALPHA_KNOWLEDGE_HYPOTHESES_DIR"] = elsewhere.appendingPathComponent("hypotheses").path
+            otherEnv["LLMALPHA_KNOWLEDGE_STRATEGIES_DIR"] = elsewhere.appendingPathComponent("strategies").path
+            let snapshot = elsewhere.appendingPathComponent("snapshot.sqlite").path
+            r = try await CLI.run(["kb", "import", url, "--kb", snapshot, "--json"], environment: otherEnv)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(try AgentCommandTests.json(r.stdout)["trials_added"] as? Int == added)
+            r = try await CLI.run(["kb", "check", "--kb", snapshot], environment: otherEnv)
+            #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+            r = try await CLI.run(["kb", "import", "snapshot.sqlite", "--kb", snapshot], environment: otherEnv, directory: elsewhere)
+            #expect(r.status == 2 && r.stderr.contains("importing a knowledge base into itself"), "\(r.stderr)")
         }
     }
 }

@@ -312,32 +312,40 @@ struct KnowledgeExport: ParsableCommand {
 
 struct KnowledgeImport: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "import", abstract: "Merge another knowledge base's JSON export into this one.",
+        commandName: "import", abstract: "Merge another knowledge base (or its JSON export) into this one.",
         discussion: reflow("""
             Hypotheses are matched by script (the same script is the same hypothesis); new ones get the next free ids here, with their lineage. Trials are matched by uid, so importing twice adds nothing; they are committed in batches, and an interrupted import is finished by running it again. Every imported trial counts towards the deflated Sharpe of later strategies. Strategies, holdout openings and LLM calls are not imported.
 
+            The source is a `kb export` JSON file, or another knowledge base itself: a SQLite file or a postgres:// URL, read and never written. Between the two stores this moves a history either way.
+
               llmalpha kb export --output theirs.json    (on their machine)
               llmalpha kb import theirs.json
+              llmalpha kb import data/knowledge.sqlite --kb postgres://team@db/research     join a team
+              llmalpha kb import postgres://team@db/research --kb snapshot.sqlite           take a snapshot home
             """))
 
-    @Argument(help: ArgumentHelp("A file written by `kb export --format json`.", valueName: "file.json")) var file: String
+    @Argument(help: ArgumentHelp("A file written by `kb export --format json`, a SQLite knowledge base, or a postgres:// URL.",
+                                 valueName: "source")) var file: String
     @Option(help: "Trials per transaction.") var batch = 1000
     @OptionGroup var options: KnowledgeOptions
 
     func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw CommandFailure(status: .usage, description: "\(file): cannot read the file")
-        }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let location = try options.location()
         let document: KnowledgeBase.Document
-        do {
-            document = try decoder.decode(KnowledgeBase.Document.self, from: data)
-        } catch {
-            throw CommandFailure(status: .usage, description: "\(file): not a knowledge base export (\(Self.decodingProblem(error)))")
+        var sourceName: String? = nil
+        if PostgresLocation.isURL(file) || Self.isSQLite(file) {
+            // Another knowledge base: scripts from its database copies, else from this project's folders.
+            let path = PostgresLocation.isURL(file) ? file : URL(fileURLWithPath: file).standardizedFileURL.path
+            let source = try KnowledgeBase.open(at: path, files: location.files, access: .read)
+            sourceName = source.path
+            document = try source.exportDocument()
+        } else {
+            document = try Self.decode(file)
         }
-        let kb = try options.location().open(.write, create: true)
+        let kb = try location.open(.write, create: true)
+        if let sourceName, URL(fileURLWithPath: kb.path).standardizedFileURL.path == sourceName || kb.path == sourceName {
+            throw CommandFailure(status: .usage, description: "\(kb.path): importing a knowledge base into itself")
+        }
         let tty = isatty(STDERR_FILENO) != 0 && !options.json
         let summary = try kb.merge(document, batchSize: max(1, batch)) { done, total in
             if tty { FileHandle.standardError.write(Data("\rimporting trials: \(done)/\(total)".utf8)) }
@@ -353,6 +361,26 @@ struct KnowledgeImport: ParsableCommand {
             \(summary.trialsAdded) trials added, \(summary.trialsAlreadyPresent) already here
 
             """)
+    }
+
+    static func decode(_ file: String) throws -> KnowledgeBase.Document {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw CommandFailure(status: .usage, description: "\(file): cannot read the file")
+        }
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        do {
+            return try decoder.decode(KnowledgeBase.Document.self, from: data)
+        } catch {
+            throw CommandFailure(status: .usage, description: "\(file): not a knowledge base export (\(Self.decodingProblem(error)))")
+        }
+    }
+
+    static func isSQLite(_ path: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 16)) == Data("SQLite format 3\0".utf8)
     }
 
     static func decodingProblem(_ error: any Error) -> String {
