@@ -53,10 +53,15 @@ extension KnowledgeBase {
         // The search indexes: FTS5's own check, and one entry per hypothesis.
         // FTS5's check is spelled as an INSERT, so it needs a write transaction (it changes nothing).
         let canWrite = self.canWrite
+        // FTS5's check compares every row, so the trials waiting for their batch are indexed
+        // first; on a full disk that cannot be written, and trial_fts goes unchecked.
+        var caughtUp = canWrite
+        if canWrite {
+            do { try write { db in try Self.indexFailures(db, minimumBatch: 1) } } catch .diskFull { caughtUp = false }
+        }
         func inspectIndexes(_ db: any SQLDatabase) throws -> String? {
             guard db.dialect == .sqlite else { return nil }   // PostgreSQL's indexes are over the rows themselves
-            if canWrite { try Self.indexFailures(db, minimumBatch: 1) }   // the check compares every row
-            for table in ["hypothesis_fts", "trial_fts"] where canWrite {
+            for table in caughtUp ? ["hypothesis_fts", "trial_fts"] : ["hypothesis_fts"] where canWrite {
                 do {
                     try db.execute(sql: "INSERT INTO \(table)(\(table)) VALUES ('integrity-check')")
                 } catch {

@@ -23,17 +23,8 @@ extension KnowledgeBase {
         let finished = Timestamp.iso(now())
         return try write { db in
             var families: [String: String] = [:]
-            // RETURNING gives the new row's id, and no row for a uid already recorded.
-            let insert = """
-                INSERT INTO trial (uid, hypothesis, family, params, symbols, interval, data_from, data_to, bars, data_hash,
-                                   stage, stage_rank, passed, reason_code, reason_message, metrics, sharpe, shortfall, seed,
-                                   duration_s, started_at, finished_at, source)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(uid) DO NOTHING RETURNING id
-                """
-            var ids: [Int64] = []
-            var inserted = 0
-            ids.reserveCapacity(trials.count)
+            var rows: [SQLArguments] = []
+            rows.reserveCapacity(trials.count)
             for t in trials {
                 let family: String
                 if let known = families[t.hypothesis] {
@@ -47,24 +38,53 @@ extension KnowledgeBase {
                     family = found
                 }
                 let sharpe = t.metrics["sharpe"].flatMap { $0.isFinite ? $0 : nil }
-                let new = try Int64.fetchOne(db, sql: insert, arguments: [
+                rows.append([
                     t.uid, t.hypothesis, family, JSONNumbers.encode(t.parameters), t.data.symbols.joined(separator: ","),
                     t.data.interval, t.data.from, t.data.to, t.data.bars, t.data.hash, t.stage.rawValue, t.stage.rank,
                     t.passed, t.reasonCode, t.reasonMessage, JSONNumbers.encode(t.metrics), sharpe,
                     t.shortfall.flatMap { $0.isFinite ? $0 : nil }, t.seed.map { Int64(bitPattern: $0) },
                     t.durationSeconds, Timestamp.iso(t.startedAt), t.finishedAt.map(Timestamp.iso) ?? finished, t.source,
                 ])
-                if let new {
-                    ids.append(new)
-                    inserted += 1
+            }
+            // SQLite: one cached statement per row, no round trip. PostgreSQL: many rows per
+            // statement, since each statement is a round trip to the server.
+            let perStatement = db.dialect == .postgres ? Self.trialsPerStatement : 1
+            var newIDs: [String: Int64] = [:]
+            var start = 0
+            while start < rows.count {
+                let chunk = rows[start..<min(start + perStatement, rows.count)]
+                var arguments: SQLArguments = []
+                for row in chunk { arguments += row }
+                // RETURNING names the new rows; a uid already recorded returns nothing.
+                let placeholders = Array(repeating: "(" + Array(repeating: "?", count: 23).joined(separator: ", ") + ")", count: chunk.count)
+                for row in try SQLRow.fetchAll(db, sql: """
+                    INSERT INTO trial (uid, hypothesis, family, params, symbols, interval, data_from, data_to, bars, data_hash,
+                                       stage, stage_rank, passed, reason_code, reason_message, metrics, sharpe, shortfall, seed,
+                                       duration_s, started_at, finished_at, source)
+                    VALUES \(placeholders.joined(separator: ", "))
+                    ON CONFLICT(uid) DO NOTHING RETURNING id, uid
+                    """, arguments: arguments) {
+                    newIDs[row["uid"] as String] = row["id"] as Int64
+                }
+                start += chunk.count
+            }
+            var ids: [Int64] = []
+            ids.reserveCapacity(trials.count)
+            for t in trials {
+                if let id = newIDs[t.uid] {
+                    ids.append(id)
                 } else {
                     ids.append(try Int64.fetchOne(db, sql: "SELECT id FROM trial WHERE uid = ?", arguments: [t.uid]) ?? 0)
                 }
             }
+            let inserted = newIDs.count
             try Self.indexFailures(db, minimumBatch: Self.failureIndexBatch)
             return (ids, inserted)
         }
     }
+
+    /// Rows per INSERT on PostgreSQL: 23 values each, well under its 65,535 parameters.
+    static let trialsPerStatement = 500
 
     /// Trials whose failure messages wait for the search index; searches read them directly.
     static let failureIndexBatch: Int64 = 256

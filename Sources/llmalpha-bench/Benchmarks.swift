@@ -58,8 +58,9 @@ struct Benchmarks {
         }
         for op in vmOps where only?.contains(op.name) ?? true {
             let value = op.measure()
+            guard !value.isNaN else { continue }   // skipped (said why on stderr)
             let key = ["hypothesis_eval", "load_1m_1500k"].contains(op.name) ? "median_ns_per_bar"
-                : (op.name == "kb_insert_trial" ? "median_ns_per_trial" : (op.name == "validate_full" ? "median_ns_per_run"
+                : (op.name.hasPrefix("kb_insert_trial") ? "median_ns_per_trial" : (op.name == "validate_full" ? "median_ns_per_run"
                     : (op.name.hasPrefix("agent_") ? "median_ns_per_iteration" : "median_ns_per_call")))
             results.append(Result(op: op.name, n: op.n, key: key, value: value))
             if !json { FileHandle.standardError.write(Data("\(results.last!.line)\n".utf8)) }
@@ -397,6 +398,13 @@ let vmOps: [VMOp] = [
     VMOp(name: "kb_insert_trial", n: 100_000) {
         KnowledgeBench.shared.insertSeconds * 1e9
     },
+    // Trials recorded in batches of 1,000 into PostgreSQL on loopback (target: 1,000 a second,
+    // so at most 1,000,000 ns a trial).
+    VMOp(name: "kb_insert_trial_pg", n: 20_000) { WorkerBench.postgresInsert() },
+    // Quick-mode offline iterations per worker count on one run: n is the number of workers
+    // (target: 2 workers at least 1.8 times as many iterations a second as one).
+    VMOp(name: "agent_workers_scaling", n: 1) { WorkerBench.scaling(workers: 1) },
+    VMOp(name: "agent_workers_scaling", n: 2) { WorkerBench.scaling(workers: 2) },
     // `kb stats` on that knowledge base of 100,000 trials.
     VMOp(name: "kb_stats_100k", n: 100_000) {
         let kb = KnowledgeBench.shared.knowledge
@@ -446,23 +454,8 @@ final class KnowledgeBench: Sendable {
                     tags: ["bench", h % 2 == 0 ? "funding" : "momentum"], parent: parent,
                     script: "hypothesis { name = \"h\(h)\" }\nfunction factor(d) return zscore(d.close, \(h + 2)) end\n")).id)
             }
-            let span = DataSpan(symbols: ["BTCUSDT"], interval: "1h", from: 1_704_067_200_000, to: 1_735_686_000_000, bars: 8784,
-                                hash: String(repeating: "ab", count: 32))
-            let codes = ["factor.ic", "factor.ir", "factor.monotonicity", "factor.turnover", "factor.p_value",
-                         "signal.win_rate", "signal.profit_factor", "signal.edge", "backtest.min_trades", "backtest.sharpe"]
-            let stages: [TrialStage] = [.factor, .factor, .factor, .factor, .factor, .signal, .signal, .signal, .backtest, .backtest]
             // The first 20,000 trials one transaction each (timed), the rest in batches of 1,000.
-            func trial(_ i: Int) -> TrialDraft {
-                let k = (i * 7919) % codes.count
-                var metrics: [String: Double] = [:]
-                for m in 0..<20 { metrics["metric_\(m)"] = Double((i + m) % 1000) / 997 }
-                metrics["sharpe"] = Double((i * 31) % 400) / 100 - 1
-                return TrialDraft(
-                    hypothesis: ids[i % ids.count], parameters: ["lookback": Double(24 + i % 300), "entry_z": 2, "exit_z": 0.5],
-                    data: span, stage: stages[k], passed: i % 50 == 0 ? true : false, reasonCode: i % 50 == 0 ? nil : codes[k],
-                    reasonMessage: i % 50 == 0 ? nil : "\(codes[k]) fell short by \(i % 97)%", metrics: metrics,
-                    shortfall: Double(i % 97) / 100, seed: UInt64(i), durationSeconds: 0.05, startedAt: Date(), source: "bench")
-            }
+            func trial(_ i: Int) -> TrialDraft { KnowledgeBench.trial(i, hypotheses: ids) }
             let timed = 20_000
             let started = Date()
             for i in 0..<timed { try knowledge.recordTrial(trial(i)) }
@@ -476,4 +469,22 @@ final class KnowledgeBench: Sendable {
     }
 
     static let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("llmalpha-bench-kb-\(getpid())")
+
+    /// The i-th synthetic trial: one of ten failure reasons, 20 metrics, three parameters.
+    static func trial(_ i: Int, hypotheses ids: [String]) -> TrialDraft {
+        let span = DataSpan(symbols: ["BTCUSDT"], interval: "1h", from: 1_704_067_200_000, to: 1_735_686_000_000, bars: 8784,
+                            hash: String(repeating: "ab", count: 32))
+        let codes = ["factor.ic", "factor.ir", "factor.monotonicity", "factor.turnover", "factor.p_value",
+                     "signal.win_rate", "signal.profit_factor", "signal.edge", "backtest.min_trades", "backtest.sharpe"]
+        let stages: [TrialStage] = [.factor, .factor, .factor, .factor, .factor, .signal, .signal, .signal, .backtest, .backtest]
+        let k = (i * 7919) % codes.count
+        var metrics: [String: Double] = [:]
+        for m in 0..<20 { metrics["metric_\(m)"] = Double((i + m) % 1000) / 997 }
+        metrics["sharpe"] = Double((i * 31) % 400) / 100 - 1
+        return TrialDraft(
+            hypothesis: ids[i % ids.count], parameters: ["lookback": Double(24 + i % 300), "entry_z": 2, "exit_z": 0.5],
+            data: span, stage: stages[k], passed: i % 50 == 0 ? true : false, reasonCode: i % 50 == 0 ? nil : codes[k],
+            reasonMessage: i % 50 == 0 ? nil : "\(codes[k]) fell short by \(i % 97)%", metrics: metrics,
+            shortfall: Double(i % 97) / 100, seed: UInt64(i), durationSeconds: 0.05, startedAt: Date(), source: "bench")
+    }
 }

@@ -12,7 +12,7 @@ struct AgentWorkerTests {
     /// A fresh database on the test server (dropped afterwards), with a scratch folder for scripts.
     static func shared(_ body: (URL, [String: String], String) async throws -> Void) async throws {
         let server = try #require(postgresURL, "set LLMALPHA_TEST_POSTGRES_URL (scripts/test does)")
-        let url = try PostgresStore.createScratchDatabase(besides: server)
+        let url = try PostgresScratch.create(besides: server)
         defer {
             let admin = PostgresStore(location: try! PostgresLocation(url: server))
             try? admin.executeOutsideTransaction("DROP DATABASE IF EXISTS \((try! PostgresLocation(url: url)).database) WITH (FORCE)")

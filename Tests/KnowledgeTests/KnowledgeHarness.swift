@@ -35,7 +35,7 @@ struct KnowledgeSandbox {
             guard let url = TestStore.postgresURL else {
                 throw KnowledgeError.invalid("CI runs the knowledge base's tests on PostgreSQL too: set LLMALPHA_TEST_POSTGRES_URL (scripts/test does)")
             }
-            database = try PostgresStore.createScratchDatabase(besides: url)
+            database = try PostgresScratch.create(besides: url)
         }
     }
 

@@ -62,6 +62,15 @@ final class PostgresStore: @unchecked Sendable {
     /// A new empty database next to the one `url` names, and its URL: every test and benchmark
     /// gets its own, as every SQLite test gets its own file.
     static func createScratchDatabase(besides url: String) throws(KnowledgeError) -> String {
+        try PostgresScratch.create(besides: url)
+    }
+}
+
+/// Throwaway databases on a PostgreSQL server, for tests and benchmarks: created next to the
+/// database a URL names (its user needs CREATE DATABASE), dropped with everything in them.
+public enum PostgresScratch {
+    /// Creates `llmalpha_<random>` on `url`'s server; returns its URL.
+    public static func create(besides url: String) throws(KnowledgeError) -> String {
         var location = try PostgresLocation(url: url)
         let admin = PostgresStore(location: location)
         defer { admin.close() }
@@ -72,6 +81,18 @@ final class PostgresStore: @unchecked Sendable {
         components.path = "/" + location.database
         return components.string!
     }
+
+    /// Drops the database `url` names, closing its connections; `server` is any other database
+    /// on the same server to connect through.
+    public static func drop(_ url: String, server: String) {
+        guard let name = try? PostgresLocation(url: url).database, let location = try? PostgresLocation(url: server) else { return }
+        let admin = PostgresStore(location: location)
+        try? admin.executeOutsideTransaction("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+        admin.close()
+    }
+}
+
+extension PostgresStore {
 
     /// Runs `body` in one transaction: a write takes the knowledge base's write lock first.
     func transaction<T>(write: Bool, serialized: Bool = true, _ body: (any SQLDatabase) throws -> T) throws(KnowledgeError) -> T {
