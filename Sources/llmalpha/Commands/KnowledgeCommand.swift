@@ -13,7 +13,7 @@ struct KnowledgeCommand: ParsableCommand {
         commandName: "kb",
         abstract: "The knowledge base: every hypothesis and trial the research ever ran.",
         discussion: reflow("""
-            One SQLite file (default data/knowledge.sqlite; --kb or knowledge.path to change) records hypotheses (H001, H002, ... with their exact scripts in hypotheses/), every evaluated configuration as a trial (parameters, data span and hash, stage reached, metrics, why it failed), promoted strategies (strategies/S0NN-*.lua), holdout openings and LLM calls. Reading works while a research loop writes.
+            One SQLite file (default data/knowledge.sqlite; --kb or knowledge.path to change) records hypotheses (H001, H002, ... with their exact scripts in hypotheses/), every evaluated configuration as a trial (parameters, data span and hash, stage reached, metrics, why it failed), promoted strategies (strategies/S0NN-*.lua), holdout openings and LLM calls. Reading works while a research loop writes. A team shares one PostgreSQL database instead: --kb postgres://user@host:5432/db (or knowledge.url, LLMALPHA_KNOWLEDGE_URL; the password in the URL or PGPASSWORD, never printed), with the same commands.
 
             Examples:
               llmalpha kb init
@@ -24,7 +24,7 @@ struct KnowledgeCommand: ParsableCommand {
               llmalpha kb export --format csv --output trials.csv
               llmalpha kb check --repair
 
-            Exit status: 0 ok, 2 usage or an unknown id, 6 knowledge base error (missing, not SQLite, another program's, newer schema, read-only, disk full, damaged, or kb check found problems).
+            Exit status: 0 ok, 2 usage or an unknown id, 6 knowledge base error (missing, not SQLite, another program's, newer schema, read-only, disk full, damaged, a PostgreSQL server that refuses or cannot be reached, or kb check found problems).
             """),
         subcommands: [KnowledgeInit.self, KnowledgeSearch.self, KnowledgeShow.self, KnowledgeStats.self,
                       KnowledgeExport.self, KnowledgeImport.self, KnowledgeCheck.self])
@@ -401,7 +401,7 @@ struct KnowledgeCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check", abstract: "Check the database's integrity and that rows and script files agree.",
         discussion: reflow("""
-            Runs SQLite's integrity and foreign-key checks (and, with --repair, the search indexes' own check), then compares every hypothesis and strategy row with its file: missing, edited, or a file with no row (what a crash between writing a script and committing its row leaves). --repair rebuilds the search indexes and adopts such files; nothing is ever deleted. Exits 6 on any error left.
+            Runs SQLite's integrity and foreign-key checks (and, with --repair, the search indexes' own check), then compares every hypothesis and strategy row with its file and with the copy the database keeps: missing, edited, or a file with no row (what a crash between writing a script and committing its row leaves). --repair rebuilds the search indexes, adopts such files, restores a missing file from the database's copy and stores copies an older knowledge base lacks; nothing is ever deleted. On PostgreSQL the server checks pages, foreign keys and search indexes itself; the rows and files are compared the same way. Exits 6 on any error left.
             """))
 
     @Flag(help: "Rebuild broken search indexes and adopt scripts that lost their row.") var repair = false
