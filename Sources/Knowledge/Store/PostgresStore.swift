@@ -12,9 +12,9 @@ internal import PostgresNIO
 /// every allocation the knowledge base makes under its write lock (H/S/R numbers, the holdout
 /// claim, the lifetime trial count a promotion records) is then global across all workers on all
 /// machines, with no new reasoning about races. Readers take a repeatable-read snapshot and never
-/// wait. A connection the server or the network dropped is opened again and the transaction run
-/// again (up to ``reconnectAttempts`` times); every write of the knowledge base is safe to repeat
-/// (trials by uid, hypotheses by script hash, steps by key).
+/// wait. A connection the server or the network dropped before the commit is opened again and the
+/// transaction run again (up to ``reconnectAttempts`` times), as is one the server rolled back for
+/// a deadlock; a drop during the commit itself is reported, since the write may have landed.
 final class PostgresStore: @unchecked Sendable {
     let location: PostgresLocation
     private let lock = NSLock()
@@ -101,6 +101,7 @@ extension PostgresStore {
         var attempt = 0
         while true {
             var session: PostgresSession?
+            var committing = false
             do {
                 let open = PostgresSession(connection: try connected(), logger: logger)
                 session = open
@@ -111,13 +112,26 @@ extension PostgresStore {
                     try open.execute(sql: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 }
                 let result = try body(open)
+                committing = true
                 try open.execute(sql: "COMMIT")
                 return result
             } catch {
-                if Self.isConnectionLost(error), attempt < Self.reconnectAttempts {
-                    attempt += 1
-                    if let connection { _ = try? connection.close().wait() }
+                if committing, Self.isConnectionLost(error) {
+                    // The server may have committed before the connection went: running the body
+                    // again could record it twice, so say so instead.
                     connection = nil
+                    throw KnowledgeError.server(location: location.description, detail: "the connection dropped while committing; "
+                                                + "the last write may or may not have been saved (llmalpha kb check, then try again)")
+                }
+                let retryable = Self.isConnectionLost(error) || Self.isTransient(error)
+                if retryable, attempt < Self.reconnectAttempts {
+                    attempt += 1
+                    if Self.isConnectionLost(error) {
+                        if let connection { _ = try? connection.close().wait() }
+                        connection = nil
+                    } else if let session {
+                        _ = try? session.execute(sql: "ROLLBACK")
+                    }
                     Thread.sleep(forTimeInterval: min(0.2 * Double(1 << attempt), 3))
                     continue
                 }
@@ -154,6 +168,13 @@ extension PostgresStore {
         case .verifyFull:
             return .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
         }
+    }
+
+    /// A deadlock or serialization failure: the server rolled the transaction back, and running
+    /// it again is the documented remedy.
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError, error.code == .server else { return false }
+        return ["40001", "40P01"].contains(error.serverInfo?[.sqlState] ?? "")
     }
 
     /// The connection is gone (server restart, network, idle kill): worth a new one.

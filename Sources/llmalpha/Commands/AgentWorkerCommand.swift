@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Knowledge
 import LLMAlpha
+import MarketData
 
 struct AgentWorkerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -80,6 +81,15 @@ struct AgentWorkerCommand: ParsableCommand {
         guard let target else {
             Console.note("no research run has work left to claim (start one: llmalpha agent research --distributed -n 100\(agent.hintArguments))")
             return
+        }
+        // The run's bars from this machine's store, downloaded first when missing (as `agent
+        // research` does; --no-download refuses instead). The run checks they are the same bars.
+        let settings = try researcher.openKnowledge().run(target).settings
+        if settings["data"] == nil, let symbols = settings["symbols"], let interval = settings["interval"] {
+            let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
+            researcher.bars = try symbols.split(separator: ",").map { symbol in
+                try dataOptions.loadBars(BarsRequest(symbol: String(symbol), interval: interval), store: store)
+            }
         }
         let stream = researcher.work(run: target, settings: WorkerSettings(heartbeat: heartbeat, grace: grace))
         try AgentSession(options: agent).perform(stream, researcher: researcher)
