@@ -175,4 +175,39 @@ struct AgentWorkerTests {
             #expect(r.status == 2 && r.stderr.contains("importing a knowledge base into itself"), "\(r.stderr)")
         }
     }
+
+    @Test("Ctrl-C on a worker gives its claim back at once; a worker started later finishes the run")
+    func interruptedWorker() async throws {
+        try await AgentCommandTests.scratch { dir, env, kb in
+            var r = try await CLI.run(["agent", "research", "--distributed", "-n", "3", "--mode", "quick", "--kb", kb], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let worker = try CLI.start(["agent", "worker", "--kb", kb], environment: env)
+            func work() async throws -> [String: Any] {
+                let s = try await CLI.run(["agent", "status", "--kb", kb, "--json"], environment: env)
+                return try AgentCommandTests.json(s.stdout)
+            }
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline, worker.isRunning, ((try await work())["work"] as? [String: Any])?["claimed"] as? Int == 0 {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try #require(worker.isRunning, "the worker ended before it could be interrupted")
+            worker.interrupt()
+            try await Self.wait([worker], seconds: 120)
+            #expect(worker.terminationStatus == 130)
+            var status = try await work()
+            var items = try #require(status["work"] as? [String: Any])
+            #expect(items["claimed"] as? Int == 0)
+            #expect((items["pending"] as? Int ?? 0) + (items["done"] as? Int ?? 0) == 3)
+            #expect(status["state"] as? String == "interrupted")
+            #expect((items["workers"] as? [[String: Any]])?.first?["state"] as? String == "stopped")
+
+            r = try await CLI.run(["agent", "worker", "--kb", kb], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            status = try await work()
+            items = try #require(status["work"] as? [String: Any])
+            #expect(items["done"] as? Int == 3 && status["state"] as? String == "finished")
+            r = try await CLI.run(["agent", "worker", "--kb", kb], environment: env)   // nothing left: says so, exits 0
+            #expect(r.status == 0 && r.stderr.contains("no research run has work left"), "\(r.stderr)")
+        }
+    }
 }
