@@ -61,6 +61,12 @@ extension ResearchLoop {
         do {
             while true {
                 if stop.isSet { throw AgentError.interrupted }
+                // The run's time budget counts from its start, whoever works on it.
+                if options.agent.budgetMinutes > 0, Date().timeIntervalSince(started) >= options.agent.budgetMinutes * 60 {
+                    stopReason = "time budget of \(HypothesisDesign.number(options.agent.budgetMinutes)) minutes spent"
+                    _ = try? knowledge.cancelPendingWork(run: run.id)
+                    break
+                }
                 let claimed: WorkClaim?
                 do { claimed = try knowledge.claimWork(run: run.id, worker: worker, grace: settings.grace) } catch {
                     throw AgentError.knowledge(error.description)

@@ -335,6 +335,7 @@ public final class Researcher: @unchecked Sendable {
             if baseURL == nil { baseURL = s["base_url"] }
             if budgetTokens == nil, let b = s["budget_tokens"].flatMap(Int.init) { config.agent.budgetTokens = b }
             if budgetUSD == nil, let b = s["budget_usd"].flatMap(Double.init) { config.agent.budgetUSD = b }
+            if worker, let b = s["budget_minutes"].flatMap(Double.init) { config.agent.budgetMinutes = b }
         }
         var notes: [String] = []
         let source: any HypothesisSource
@@ -376,6 +377,8 @@ public final class Researcher: @unchecked Sendable {
         if let b = chosen.baseURL { recorded["base_url"] = b }
         if config.agent.budgetTokens > 0 { recorded["budget_tokens"] = String(config.agent.budgetTokens) }
         if config.agent.budgetUSD > 0 { recorded["budget_usd"] = String(config.agent.budgetUSD) }
+        // Workers share the run's clock: its time budget goes with it.
+        if config.agent.budgetMinutes > 0 { recorded["budget_minutes"] = String(config.agent.budgetMinutes) }
         var options = ResearchOptions(direction: direction, category: category, improve: improve, iterations: iterations, seed: seed,
                                       agent: config.agent, validation: config.agent.validation(config.validation), evaluation: evaluation,
                                       jobs: jobs, promote: promote, version: LLMAlphaVersion.current, dataFile: dataFile, recorded: recorded)
