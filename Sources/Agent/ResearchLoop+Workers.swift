@@ -102,12 +102,18 @@ extension ResearchLoop {
                 var done = state.progress
                 done.elapsedSeconds = Date().timeIntervalSince(started)
                 if let spend = try? knowledge.llmSpend(run: run.id) { done.spendUSD = spend.costUSD }
+                let kept: Bool
                 do {
-                    try knowledge.finishWork(claim, worker: worker, step: state.pendingStep, progress: done)
+                    kept = try knowledge.finishWork(claim, worker: worker, step: state.pendingStep, progress: done)
                 } catch {
                     throw AgentError.knowledge(error.description)
                 }
                 beat.claim = nil
+                guard kept else {
+                    events(.note("iteration \(claim.iteration + 1): another worker took it over while this one was quiet; "
+                                 + "its result is that worker's (the trials recorded here still count)"))
+                    continue
+                }
                 records.append(record)
                 events(.finished(record))
                 if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,

@@ -334,13 +334,20 @@ extension KnowledgeBase {
                                                 arguments: [hash]) {
                 return .judged(hypothesis: judged)
             }
+            // Another run's claim holds while its process lives. In a run shared by workers (this
+            // one's other iterations too) it holds while that iteration's work item is claimed.
             let holders = try SQLRow.fetchAll(db, sql: """
-                SELECT r.id, r.host, r.pid FROM research_step s JOIN research_run r ON r.id = s.run
-                WHERE s.script_sha256 = ? AND s.outcome = 'running' AND s.run != ? AND r.state = 'running'
-                """, arguments: [hash, step.run])
+                SELECT r.id, r.host, r.pid, s.run = ? AS same_run,
+                       EXISTS (SELECT 1 FROM work_item w WHERE w.run = s.run) AS shared,
+                       EXISTS (SELECT 1 FROM work_item w WHERE w.run = s.run AND w.iteration = s.iteration AND w.state = 'claimed') AS worked
+                FROM research_step s JOIN research_run r ON r.id = s.run
+                WHERE s.script_sha256 = ? AND s.outcome = 'running' AND NOT (s.run = ? AND s.iteration = ?) AND r.state = 'running'
+                """, arguments: [step.run, hash, step.run, step.iteration])
             for row in holders {
                 let runHost: String = row["host"]
-                if runHost != host || Self.processAlive(row["pid"]) { return .heldBy(run: row["id"]) }
+                let (sameRun, shared, worked): (Bool, Bool, Bool) = (row["same_run"], row["shared"], row["worked"])
+                let held = shared ? worked : (!sameRun && (runHost != host || Self.processAlive(row["pid"])))
+                if held { return .heldBy(run: row["id"]) }
             }
             try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
                            arguments: [step.run, step.iteration])

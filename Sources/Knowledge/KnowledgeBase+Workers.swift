@@ -148,9 +148,17 @@ extension KnowledgeBase {
 
     /// Ends an iteration of a worked run in one transaction: its step, the release of its script
     /// claim, the item done, and the run's counts. The run's iteration count is its items done.
-    public func finishWork(_ claim: WorkClaim, worker: String, step: ResearchStep?, progress p: ResearchProgress) throws(KnowledgeError) {
+    /// - Returns: false, recording nothing, when the claim is no longer this worker's (it was
+    ///   quiet past the grace period and another worker took the iteration over): that worker's
+    ///   step is the iteration's, and the trials this one recorded stay counted.
+    @discardableResult
+    public func finishWork(_ claim: WorkClaim, worker: String, step: ResearchStep?, progress p: ResearchProgress) throws(KnowledgeError) -> Bool {
         let stamp = Timestamp.iso(now())
-        try write { db in
+        return try write { db -> Bool in
+            let held = try Bool.fetchOne(db, sql: """
+                SELECT 1 FROM work_item WHERE run = ? AND iteration = ? AND worker = ? AND state = 'claimed'
+                """, arguments: [claim.run, claim.iteration, worker]) ?? false
+            guard held else { return false }
             if let step { try Self.insert(step, stamp: stamp, db) }
             try db.execute(sql: "DELETE FROM research_step WHERE run = ? AND iteration = ? AND outcome = 'running'",
                            arguments: [claim.run, claim.iteration])
@@ -185,6 +193,7 @@ extension KnowledgeBase {
                 progress.bestTestSharpe = best["test_sharpe"]
             }
             try Self.update(claim.run, progress, stamp: stamp, db)
+            return true
         }
     }
 

@@ -104,7 +104,7 @@ public final class KnowledgeBase: Sendable {
                     throw .readOnly(path: path)
                 }
             }
-        } else {
+        } else if !HeaderChecks.done(path) {
             try checkHeader(path)
         }
 
@@ -135,6 +135,7 @@ public final class KnowledgeBase: Sendable {
                 }
                 // Only an older (or new) database is written to on open.
                 if !current { try Schema.migrator.migrate(pool) }
+                HeaderChecks.record(path)
                 return KnowledgeBase(path: path, files: files, store: .sqlite(reader: pool, writer: pool), now: now)
             } catch {
                 throw translate(error, path: path)
@@ -165,6 +166,7 @@ public final class KnowledgeBase: Sendable {
             opened = try inspect("file:\(escaped)?immutable=1")
         }
         let (queue, upToDate) = opened
+        HeaderChecks.record(path)
         if upToDate { return KnowledgeBase(path: path, files: files, store: .sqlite(reader: queue, writer: nil), now: now) }
         try? queue.close()
         return try open(at: path, files: files, access: .write, create: false, now: now, maximumPages: maximumPages)
@@ -219,6 +221,20 @@ public final class KnowledgeBase: Sendable {
             throw .readOnly(path: path)
         }
         return backup
+    }
+
+    /// Files this process has opened through SQLite, whose header is not read again. Closing any
+    /// descriptor of a file drops every POSIX lock the process holds on it, SQLite's included: a
+    /// second knowledge base opened on the same file (a worker opens several) would then let
+    /// another process, closing the last connection it sees, check the WAL into the database and
+    /// delete it under this one, whose later commits went to the deleted file.
+    enum HeaderChecks {
+        private static let lock = NSLock()
+        nonisolated(unsafe) private static var paths: Set<String> = []
+
+        static func key(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
+        static func done(_ path: String) -> Bool { lock.withLock { paths.contains(key(path)) } }
+        static func record(_ path: String) { lock.withLock { _ = paths.insert(key(path)) } }
     }
 
     /// Refuses a file that is not SQLite before SQLite is let near it.

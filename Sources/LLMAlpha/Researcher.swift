@@ -133,7 +133,10 @@ public final class Researcher: @unchecked Sendable {
     /// knowledge base, evaluates them.
     public func planWork(requirements: String? = nil, category: ResearchCategory? = nil) throws -> ResearchRun {
         let prepared = try prepare(direction: requirements, category: category, improve: nil, resume: nil)
-        return try prepared.loop.plan(extraSettings: ["data_hashes": Self.dataHashes(prepared.bars), "workers": "true"])
+        // Hashed as workers will hash theirs: cut to the span (funding settlements past the last bar dropped).
+        let spans = Self.dataSpans(prepared.bars)
+        return try prepared.loop.plan(extraSettings: ["data_hashes": Self.dataHashes(Self.trim(prepared.bars, to: spans)), "workers": "true",
+                                                      "data_span": spans])
     }
 
     /// The newest run of the knowledge base with work left to claim.
@@ -163,6 +166,27 @@ public final class Researcher: @unchecked Sendable {
     /// in order: what a worker's bars must match.
     static func dataHashes(_ data: [Bars]) -> String {
         data.map { "\($0.symbol) \($0.interval)=\(TrialRecording.dataSpan($0).hash)" }.joined(separator: ";")
+    }
+
+    /// `SYMBOL INTERVAL=first..last` open times (ms) per series: the bars a run was planned on.
+    static func dataSpans(_ data: [Bars]) -> String {
+        data.map { "\($0.symbol) \($0.interval)=\(Int64($0.time.first ?? 0))..\(Int64($0.time.last ?? 0))" }.joined(separator: ";")
+    }
+
+    /// Each series cut to its recorded span (a series without one is left whole).
+    static func trim(_ data: [Bars], to spans: String) -> [Bars] {
+        var bounds: [String: (Double, Double)] = [:]
+        for entry in spans.split(separator: ";") {
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            let range = parts.last?.components(separatedBy: "..") ?? []
+            if parts.count == 2, range.count == 2, let a = Double(range[0]), let b = Double(range[1]) { bounds[String(parts[0])] = (a, b) }
+        }
+        return data.map { bars in
+            guard let (first, last) = bounds["\(bars.symbol) \(bars.interval)"] else { return bars }
+            let lo = bars.time.firstIndex { $0 >= first } ?? bars.count
+            let hi = bars.time.lastIndex { $0 <= last }.map { $0 + 1 } ?? 0
+            return lo < hi ? bars.slice(lo..<hi) : bars.slice(0..<0)
+        }
     }
 
     /// Refuses bars that are not the ones the run was planned on, naming the series and its file.
@@ -288,6 +312,9 @@ public final class Researcher: @unchecked Sendable {
 
         if let resume {
             let run = try resume.isEmpty ? Self.latestResumable(kb) : kb.run(resume)
+            if !worker, run.settings["workers"] == "true" {
+                throw AgentError.usage("\(run.id) is a run for workers: continue it with llmalpha agent worker --run \(run.id)")
+            }
             let s = run.settings
             direction = s["direction"]
             category = s["category"].flatMap(ResearchCategory.init(rawValue:))
@@ -351,7 +378,7 @@ public final class Researcher: @unchecked Sendable {
         }
 
         // Data: every bar, the locked holdout cut off the end, then the span.
-        let fulls: [Bars]
+        var fulls: [Bars]
         if let bars {
             fulls = bars
             symbols = bars.map(\.symbol)
@@ -360,6 +387,9 @@ public final class Researcher: @unchecked Sendable {
         } else {
             fulls = try symbols.map { try BarsRequest(symbol: BarsRequest.normalizeSymbol($0), interval: interval).load(from: store(config)) }
         }
+        // A worker's store may hold more bars than the planner's did (downloaded later, or further
+        // back): the run's bars are the ones between its planned first and last.
+        if worker, let spans = resumed?.settings["data_span"] { fulls = Self.trim(fulls, to: spans) }
         let visible = try LockedHoldout.visible(fulls, fraction: config.validation.honesty.holdout, from: from, to: to)
         let known = Dictionary(fulls.map { ("\($0.symbol) \($0.interval)", $0) }, uniquingKeysWith: { a, _ in a })
 
@@ -404,7 +434,8 @@ public final class Researcher: @unchecked Sendable {
         // Not one that is running now in another process.
         let host = ProcessInfo.processInfo.hostName
         let alive = { (r: ResearchRun) in r.state == .running && (r.host != host || kill(pid_t(r.pid), 0) == 0 || errno == EPERM) }
-        guard let run = runs.first(where: { $0.state != .finished && !alive($0) }) else {
+        // Runs for workers continue with `agent worker`, not here.
+        guard let run = runs.first(where: { $0.state != .finished && !alive($0) && $0.settings["workers"] != "true" }) else {
             if let busy = runs.first(where: alive) {
                 throw AgentError.usage("--resume: no stopped research run; \(busy.id) is running now (pid \(busy.pid))")
             }

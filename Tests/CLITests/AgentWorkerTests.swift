@@ -112,7 +112,7 @@ struct AgentWorkerTests {
         try await AgentCommandTests.scratch { dir, env, kb in
             let r = try await CLI.run(["agent", "research", "--workers", "2", "-n", "4", "--mode", "quick", "--kb", kb], environment: env)
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.contains("completed 4 iterations with 2 workers"), "\(r.stdout)")
+            #expect(r.stdout.contains("completed 4 iterations with 2 workers"), "\(r.stdout)\n\(r.stderr)")
             #expect(r.stderr.contains("[w1] ") && r.stderr.contains("[w2] "), "\(r.stderr)")
             let s = try await CLI.run(["agent", "status", "--kb", kb, "--json"], environment: env)
             let work = try #require(try AgentCommandTests.json(s.stdout)["work"] as? [String: Any])

@@ -337,4 +337,28 @@ OPTIONS:
             #expect(try CLI.run(["kb", "check", "--kb", target], environment: env).status == 0)
         }
     }
+
+    @Test("A second knowledge base on the same file in one process keeps its writes when another process closes the file")
+    func secondOpenKeepsLocks() throws {
+        try CLI.withScratch { folder in
+            let path = folder.appendingPathComponent("kb.sqlite").path
+            let env = Self.environment(folder)
+            let files = ScriptFiles(hypothesesDirectory: folder.appendingPathComponent("hypotheses").path,
+                                    strategiesDirectory: folder.appendingPathComponent("strategies").path, root: folder.path)
+            let first = try KnowledgeBase.open(at: path, files: files, create: true)
+            _ = try first.recordHypothesis(HypothesisDraft(name: "before", script: "hypothesis { name = \"before\" }\nfunction factor(d) return d.close end\n"))
+            // A worker opens the same file again (its loop, its researcher); that must not give up
+            // the process's locks on it.
+            let second = try KnowledgeBase.open(at: path, files: files, create: false)
+            #expect(try second.hypotheses().count == 1)
+            // Another process writes and exits: as the last connection it sees, it checkpoints
+            // the WAL, and deletes it if it can lock the file alone.
+            let r = try CLI.run(["run", "examples/hello.lua", "--record", "--kb", path], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            _ = try first.recordHypothesis(HypothesisDraft(name: "after", script: "hypothesis { name = \"after\" }\nfunction factor(d) return d.open end\n"))
+            // A fresh process sees every commit.
+            let shown = try CLI.run(["kb", "search", "--kb", path, "--json"], environment: env)
+            #expect(shown.stdout.contains("\"after\""), "\(shown.stdout)\(shown.stderr)")
+        }
+    }
 }

@@ -71,9 +71,12 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
 
     /// Any text that may hold a URL, with a password in it replaced by `***`.
     public static func redacted(_ text: String) -> String {
-        guard let at = text.range(of: "@"), let scheme = text.range(of: "://"), scheme.upperBound < at.lowerBound else { return text }
-        let credentials = text[scheme.upperBound..<at.lowerBound]
+        // The credentials end at the last `@` before the host's path: a password may hold `@`.
+        guard let scheme = text.range(of: "://") else { return text }
+        let authorityEnd = text[scheme.upperBound...].firstIndex(of: "/") ?? text.endIndex
+        guard let at = text[scheme.upperBound..<authorityEnd].lastIndex(of: "@") else { return text }
+        let credentials = text[scheme.upperBound..<at]
         guard let colon = credentials.firstIndex(of: ":") else { return text }
-        return String(text[..<colon]) + ":***" + String(text[at.lowerBound...])
+        return String(text[..<colon]) + ":***" + String(text[at...])
     }
 }

@@ -407,7 +407,7 @@ struct AgentAnalyzeCommand: ParsableCommand {
 
     func run() throws {
         let kb = try options.open(.read)
-        let analysis = try KnowledgeAnalysis.of(kb, arguments: options.path.map { " --kb \($0)" } ?? "")
+        let analysis = try KnowledgeAnalysis.of(kb, arguments: KnowledgeHelp.hint(options.path))
         let paths = ProjectPaths()
         let researcher = try Researcher(configuration: try options.configuration(paths: paths), paths: paths)
         researcher.provider = provider.flatMap(AgentSettings.Provider.init(rawValue:))
@@ -497,6 +497,8 @@ struct AgentPromptCommand: ParsableCommand {
 /// Ctrl-C, and the summary or JSON at the end.
 struct AgentSession {
     let options: AgentRunOptions
+    /// What continues the run after Ctrl-C (a worker's is `agent worker --run R`).
+    var resumeCommand: String? = nil
 
     /// Loads the bars of the data flags (downloading missing ones as `run` does) into the researcher.
     static func loadData(_ dataOptions: DataOptions, configuration: Configuration, paths: ProjectPaths, into researcher: Researcher) throws {
@@ -565,7 +567,8 @@ struct AgentSession {
             }
         case .failure(let error):
             if case AgentError.interrupted = error {
-                Console.note("interrupted: the run is saved; continue it with llmalpha agent research --resume\(options.hintArguments)")
+                Console.note("interrupted: the run is saved; continue it with "
+                             + (resumeCommand ?? "llmalpha agent research --resume\(options.hintArguments)"))
             }
             throw error
         }

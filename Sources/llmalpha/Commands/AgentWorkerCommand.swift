@@ -92,7 +92,8 @@ struct AgentWorkerCommand: ParsableCommand {
             }
         }
         let stream = researcher.work(run: target, settings: WorkerSettings(heartbeat: heartbeat, grace: grace))
-        try AgentSession(options: agent).perform(stream, researcher: researcher)
+        try AgentSession(options: agent, resumeCommand: "llmalpha agent worker --run \(target)\(agent.hintArguments)")
+            .perform(stream, researcher: researcher)
     }
 }
 
@@ -105,20 +106,33 @@ struct LocalWorkers {
     let dataOptions: DataOptions
     let agent: AgentRunOptions
 
-    /// The arguments every worker gets: the same knowledge base, configuration, data and proposer flags.
+    /// The arguments every worker gets: the same knowledge base, configuration, data and proposer
+    /// flags. Secrets (a URL with its password, an API key) go in ``environment()`` instead:
+    /// other users can read a process's arguments.
     func arguments(jobs: Int) -> [String] {
-        var args = ["agent", "worker", "--run", run.id, "--kb", knowledge.database, "--jobs", String(jobs)]
+        var args = ["agent", "worker", "--run", run.id, "--jobs", String(jobs)]
+        if !knowledge.isShared { args += ["--kb", knowledge.database] }
         if let c = dataOptions.config { args += ["--config", c] }
         if let d = dataOptions.dataDirectory { args += ["--data-dir", d] }
         if dataOptions.noDownload { args.append("--no-download") }
         if let p = agent.provider { args += ["-p", p] }
         if let m = agent.model { args += ["-m", m] }
         if let b = agent.baseURL { args += ["--base-url", b] }
-        if let k = agent.apiKey { args += ["--api-key", k] }
         if agent.noPromote { args.append("--no-promote") }
         if agent.noCache { args.append("--no-cache") }
         if let x = agent.earlyStopSharpe { args += ["--early-stop-sharpe", String(x)] }
         return args
+    }
+
+    /// This process's environment, plus the shared knowledge base's URL and the --api-key, which
+    /// the workers read from there.
+    func environment() -> [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        if knowledge.isShared { env["LLMALPHA_KNOWLEDGE_URL"] = knowledge.database }
+        if let key = agent.apiKey {
+            env[agent.provider == "anthropic" ? "ANTHROPIC_API_KEY" : "OPENAI_API_KEY"] = key
+        }
+        return env
     }
 
     /// Runs the workers to the end; returns the exit status of the first that failed, if any.
@@ -132,20 +146,28 @@ struct LocalWorkers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments(jobs: jobs)
+            process.environment = environment()
             process.standardOutput = FileHandle.nullDevice
             let pipe = Pipe()
             process.standardError = pipe
             relay.attach(pipe, prefix: "w\(n)")
             do { try process.run() } catch {
+                for started in processes { started.terminate() }
                 throw CommandFailure(status: .scriptError, description: "cannot start worker \(n) (\(executable)): \(error)")
             }
             processes.append(process)
         }
-        // Ctrl-C reaches every worker through the terminal's process group; forward it as well
-        // for workers started without one (under a supervisor). Each gives its claim back.
+        // The workers are in process groups of their own, so the terminal's Ctrl-C reaches only
+        // this process: it is passed on (each worker gives its claim back), as is a SIGTERM from a
+        // supervisor.
         let pids = processes.map(\.processIdentifier)
         let interrupt = InterruptHandler(repeatExits: false) { for pid in pids { kill(pid, SIGINT) } }
         defer { interrupt.cancel() }
+        signal(SIGTERM, SIG_IGN)
+        let terminate = DispatchSource.makeSignalSource(signal: SIGTERM, queue: .global())
+        terminate.setEventHandler { for pid in pids { kill(pid, SIGTERM) } }
+        terminate.resume()
+        defer { terminate.cancel(); signal(SIGTERM, SIG_DFL) }
         var failed: Int32? = nil
         for process in processes {
             process.waitUntilExit()
