@@ -53,7 +53,7 @@ extension ResearchLoop {
         }
         events(.started(run: run, profile: profile, resumed: true))
         events(.note("worker \(worker) on \(run.id)"))
-        let beat = Heartbeat(knowledge: knowledge, worker: worker, interval: settings.heartbeat)
+        let beat = Heartbeat(knowledge: (try? knowledge.reopened()) ?? knowledge, worker: worker, interval: settings.heartbeat)
         defer { beat.stop() }
         var records: [IterationRecord] = []
         var stopReason = "completed \(options.iterations) iterations"
@@ -67,9 +67,12 @@ extension ResearchLoop {
                     _ = try? knowledge.cancelPendingWork(run: run.id)
                     break
                 }
-                let claimed: WorkClaim?
-                do { claimed = try knowledge.claimWork(run: run.id, worker: worker, grace: settings.grace) } catch {
-                    throw AgentError.knowledge(error.description)
+                // The knowledge base's calls wait on the network: off Swift's few cooperative threads.
+                let knowledge = self.knowledge, options = self.options, grace = settings.grace
+                let claimed = try await OffPool.run { () throws(AgentError) -> WorkClaim? in
+                    do throws(KnowledgeError) { return try knowledge.claimWork(run: run.id, worker: worker, grace: grace) } catch {
+                        throw AgentError.knowledge(error.description)
+                    }
                 }
                 guard let claim = claimed else { break }
                 beat.claim = claim
@@ -78,15 +81,17 @@ extension ResearchLoop {
                 }
                 // What every worker has recorded so far, and this iteration's own leftovers dropped
                 // (the script its previous holder claimed, if any, is finished as --resume would).
-                let latest: ResearchRun
-                var state: LoopState
-                do {
-                    try knowledge.discardUnfinishedSteps(run: run.id, iteration: claim.iteration)
-                    latest = try knowledge.run(run.id)
-                } catch {
-                    throw AgentError.knowledge(error.description)
+                let (latest, rebuilt) = try await OffPool.run { () throws(AgentError) -> (ResearchRun, LoopState) in
+                    let latest: ResearchRun
+                    do throws(KnowledgeError) {
+                        try knowledge.discardUnfinishedSteps(run: run.id, iteration: claim.iteration)
+                        latest = try knowledge.run(run.id)
+                    } catch {
+                        throw AgentError.knowledge(error.description)
+                    }
+                    return (latest, try LoopState(run: latest, knowledge: knowledge, options: options))
                 }
-                state = try LoopState(run: latest, knowledge: knowledge, options: options)
+                var state = rebuilt
                 state.iteration = claim.iteration
                 let record: IterationRecord
                 do {
@@ -102,11 +107,11 @@ extension ResearchLoop {
                 var done = state.progress
                 done.elapsedSeconds = Date().timeIntervalSince(started)
                 if let spend = try? knowledge.llmSpend(run: run.id) { done.spendUSD = spend.costUSD }
-                let kept: Bool
-                do {
-                    kept = try knowledge.finishWork(claim, worker: worker, step: state.pendingStep, progress: done)
-                } catch {
-                    throw AgentError.knowledge(error.description)
+                let (step, finished) = (state.pendingStep, done)
+                let kept = try await OffPool.run { () throws(AgentError) -> Bool in
+                    do throws(KnowledgeError) { return try knowledge.finishWork(claim, worker: worker, step: step, progress: finished) } catch {
+                        throw AgentError.knowledge(error.description)
+                    }
                 }
                 beat.claim = nil
                 guard kept else {
@@ -129,7 +134,7 @@ extension ResearchLoop {
             try? knowledge.stopWorker(worker, state: .stopped, note: "interrupted")
             // The last worker to stop marks the run interrupted; any worker takes it up again.
             if let status = try? knowledge.workStatus(run: run.id), !status.isComplete,
-               !status.workers.contains(where: { $0.state == .working && $0.id != worker }) {
+               !status.workers.contains(where: { $0.state == .working && $0.id != worker && status.now - $0.heartbeatAt < settings.grace }) {
                 try? knowledge.endRun(run.id, state: .interrupted,
                                       reason: "interrupted with \(status.pending + status.claimed) iterations left; continue with "
                                         + "llmalpha agent worker --run \(run.id)")

@@ -56,7 +56,7 @@ extension KnowledgeBase {
         // FTS5's check compares every row, so the trials waiting for their batch are indexed
         // first; on a full disk that cannot be written, and trial_fts goes unchecked.
         var caughtUp = canWrite
-        if canWrite {
+        if canWrite, !isShared {
             do { try write { db in try Self.indexFailures(db, minimumBatch: 1) } } catch .diskFull { caughtUp = false }
         }
         func inspectIndexes(_ db: any SQLDatabase) throws -> String? {

@@ -34,8 +34,11 @@ extension KnowledgeBase {
                 let h = try Self.hypothesis(row, db)
                 // The file here, else the copy the database keeps (a shared knowledge base read
                 // from a machine that never had the file).
+                // A local file only when it is the recorded script (not an edit, not another
+                // knowledge base's file under the same name).
                 let local = FileManager.default.contents(atPath: files.resolve(h.scriptPath)).flatMap { String(data: $0, encoding: .utf8) }
-                let script = try local ?? String.fetchOne(db, sql: "SELECT text FROM script_file WHERE path = ?", arguments: [h.scriptPath])
+                let stored = try String.fetchOne(db, sql: "SELECT text FROM script_file WHERE path = ?", arguments: [h.scriptPath])
+                let script = [local, stored].compactMap { $0 }.first { ScriptFiles.sha256($0) == h.scriptSHA256 } ?? local
                 return Document.HypothesisEntry(hypothesis: h, script: script)
             }
             let calls = try SQLRow.fetchAll(db, sql: "SELECT * FROM llm_call ORDER BY id").map(Self.llmCall)

@@ -10,7 +10,9 @@ extension KnowledgeBase {
     }
 
     /// A hypothesis's script: the local file, or on a machine without it the copy this knowledge
-    /// base keeps (written back to the file, so it can be read and run as any other).
+    /// base keeps (written back to the file, so it can be read and run as any other). A local
+    /// file that differs from the recorded script (edited, or another knowledge base's under the
+    /// same name) gives way to the database's copy when there is one.
     public func script(of hypothesis: Hypothesis) -> String? {
         script(at: hypothesis.scriptPath, sha256: hypothesis.scriptSHA256)
     }
@@ -22,9 +24,10 @@ extension KnowledgeBase {
 
     func script(at stored: String, sha256: String) -> String? {
         let path = files.resolve(stored)
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-        guard let text = try? storedScript(stored), ScriptFiles.sha256(text) == sha256 else { return nil }
-        try? ScriptFiles.writeAtomically(text, to: path)
+        let local = try? String(contentsOfFile: path, encoding: .utf8)
+        if let local, ScriptFiles.sha256(local) == sha256 { return local }
+        guard let text = try? storedScript(stored), ScriptFiles.sha256(text) == sha256 else { return local }
+        if local == nil { try? ScriptFiles.writeAtomically(text, to: path) }
         return text
     }
 

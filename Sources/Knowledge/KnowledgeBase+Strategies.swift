@@ -14,19 +14,22 @@ extension KnowledgeBase {
     ///   the `param.*` defaults).
     public func promote(_ hypothesisID: String, script: String, validation: StrategyValidation) throws(KnowledgeError) -> Strategy {
         let hypothesis = try hypothesis(hypothesisID)
-        let lifetime = try trialCount()
-        let familyTrials = try trialCount(family: hypothesis.family)
         let files = self.files
         let date = now()
-        let record: [String: Any] = ["hypothesis": hypothesis.id, "name": hypothesis.name,
-                                     "validation": JSONNumbers.encode(validation.metrics), "data_hash": validation.data.hash,
-                                     "lifetime_trials": lifetime, "created_at": Timestamp.iso(date)]
-        let (reservation, text) = try write { db in
-            try reserve(.strategy, slug: ScriptFiles.slug(hypothesis.name), record: record, in: db) { reservation in
+        // The trial counts are read under the write lock: with other workers recording, the
+        // count the header states is the ledger's at the moment the strategy is numbered.
+        let (reservation, text, record) = try write { db -> (Reservation, String, [String: Any]) in
+            let lifetime = try Int.fetchOne(db, sql: "SELECT count(*) FROM trial") ?? 0
+            let familyTrials = try Int.fetchOne(db, sql: "SELECT count(*) FROM trial WHERE family = ?", arguments: [hypothesis.family]) ?? 0
+            let record: [String: Any] = ["hypothesis": hypothesis.id, "name": hypothesis.name,
+                                         "validation": JSONNumbers.encode(validation.metrics), "data_hash": validation.data.hash,
+                                         "lifetime_trials": lifetime, "created_at": Timestamp.iso(date)]
+            let (reservation, text) = try reserve(.strategy, slug: ScriptFiles.slug(hypothesis.name), record: record, in: db) { reservation in
                 Self.strategyHeader(id: reservation.id, hypothesis: hypothesis, validation: validation, lifetimeTrials: lifetime,
                                     familyTrials: familyTrials, date: date, fileName: files.stored(reservation.path))
                     + Self.withoutStrategyHeader(script)
             }
+            return (reservation, text, record)
         }
         try writeReserved(reservation, text: text)
         do {

@@ -54,6 +54,15 @@ public final class KnowledgeBase: Sendable {
         }
     }
 
+    /// The same knowledge base through a connection of its own: a worker's heartbeat goes on
+    /// while the loop's connection waits for the write lock. (SQLite's pool has one already.)
+    public func reopened() throws(KnowledgeError) -> KnowledgeBase {
+        guard case .postgres(let server) = store else { return self }
+        let fresh = PostgresStore(location: server.location)
+        try fresh.connect()
+        return KnowledgeBase(path: path, files: files, store: .postgres(fresh), now: now)
+    }
+
     /// True for a PostgreSQL knowledge base that other workers may be writing too.
     public var isShared: Bool {
         if case .postgres = store { return true }

@@ -51,19 +51,30 @@ struct WorkItemTests {
         let kb = try box.open()
         let run = try Self.plannedRun(kb, iterations: 2)
         let a = try kb.registerWorker(run: run.id), b = try kb.registerWorker(run: run.id)
-        let first = try #require(try kb.claimWork(run: run.id, worker: a, grace: 1))
+        let first = try #require(try kb.claimWork(run: run.id, worker: a, grace: 30))
         #expect(first.iteration == 0 && first.takenOverFrom == nil)
         // Fresh: b gets the next item, not a's.
-        let second = try #require(try kb.claimWork(run: run.id, worker: b, grace: 1))
+        let second = try #require(try kb.claimWork(run: run.id, worker: b, grace: 30))
         #expect(second.iteration == 1)
         try kb.releaseWork(second, worker: b)
-        #expect(try kb.claimWork(run: run.id, worker: b, grace: 1)?.iteration == 1)
-        #expect(try kb.claimWork(run: run.id, worker: b, grace: 1) == nil)   // a's is still fresh
-        Thread.sleep(forTimeInterval: 1.3)
-        let taken = try #require(try kb.claimWork(run: run.id, worker: b, grace: 1))
+        #expect(try kb.claimWork(run: run.id, worker: b, grace: 30)?.iteration == 1)
+        #expect(try kb.claimWork(run: run.id, worker: b, grace: 30) == nil)   // a's is still fresh
+        // a goes quiet: its last heartbeat a minute ago, by the database's clock.
+        try kb.write { db in
+            try db.execute(sql: "UPDATE work_item SET heartbeat_at = heartbeat_at - 60 WHERE worker = ?", arguments: [a])
+        }
+        let taken = try #require(try kb.claimWork(run: run.id, worker: b, grace: 30))
         #expect(taken.iteration == 0 && taken.takenOverFrom == a)
         #expect(try kb.heartbeat(worker: a, claim: first) == false)   // a learns it lost the claim
         #expect(try kb.heartbeat(worker: b, claim: taken) == true)
+        // a comes back and finishes anyway: nothing of it is recorded; b's finish is the iteration's.
+        let step = ResearchStep(run: run.id, iteration: 0, attempt: 0, outcome: .evaluated, action: .new)
+        #expect(try kb.finishWork(first, worker: a, step: step, progress: ResearchProgress()) == false)
+        #expect(try kb.steps(run: run.id).isEmpty)
+        #expect(try kb.finishWork(taken, worker: b, step: step, progress: ResearchProgress()) == true)
+        #expect(try kb.steps(run: run.id).count == 1)
+        let status = try kb.workStatus(run: run.id)
+        #expect(status.workers.first { $0.id == a }?.itemsDone == 0)
         #expect(try kb.workStatus(run: run.id).takeovers == 1)
     }
 

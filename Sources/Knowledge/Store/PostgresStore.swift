@@ -152,6 +152,11 @@ extension PostgresStore {
         nextConnectionID += 1
         let opened = try PostgresConnection.connect(on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
                                                     id: id, logger: logger).wait()
+        // A process stopped inside a transaction (a suspended laptop, SIGSTOP) would hold the
+        // write lock until TCP gave up, hours later, and every worker would wait on it: the
+        // server ends such a session after a minute instead. The knowledge base's transactions
+        // never sit idle that long.
+        try PostgresSession(connection: opened, logger: logger).execute(sql: "SET idle_in_transaction_session_timeout = '60s'")
         connection = opened
         return opened
     }

@@ -316,7 +316,7 @@ struct KnowledgeImport: ParsableCommand {
         discussion: reflow("""
             Hypotheses are matched by script (the same script is the same hypothesis); new ones get the next free ids here, with their lineage. Trials are matched by uid, so importing twice adds nothing; they are committed in batches, and an interrupted import is finished by running it again. Every imported trial counts towards the deflated Sharpe of later strategies. Strategies, holdout openings and LLM calls are not imported.
 
-            The source is a `kb export` JSON file, or another knowledge base itself: a SQLite file or a postgres:// URL, read and never written. Between the two stores this moves a history either way.
+            The source is a `kb export` JSON file, or another knowledge base itself: a SQLite file or a postgres:// URL, only read (one from an older llmalpha is first upgraded to the current schema, as any command does). Between the two stores this moves a history either way.
 
               llmalpha kb export --output theirs.json    (on their machine)
               llmalpha kb import theirs.json

@@ -94,8 +94,7 @@ enum AgentText {
         var lines: [String] = []
         let state: String
         if let work {
-            let working = work.workers.contains { $0.state == .working && work.now - $0.heartbeatAt < 120 }
-            state = run.state == .running && !working && !work.isComplete
+            state = waitingForWorkers(run, work)
                 ? "waiting for workers (start some: llmalpha agent worker --run \(run.id)\(arguments))" : run.state.rawValue
         } else {
             state = stale(run) ? "stale (its process is gone; resume with llmalpha agent research --resume \(run.id)\(arguments))" : run.state.rawValue
@@ -155,13 +154,16 @@ enum AgentText {
     static func statusJSON(_ run: ResearchRun, steps: [ResearchStep], names: [String: String], spend: LLMSpend = LLMSpend(),
                            work: WorkStatus? = nil, lifetimeTrials: Int? = nil) -> JSONValue {
         let workJSON: JSONValue = work.map(workStatusJSON) ?? .null
+        let waiting = work.map { waitingForWorkers(run, $0) } ?? false
         let lifetimeJSON: JSONValue = lifetimeTrials.map { .number(Double($0)) } ?? .null
         return .object([
             ("work", workJSON),
             ("lifetime_trials", lifetimeJSON),
             ("run", .string(run.id)),
             ("state", .string(run.state.rawValue)),
-            ("stale", .bool(stale(run))),
+            // A run for workers is never stale by its planner's process: it waits for workers.
+            ("stale", .bool(work == nil && stale(run))),
+            ("waiting_for_workers", .bool(waiting)),
             ("iteration", .number(Double(run.iteration))),
             ("max_iterations", .number(Double(run.maxIterations))),
             ("stage", .optionalString(run.stage)),
@@ -191,6 +193,11 @@ enum AgentText {
                          ("test_sharpe", .optionalNumber(step.testSharpe)), ("strategy", .optionalString(step.strategy))])
             })),
         ])
+    }
+
+    /// A run for workers with work left and no worker heartbeating in the last two minutes.
+    static func waitingForWorkers(_ run: ResearchRun, _ work: WorkStatus) -> Bool {
+        run.state == .running && !work.isComplete && !work.workers.contains { $0.state == .working && work.now - $0.heartbeatAt < 120 }
     }
 
     static func workStatusJSON(_ w: WorkStatus) -> JSONValue {
