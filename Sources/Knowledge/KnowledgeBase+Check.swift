@@ -131,6 +131,18 @@ extension KnowledgeBase {
             let reservation = Reservation(kind: kind, number: number, path: files.resolve(stored))
             reserved.insert(reservation.path)
             let record = (try? JSONSerialization.jsonObject(with: Data((row["record"] as String).utf8))) as? [String: Any] ?? [:]
+            // On a shared knowledge base a reservation may be a recording in progress, here or on
+            // another machine (whose file this one cannot see): left to its writer unless it is
+            // this machine's and older than any recording takes.
+            if isShared {
+                let host = record["host"] as? String
+                let age = Timestamp.parse(row["created_at"] as String).map { now().timeIntervalSince($0) } ?? .infinity
+                if host != ProcessInfo.processInfo.hostName || age < Self.reservationGrace {
+                    add("interrupted", .warning, id, "reserved \(Int(age)) s ago by \(host ?? "another machine"): a recording in progress "
+                        + "there, or one its machine's kb check --repair finishes; left alone")
+                    continue
+                }
+            }
             let complete = ScriptFiles.sha256(ofFile: reservation.path) == sha
             switch (complete, repair && canWrite) {
             case (true, true):
@@ -180,6 +192,10 @@ extension KnowledgeBase {
         }
         return CheckReport(path: path, schema: try schemaVersion(), hypotheses: counts.0, trials: counts.1, findings: findings)
     }
+
+    /// How old a reservation of this machine must be before `kb check --repair` on a shared
+    /// knowledge base takes it for a crashed recording rather than one in progress.
+    static let reservationGrace: TimeInterval = 600
 
     /// Rebuilds both full-text indexes from the tables.
     func rebuildSearchIndexes() throws(KnowledgeError) {

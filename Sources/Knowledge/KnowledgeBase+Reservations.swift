@@ -38,7 +38,10 @@ extension KnowledgeBase {
             .appendingPathComponent("\(ScriptFiles.identifier(kind.prefix, number))-\(slug).lua")
         let reservation = Reservation(kind: kind, number: number, path: path)
         let content = text(reservation)
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self)
+        // The machine that reserved it: on a shared knowledge base only it may finish or clear it.
+        var fields = record
+        fields["host"] = ProcessInfo.processInfo.hostName
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys]), as: UTF8.self)
         try db.execute(sql: """
             INSERT INTO pending_script (kind, number, path, sha256, record, created_at) VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [kind.rawValue, number, files.stored(path), ScriptFiles.sha256(content), json, Timestamp.iso(now())])
