@@ -417,7 +417,7 @@ public final class ResearchLoop: Sendable {
                                              template: proposal.template)
             let testSharpe = report.metric("wf_test_sharpe")
             step.hypothesis = hypothesisID
-            try? knowledge.attributeLLMCalls(run: run.id, after: callMark, to: hypothesisID)
+            try? knowledge.attributeLLMCalls(run: run.id, iteration: i, after: callMark, to: hypothesisID)
             step.family = (try? knowledge.hypothesis(hypothesisID))?.family
             step.stage = report.passed && report.mode == .full ? TrialStage.holdout.rawValue : report.furthestStage?.trialStage.rawValue
             step.passed = report.passed
@@ -559,7 +559,7 @@ public final class ResearchLoop: Sendable {
             try knowledge.recordTrial(trial)
             try knowledge.setStatus(hypothesis.id, .rejected)
             step.hypothesis = hypothesis.id
-            try? knowledge.attributeLLMCalls(run: step.run, after: callMark, to: hypothesis.id)
+            try? knowledge.attributeLLMCalls(run: step.run, iteration: step.iteration, after: callMark, to: hypothesis.id)
             step.family = hypothesis.family
             step.outcome = .invalid
             step.stage = TrialStage.sandbox.rawValue

@@ -189,11 +189,11 @@ extension KnowledgeBase {
         try write { db in
             try db.execute(sql: """
                 INSERT INTO llm_call (provider, model, purpose, hypothesis, prompt_tokens, completion_tokens, latency_s,
-                                      cost_usd, request_hash, status, error, created_at, run)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                      cost_usd, request_hash, status, error, created_at, run, iteration)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [call.provider, call.model, call.purpose, call.hypothesis, call.promptTokens,
                                  call.completionTokens, call.latencySeconds, call.costUSD, call.requestHash, call.status,
-                                 call.error, stamp, call.run])
+                                 call.error, stamp, call.run, call.iteration])
         }
     }
 
@@ -203,10 +203,17 @@ extension KnowledgeBase {
     }
 
     /// Names `hypothesis` as what `run`'s calls after row `mark` produced: what a hypothesis cost.
-    public func attributeLLMCalls(run: String, after mark: Int64, to hypothesis: String) throws(KnowledgeError) {
+    /// - Parameter iteration: only that iteration's calls (several workers share a run, and their
+    ///   calls interleave).
+    public func attributeLLMCalls(run: String, iteration: Int? = nil, after mark: Int64, to hypothesis: String) throws(KnowledgeError) {
         try write { db in
-            try db.execute(sql: "UPDATE llm_call SET hypothesis = ? WHERE run = ? AND id > ? AND hypothesis IS NULL",
-                           arguments: [hypothesis, run, mark])
+            var sql = "UPDATE llm_call SET hypothesis = ? WHERE run = ? AND id > ? AND hypothesis IS NULL"
+            var arguments: SQLArguments = [hypothesis, run, mark]
+            if let iteration {
+                sql += " AND iteration = ?"
+                arguments += [iteration]
+            }
+            try db.execute(sql: sql, arguments: arguments)
         }
     }
 
@@ -223,7 +230,7 @@ extension KnowledgeBase {
         LLMCallRecord(provider: row["provider"], model: row["model"], purpose: row["purpose"], hypothesis: row["hypothesis"],
                       promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
                       latencySeconds: row["latency_s"], costUSD: row["cost_usd"], requestHash: row["request_hash"],
-                      status: row["status"], error: row["error"], run: row["run"])
+                      status: row["status"], error: row["error"], run: row["run"], iteration: row["iteration"])
     }
 
     /// What language models cost `run`, or `hypothesis` (the calls that produced it), or

@@ -259,16 +259,20 @@ public struct LLMCallRecord: Sendable, Equatable, Codable {
     public var error: String?
     /// The research run the call served (`R001`), when one did.
     public var run: String?
+    /// The run's iteration (0-based): with several workers on one run, what ties a call to the
+    /// hypothesis it produced.
+    public var iteration: Int?
 
     enum CodingKeys: String, CodingKey {
-        case provider, model, purpose, hypothesis, promptTokens, completionTokens, latencySeconds, requestHash, status, error, run
+        case provider, model, purpose, hypothesis, promptTokens, completionTokens, latencySeconds, requestHash, status, error, run, iteration
         case costUSD = "costUsd"
     }
 
     public init(provider: String, model: String, purpose: String, hypothesis: String? = nil, promptTokens: Int,
                 completionTokens: Int, latencySeconds: Double, costUSD: Double?, requestHash: String,
-                status: String, error: String? = nil, run: String? = nil) {
+                status: String, error: String? = nil, run: String? = nil, iteration: Int? = nil) {
         self.run = run
+        self.iteration = iteration
         self.provider = provider
         self.model = model
         self.purpose = purpose

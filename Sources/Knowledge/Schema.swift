@@ -295,6 +295,7 @@ enum Schema {
             note TEXT
         );
         CREATE INDEX research_worker_run ON research_worker(run);
+        ALTER TABLE llm_call ADD COLUMN iteration INTEGER;
         CREATE TABLE script_file (
             path TEXT PRIMARY KEY,
             sha256 TEXT NOT NULL,

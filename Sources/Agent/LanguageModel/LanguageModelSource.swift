@@ -59,7 +59,8 @@ public final class LanguageModelSource: HypothesisSource {
         var round = 0
         var previous: String? = nil
         while true {
-            let reply = try await ask(messages, purpose: purpose, run: request.run, seed: request.seed, progress: request.progress,
+            let reply = try await ask(messages, purpose: purpose, run: request.run, iteration: request.iteration, seed: request.seed,
+                                      progress: request.progress,
                                       note: request.note)
             switch ReplyCode.extract(reply.text) {
             case .none:
@@ -99,13 +100,14 @@ public final class LanguageModelSource: HypothesisSource {
                 agent improve H...).
                 """),
         ]
-        return try await ask(messages, purpose: "analyze", run: nil, seed: nil, progress: { _ in }, note: { _ in }).text
+        return try await ask(messages, purpose: "analyze", run: nil, iteration: nil, seed: nil, progress: { _ in }, note: { _ in }).text
     }
 
     /// One call: the budget first, then the cache, then the provider; recorded whatever happens.
     /// - Parameter seed: the iteration's seed: part of the request (and of the cache key), so a
     ///   resumed iteration is answered from the cache and a later one asks anew.
-    func ask(_ messages: [ChatMessage], purpose: String, run: String?, seed: UInt64?, progress: @escaping @Sendable (String) -> Void,
+    func ask(_ messages: [ChatMessage], purpose: String, run: String?, iteration: Int?, seed: UInt64?,
+             progress: @escaping @Sendable (String) -> Void,
              note: @escaping @Sendable (String) -> Void) async throws(AgentError) -> ChatReply {
         if let run { try checkBudget(run: run) }
         let reasoning = OpenAIReasoning.applies(provider: provider, model: settings.model)
@@ -114,7 +116,7 @@ public final class LanguageModelSource: HypothesisSource {
         let hash = chat.requestHash(endpoint: client.endpoint)
         if settings.cache, let kept = try? knowledge.cachedReply(hash) {
             record(LLMCallRecord(provider: provider.rawValue, model: settings.model, purpose: purpose, promptTokens: 0, completionTokens: 0,
-                                 latencySeconds: 0, costUSD: 0, requestHash: hash, status: "cached", run: run))
+                                 latencySeconds: 0, costUSD: 0, requestHash: hash, status: "cached", run: run, iteration: iteration))
             return ChatReply(text: kept.text, reasoning: kept.reasoning, usage: nil, finishReason: kept.finishReason, model: kept.model)
         }
         let model = settings.model
@@ -130,7 +132,7 @@ public final class LanguageModelSource: HypothesisSource {
         } catch {
             record(LLMCallRecord(provider: provider.rawValue, model: settings.model, purpose: purpose, promptTokens: 0, completionTokens: 0,
                                  latencySeconds: 0, costUSD: nil, requestHash: hash, status: error.recordedStatus,
-                                 error: error.description, run: run))
+                                 error: error.description, run: run, iteration: iteration))
             throw error.isFatal ? .provider(error.description) : .source(error.description)
         }
         // A server that did not count (some compatible ones in streams) is charged an estimate:
@@ -143,7 +145,7 @@ public final class LanguageModelSource: HypothesisSource {
         record(LLMCallRecord(provider: provider.rawValue, model: settings.model, purpose: purpose, promptTokens: usage.prompt,
                              completionTokens: usage.completion, latencySeconds: reply.latencySeconds, costUSD: cost, requestHash: hash,
                              status: "ok", error: reply.usage == nil ? "usage not reported; estimated from characters" : nil,
-                             run: run))
+                             run: run, iteration: iteration))
         if settings.cache {
             try? knowledge.cacheReply(CachedReply(requestHash: hash, provider: provider.rawValue, model: reply.model, text: reply.text,
                                                   reasoning: reply.reasoning, promptTokens: reply.usage?.prompt,
