@@ -210,4 +210,42 @@ struct AgentWorkerTests {
             #expect(r.status == 0 && r.stderr.contains("no research run has work left"), "\(r.stderr)")
         }
     }
+
+    @Test("A run for workers is not resumed by agent research --resume; it names agent worker")
+    func resumeRefused() async throws {
+        try await AgentCommandTests.scratch { dir, env, kb in
+            var r = try await CLI.run(["agent", "research", "--distributed", "-n", "2", "--mode", "quick", "--kb", kb], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            r = try await CLI.run(["agent", "research", "--resume", "R001", "--kb", kb], environment: env)
+            #expect(r.status == 2 && r.stderr.contains("R001 is a run for workers: continue it with llmalpha agent worker --run R001"),
+                    "\(r.stderr)")
+            r = try await CLI.run(["agent", "research", "--resume", "--kb", kb], environment: env)
+            #expect(r.status == 2 && !r.stderr.contains("resuming"), "\(r.stderr)")
+        }
+    }
+
+    @Test("--workers hands a password in the URL to its workers in their environment, never their arguments",
+          .enabled(if: hasPostgres))
+    func secretsStayOutOfArguments() async throws {
+        try await Self.shared { dir, env, url in
+            let parent = try CLI.start(["agent", "research", "--workers", "1", "-n", "3", "--mode", "quick", "--kb", url], environment: env)
+            let password = try #require(try PostgresLocation(url: url).password)
+            var seen: [String] = []
+            let deadline = Date().addingTimeInterval(120)
+            while Date() < deadline, parent.isRunning, seen.isEmpty {
+                for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(pid) != nil {
+                    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                          let close = stat.lastIndex(of: ")"),
+                          stat[stat.index(close, offsetBy: 2)...].split(separator: " ").dropFirst().first == Substring(String(parent.processIdentifier)),
+                          let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
+                    seen.append(String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Self.wait([parent])
+            #expect(parent.terminationStatus == 0)
+            try #require(!seen.isEmpty, "no worker process was seen")
+            #expect(seen.allSatisfy { $0.contains("agent worker") && !$0.contains(password) }, "\(seen)")
+        }
+    }
 }
