@@ -181,16 +181,20 @@ struct AgentWorkerTests {
         try await AgentCommandTests.scratch { dir, env, kb in
             var r = try await CLI.run(["agent", "research", "--distributed", "-n", "3", "--mode", "quick", "--kb", kb], environment: env)
             #expect(r.status == 0, "\(r.stderr)")
-            let worker = try CLI.start(["agent", "worker", "--kb", kb], environment: env)
+            let log = dir.appendingPathComponent("worker.log")
+            let worker = try CLI.start(["agent", "worker", "--kb", kb], environment: env, stderr: log)
             func work() async throws -> [String: Any] {
                 let s = try await CLI.run(["agent", "status", "--kb", kb, "--json"], environment: env)
                 return try AgentCommandTests.json(s.stdout)
             }
+            // Watched through the knowledge base directly: a status command a poll would be too
+            // slow on a loaded machine to catch the claim.
+            let reader = try Self.open(kb, dir)
             let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline, worker.isRunning, ((try await work())["work"] as? [String: Any])?["claimed"] as? Int == 0 {
-                try await Task.sleep(for: .milliseconds(20))
+            while Date() < deadline, worker.isRunning, (try? reader.workStatus(run: "R001").claimed) ?? 0 == 0 {
+                try await Task.sleep(for: .milliseconds(10))
             }
-            try #require(worker.isRunning, "the worker ended before it could be interrupted")
+            try #require(worker.isRunning, "the worker ended before it could be interrupted: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")")
             worker.interrupt()
             try await Self.wait([worker], seconds: 120)
             #expect(worker.terminationStatus == 130)
@@ -228,17 +232,19 @@ struct AgentWorkerTests {
           .enabled(if: hasPostgres))
     func secretsStayOutOfArguments() async throws {
         try await Self.shared { dir, env, url in
-            let parent = try CLI.start(["agent", "research", "--workers", "1", "-n", "3", "--mode", "quick", "--kb", url], environment: env)
+            let parent = try CLI.start(["agent", "research", "--workers", "1", "-n", "6", "--mode", "quick", "--kb", url], environment: env)
             let password = try #require(try PostgresLocation(url: url).password)
             var seen: [String] = []
             let deadline = Date().addingTimeInterval(120)
             while Date() < deadline, parent.isRunning, seen.isEmpty {
-                for pid in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] where Int32(pid) != nil {
-                    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                          let close = stat.lastIndex(of: ")"),
-                          stat[stat.index(close, offsetBy: 2)...].split(separator: " ").dropFirst().first == Substring(String(parent.processIdentifier)),
-                          let cmdline = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { continue }
-                    seen.append(String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
+                // The workers register with their pid; read their command lines while they run.
+                if let reader = try? Self.open(url, dir), let run = try? reader.runs(limit: 1).first,
+                   let workers = try? reader.workStatus(run: run.id).workers {
+                    for w in workers where w.state == .working {
+                        if let cmdline = FileManager.default.contents(atPath: "/proc/\(w.pid)/cmdline") {
+                            seen.append(String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
+                        }
+                    }
                 }
                 try await Task.sleep(for: .milliseconds(20))
             }
