@@ -236,9 +236,11 @@ struct AgentWorkerTests {
             let password = try #require(try PostgresLocation(url: url).password)
             var seen: [String] = []
             let deadline = Date().addingTimeInterval(120)
+            var reader: KnowledgeBase? = nil   // one connection: the scratch server takes 100
             while Date() < deadline, parent.isRunning, seen.isEmpty {
                 // The workers register with their pid; read their command lines while they run.
-                if let reader = try? Self.open(url, dir), let run = try? reader.runs(limit: 1).first,
+                if reader == nil { reader = try? Self.open(url, dir) }
+                if let reader, let run = try? reader.runs(limit: 1).first,
                    let workers = try? reader.workStatus(run: run.id).workers {
                     for w in workers where w.state == .working {
                         if let cmdline = FileManager.default.contents(atPath: "/proc/\(w.pid)/cmdline") {
