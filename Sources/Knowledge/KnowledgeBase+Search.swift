@@ -58,19 +58,21 @@ extension KnowledgeBase {
                 case .postgres:
                     // The same English stemming and prefix matching, through the expression indexes
                     // the schema keeps over the rows themselves.
-                    let tsQuery = Self.tsQuery(query)
+                    let (match, words) = Self.tsQuery(query)
                     byHypothesis.formUnion(try String.fetchAll(db, sql: """
-                        SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ to_tsquery('english', ?)
-                        """, arguments: [tsQuery]))
+                        SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ \(match)
+                        """, arguments: words))
                     byFailure = Set(try String.fetchAll(db, sql: """
-                        SELECT DISTINCT hypothesis FROM trial WHERE \(Self.failureDocument) @@ to_tsquery('english', ?)
-                        """, arguments: [tsQuery]))
+                        SELECT DISTINCT hypothesis FROM trial WHERE \(Self.failureDocument) @@ \(match)
+                        """, arguments: words))
                     guard !byHypothesis.isEmpty || !byFailure.isEmpty else { return [] }
                     conditions.append("""
-                        (h.id = ? OR h.id IN (SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ to_tsquery('english', ?))
-                         OR h.id IN (SELECT hypothesis FROM trial WHERE \(Self.failureDocument) @@ to_tsquery('english', ?)))
+                        (h.id = ? OR h.id IN (SELECT id FROM hypothesis WHERE \(Self.hypothesisDocument) @@ \(match))
+                         OR h.id IN (SELECT hypothesis FROM trial WHERE \(Self.failureDocument) @@ \(match)))
                         """)
-                    arguments += [exactID, tsQuery, tsQuery]
+                    arguments += [exactID]
+                    arguments += words
+                    arguments += words
                 }
             }
             let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
@@ -114,15 +116,23 @@ extension KnowledgeBase {
     /// What PostgreSQL's search matches a hypothesis by; the schema's index is on exactly this.
     /// Every run of other characters is a space first, as FTS5's unicode61 tokenizer sees text
     /// (PostgreSQL's parser would keep `signal.frequency` or `0.4` as one token).
-    static let hypothesisDocument = "to_tsvector('english', regexp_replace(name || ' ' || rationale || ' ' || tags, '[^[:alnum:]]+', ' ', 'g'))"
+    /// English stems, plus every word as written (the `simple` dictionary), which keeps the
+    /// common words English drops, as FTS5's porter tokenizer keeps them.
+    static let hypothesisDocument = document("name || ' ' || rationale || ' ' || tags")
     /// What it matches a trial's failure by (indexed likewise).
-    static let failureDocument = """
-        to_tsvector('english', regexp_replace(coalesce(reason_code, '') || ' ' || coalesce(reason_message, ''), '[^[:alnum:]]+', ' ', 'g'))
-        """
+    static let failureDocument = document("coalesce(reason_code, '') || ' ' || coalesce(reason_message, '')")
 
-    /// An FTS5 query from ``ftsQuery(_:)`` in PostgreSQL's spelling: every word, as a prefix.
-    static func tsQuery(_ ftsQuery: String) -> String {
-        ftsQuery.split(separator: " ").map { word in "'\(word.dropFirst().dropLast(2))':*" }.joined(separator: " & ")
+    static func document(_ text: String) -> String {
+        let words = "regexp_replace(\(text), '[^[:alnum:]]+', ' ', 'g')"
+        return "(to_tsvector('english', \(words)) || to_tsvector('simple', \(words)))"
+    }
+
+    /// An FTS5 query from ``ftsQuery(_:)`` in PostgreSQL's spelling: every word as a prefix, by
+    /// its English stem or as written; the SQL and its arguments (two a word).
+    static func tsQuery(_ ftsQuery: String) -> (sql: String, arguments: SQLArguments) {
+        let words = ftsQuery.split(separator: " ").map { "'\($0.dropFirst().dropLast(2))':*" }
+        let sql = words.map { _ in "(to_tsquery('english', ?) || to_tsquery('simple', ?))" }.joined(separator: " && ")
+        return ("(\(sql))", SQLArguments(words.flatMap { [$0, $0] }))
     }
 
     /// The user's words as an FTS5 query: each word quoted (so FTS syntax in the text is inert)

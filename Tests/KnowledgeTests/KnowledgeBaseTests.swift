@@ -137,6 +137,8 @@ struct KnowledgeBaseTests {
         // FTS5 operators and quotes in the user's text are plain words, not syntax errors.
         #expect(try kb.search("\"funding* OR NEAR(").map(\.hypothesis.id) == [])
         #expect(try kb.search("funding and").map(\.hypothesis.id) == ["H001"])   // "and" is a word of its rationale
+        #expect(try kb.search("and").map(\.hypothesis.id) == ["H001"])           // common words are words too, on both stores
+        #expect(try kb.search("on volume").map(\.hypothesis.id) == ["H002"])
         #expect(try kb.search("funding xyzzy").isEmpty)
         #expect(try kb.search("()*:^").isEmpty)
     }
