@@ -1,6 +1,8 @@
 import Foundation
+import LLMAlpha
 import Testing
 @testable import Knowledge
+@testable import llmalpha
 
 /// `agent research --workers | --distributed` and `agent worker` as processes on one run, and
 /// histories moved between a SQLite file and a shared PostgreSQL knowledge base.
@@ -228,32 +230,29 @@ struct AgentWorkerTests {
         }
     }
 
-    @Test("--workers hands a password in the URL to its workers in their environment, never their arguments",
-          .enabled(if: hasPostgres))
-    func secretsStayOutOfArguments() async throws {
-        try await Self.shared { dir, env, url in
-            let parent = try CLI.start(["agent", "research", "--workers", "1", "-n", "6", "--mode", "quick", "--kb", url], environment: env)
-            let password = try #require(try PostgresLocation(url: url).password)
-            var seen: [String] = []
-            let deadline = Date().addingTimeInterval(120)
-            var reader: KnowledgeBase? = nil   // one connection: the scratch server takes 100
-            while Date() < deadline, parent.isRunning, seen.isEmpty {
-                // The workers register with their pid; read their command lines while they run.
-                if reader == nil { reader = try? Self.open(url, dir) }
-                if let reader, let run = try? reader.runs(limit: 1).first,
-                   let workers = try? reader.workStatus(run: run.id).workers {
-                    for w in workers where w.state == .working {
-                        if let cmdline = FileManager.default.contents(atPath: "/proc/\(w.pid)/cmdline") {
-                            seen.append(String(decoding: cmdline.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
-                        }
-                    }
-                }
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            try await Self.wait([parent])
-            #expect(parent.terminationStatus == 0)
-            try #require(!seen.isEmpty, "no worker process was seen")
-            #expect(seen.allSatisfy { $0.contains("agent worker") && !$0.contains(password) }, "\(seen)")
-        }
+    @Test("--workers hands a password in the URL and --api-key to its workers in their environment, never their arguments")
+    func secretsStayOutOfArguments() throws {
+        let url = "postgres://team:s3cret@db.internal:5432/research"
+        let agent = try AgentRunOptions.parse(["--kb", url, "--api-key", "sk-secret", "-p", "anthropic"])
+        let data = try DataOptions.parse(["--data-dir", "/srv/data"])
+        let paths = ProjectPaths()
+        let location = KnowledgeLocation(configuration: Configuration.defaults, paths: paths, override: url)
+        let run = try #require(try JSONDecoder().decode(ResearchRun.self, from: Data(#"""
+            {"id": "R007", "uid": "u", "state": "running", "provider": "offline", "seed": 1, "settings": {}, "maxIterations": 2,
+             "iteration": 0, "hypotheses": 0, "trials": 0, "validated": 0, "duplicates": 0, "consecutiveFailures": 0,
+             "elapsedSeconds": 0, "spendUSD": 0, "host": "h", "pid": 1, "startedAt": "", "updatedAt": ""}
+            """#.utf8)))
+        let workers = LocalWorkers(count: 2, run: run, knowledge: location, dataOptions: data, agent: agent)
+        let arguments = workers.arguments(jobs: 1).joined(separator: " ")
+        #expect(arguments.contains("agent worker --run R007") && arguments.contains("--data-dir /srv/data"))
+        #expect(!arguments.contains("s3cret") && !arguments.contains("sk-secret") && !arguments.contains("--kb"), "\(arguments)")
+        let environment = workers.environment()
+        #expect(environment["LLMALPHA_KNOWLEDGE_URL"] == url)
+        #expect(environment["ANTHROPIC_API_KEY"] == "sk-secret")
+        // A file is no secret: it goes as --kb.
+        let file = LocalWorkers(count: 1, run: run, knowledge: KnowledgeLocation(configuration: Configuration.defaults, paths: paths,
+                                                                                 override: "/tmp/kb.sqlite"),
+                                dataOptions: data, agent: try AgentRunOptions.parse([]))
+        #expect(file.arguments(jobs: 1).contains("/tmp/kb.sqlite"))
     }
 }
