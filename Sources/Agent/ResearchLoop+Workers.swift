@@ -132,12 +132,18 @@ extension ResearchLoop {
         } catch AgentError.interrupted {
             if let claim = beat.claim { try? knowledge.releaseWork(claim, worker: worker) }
             try? knowledge.stopWorker(worker, state: .stopped, note: "interrupted")
-            // The last worker to stop marks the run interrupted; any worker takes it up again.
-            if let status = try? knowledge.workStatus(run: run.id), !status.isComplete,
-               !status.workers.contains(where: { $0.state == .working && $0.id != worker && status.now - $0.heartbeatAt < settings.grace }) {
-                try? knowledge.endRun(run.id, state: .interrupted,
-                                      reason: "interrupted with \(status.pending + status.claimed) iterations left; continue with "
-                                        + "llmalpha agent worker --run \(run.id)")
+            // The last worker to stop marks the run interrupted (any worker takes it up again), or
+            // finished when the Ctrl-C came after the last iteration.
+            if let status = try? knowledge.workStatus(run: run.id) {
+                if status.isComplete {
+                    if (try? knowledge.run(run.id))?.state == .running {
+                        try? knowledge.endRun(run.id, state: .finished, reason: Self.completion(status))
+                    }
+                } else if !status.workers.contains(where: { $0.state == .working && $0.id != worker && status.now - $0.heartbeatAt < settings.grace }) {
+                    try? knowledge.endRun(run.id, state: .interrupted,
+                                          reason: "interrupted with \(status.pending + status.claimed) iterations left; continue with "
+                                            + "llmalpha agent worker --run \(run.id)")
+                }
             }
             throw .interrupted
         } catch {
@@ -151,8 +157,7 @@ extension ResearchLoop {
             // The last worker out ends the run.
             let status = try knowledge.workStatus(run: run.id)
             if status.isComplete {
-                let workers = Set(status.workers.map(\.id)).count
-                if status.cancelled == 0 { stopReason = "completed \(status.done) iterations with \(workers) worker\(workers == 1 ? "" : "s")" }
+                if status.cancelled == 0 { stopReason = Self.completion(status) }
                 if (try knowledge.run(run.id)).state == .running { try knowledge.endRun(run.id, state: .finished, reason: stopReason) }
             }
         } catch {
@@ -164,6 +169,14 @@ extension ResearchLoop {
         }
         events(.completed(result))
         return result
+    }
+}
+
+extension ResearchLoop {
+    /// How a run its workers finished says so.
+    static func completion(_ status: WorkStatus) -> String {
+        let workers = Set(status.workers.map(\.id)).count
+        return "completed \(status.done) iterations with \(workers) worker\(workers == 1 ? "" : "s")"
     }
 }
 
