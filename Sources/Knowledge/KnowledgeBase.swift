@@ -248,11 +248,24 @@ public final class KnowledgeBase: Sendable {
 
     /// Refuses a file that is not SQLite before SQLite is let near it.
     private static func checkHeader(_ path: String) throws(KnowledgeError) {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw .file(path: path, detail: "cannot read the file") }
-        defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 16)) ?? Data()
+        guard let head = header(path) else { throw .file(path: path, detail: "cannot read the file") }
         if head.isEmpty { return }   // an empty file is a new database to SQLite
-        guard head == Data("SQLite format 3\0".utf8) else { throw .notADatabase(path: path) }
+        guard head == sqliteHeader else { throw .notADatabase(path: path) }
+    }
+
+    private static let sqliteHeader = Data("SQLite format 3\0".utf8)
+
+    /// The file's first 16 bytes; nil when it cannot be read.
+    private static func header(_ path: String) -> Data? {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        defer { try? handle.close() }
+        return (try? handle.read(upToCount: 16)) ?? Data()
+    }
+
+    /// True for a SQLite file (what `kb import` tells a knowledge base from a JSON export by).
+    /// Call it before the file is opened as a knowledge base in this process (see ``HeaderChecks``).
+    public static func isSQLiteFile(_ path: String) -> Bool {
+        header(path) == sqliteHeader
     }
 
     /// Ours (application id), foreign, or from a newer build.

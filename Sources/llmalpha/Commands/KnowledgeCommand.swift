@@ -333,7 +333,7 @@ struct KnowledgeImport: ParsableCommand {
         let location = try options.location()
         let document: KnowledgeBase.Document
         var sourceName: String? = nil
-        if PostgresLocation.isURL(file) || Self.isSQLite(file) {
+        if PostgresLocation.isURL(file) || KnowledgeBase.isSQLiteFile(file) {
             // Another knowledge base: scripts from its database copies, else from this project's folders.
             let path = PostgresLocation.isURL(file) ? file : URL(fileURLWithPath: file).standardizedFileURL.path
             let source = try KnowledgeBase.open(at: path, files: location.files, access: .read)
@@ -375,12 +375,6 @@ struct KnowledgeImport: ParsableCommand {
         } catch {
             throw CommandFailure(status: .usage, description: "\(file): not a knowledge base export (\(Self.decodingProblem(error)))")
         }
-    }
-
-    static func isSQLite(_ path: String) -> Bool {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return false }
-        defer { try? handle.close() }
-        return (try? handle.read(upToCount: 16)) == Data("SQLite format 3\0".utf8)
     }
 
     static func decodingProblem(_ error: any Error) -> String {
