@@ -15,11 +15,7 @@ struct AgentWorkerTests {
     static func shared(_ body: (URL, [String: String], String) async throws -> Void) async throws {
         let server = try #require(postgresURL, "set LLMALPHA_TEST_POSTGRES_URL (scripts/test does)")
         let url = try PostgresScratch.create(besides: server)
-        defer {
-            let admin = PostgresStore(location: try! PostgresLocation(url: server))
-            try? admin.executeOutsideTransaction("DROP DATABASE IF EXISTS \((try! PostgresLocation(url: url)).database) WITH (FORCE)")
-            admin.close()
-        }
+        defer { PostgresScratch.drop(url, server: server) }
         try await AgentCommandTests.scratch { dir, env, _ in try await body(dir, env, url) }
     }
 

@@ -53,11 +53,7 @@ struct KnowledgeSandbox {
 
     func remove() {
         try? FileManager.default.removeItem(atPath: root)
-        if isPostgres, let url = TestStore.postgresURL, let name = try? PostgresLocation(url: database).database {
-            let admin = PostgresStore(location: try! PostgresLocation(url: url))
-            try? admin.executeOutsideTransaction("DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
-            admin.close()
-        }
+        if isPostgres, let server = TestStore.postgresURL { PostgresScratch.drop(database, server: server) }
     }
 }
 

@@ -58,12 +58,6 @@ final class PostgresStore: @unchecked Sendable {
         defer { lock.unlock() }
         do { try PostgresSession(connection: try connected(), logger: logger).execute(sql: sql) } catch { throw translate(error) }
     }
-
-    /// A new empty database next to the one `url` names, and its URL: every test and benchmark
-    /// gets its own, as every SQLite test gets its own file.
-    static func createScratchDatabase(besides url: String) throws(KnowledgeError) -> String {
-        try PostgresScratch.create(besides: url)
-    }
 }
 
 /// Throwaway databases on a PostgreSQL server, for tests and benchmarks: created next to the
