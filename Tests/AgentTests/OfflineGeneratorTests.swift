@@ -229,15 +229,21 @@ struct OfflineGeneratorTests {
         #expect(Set(scripts.prefix(2).map { ScriptShape($0).fingerprint }) == [ScriptShape(parent).fingerprint])
 
         // Stopped at the factor gate: a filter on the signal would change nothing the gate sees,
-        // so the structural step smooths the factor; a negative IC flips it first.
+        // so the structural step smooths the factor. A flip would change nothing either (the gate
+        // judges in the IC's own direction), even with a negative IC.
         var factorMiss = outcome
         factorMiss.stage = "factor"
+        factorMiss.metrics = ["factor_horizon": 24, "factor_ic_24": -0.03]
         let smoothing = try await generator.propose(Self.request(.refine(RefinementTarget(
             hypothesis: "H004", name: "rsi_mr", script: parent, parameters: [:], outcome: factorMiss, generation: 2)), seed: 9))
         #expect(smoothing.script.contains("return ema(smooth_factor_base(d), refine_smooth)"), "\(smoothing.script)")
-        factorMiss.metrics = ["factor_horizon": 24, "factor_ic_24": -0.03]
+        #expect(!smoothing.script.contains("flip_factor_base"))
+        // Past the factor gate with a negative IC, the signal bets against the factor's own
+        // ranking: the factor is flipped first.
+        var signalMiss = factorMiss
+        signalMiss.stage = "signal"
         let flipped = try await generator.propose(Self.request(.refine(RefinementTarget(
-            hypothesis: "H004", name: "rsi_mr", script: parent, parameters: [:], outcome: factorMiss, generation: 0)), seed: 9))
+            hypothesis: "H004", name: "rsi_mr", script: parent, parameters: [:], outcome: signalMiss, generation: 0)), seed: 9))
         #expect(flipped.script.contains("return -flip_factor_base(d)"))
         _ = try await Self.run(flipped.script)
         _ = try await Self.run(smoothing.script)

@@ -160,8 +160,11 @@ public struct OfflineGenerator: HypothesisSource {
         let declarations = ParameterDefaults.declarations(target.script)
             .filter { ($0.kind == "int" || $0.kind == "float") && $0.arguments.count >= 4 }
         let step = target.generation + request.attempt
-        // A factor that ranks returns the wrong way round is flipped before anything else.
-        if let ic = target.outcome.informationCoefficient, ic < 0, request.attempt == 0, StructuralMutation.flipFactor.applies(to: target.script) {
+        // A factor that passed its gate ranking returns the wrong way round (a negative IC) trades
+        // against its own ranking, so it is flipped before anything else. Not when the factor gate
+        // refused it: that gate judges in the IC's own direction, so a flip changes nothing it sees.
+        if let ic = target.outcome.informationCoefficient, ic < 0, request.attempt == 0,
+           !["sandbox", "factor"].contains(target.outcome.stage), StructuralMutation.flipFactor.applies(to: target.script) {
             let script = StructuralMutation.flipFactor.apply(to: target.script, parent: target.hypothesis, rng: &rng)
             return Proposal(script: script, category: target.outcome.category.flatMap(ResearchCategory.init(rawValue:)),
                             template: (target.outcome.template ?? "script") + "+flip_factor", change: StructuralMutation.flipFactor.phrase)

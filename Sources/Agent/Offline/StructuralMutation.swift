@@ -12,7 +12,8 @@ enum StructuralMutation: String, Sendable, CaseIterable {
     case longOnly = "long_only"
     /// An EMA over the factor: steadier ranks, less turnover, a more stable IC.
     case smoothFactor = "smooth_factor"
-    /// Only when the factor ranked returns the wrong way round (a negative IC in sample).
+    /// Only when the factor passed its gate ranking returns the wrong way round (a negative IC in
+    /// sample), so its signal bets against the ranking.
     case flipFactor = "flip_factor"
 
     /// The changes that can help a hypothesis stopped at `stage`: a factor the factor gate
