@@ -279,4 +279,28 @@ struct RegistryTests {
         #expect(lines.count == 5 && lines[3].contains("whole bars take no 'how'"), "\(outcome.printed)")
         #expect(lines.count == 5 && lines[4].contains("the table has no time column"), "\(outcome.printed)")
     }
+
+    @Test("resample of a mask: a mask with last, first, max (any) and min (all), false until known; sum and mean count")
+    func resampleMask() {
+        // Hourly bars from 2024-01-01 00:00 UTC; the mask is true at 02:00. Each bar reads the
+        // 4h bucket that closed by its open: bars 4..7 read the bucket of hours 0..3, and so on.
+        let outcome = ScriptHarness.run("""
+            local m = eq(hour_of_day(d.time), 2)
+            local function show(s) local t = {} for i = 1, 12 do t[i] = tostring(s[i]) end return table.concat(t, " ") end
+            print(show(resample(m, "4h", "max")))
+            print(show(resample(m, "4h")))
+            print(show(resample(~m, "4h", "min")))
+            print(show(resample(m, "4h", "sum")))
+            print(tostring(resample(m, "1d", "max")):sub(1, 4), tostring(resample(m, "4h", "mean")):sub(1, 6))
+            """)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(outcome.printed == """
+            false false false false true true true true false false false false
+            false false false false false false false false false false false false
+            false false false false false false false false true true true true
+            nan nan nan nan 1.0 1.0 1.0 1.0 0.0 0.0 0.0 0.0
+            Mask\tSeries
+
+            """, "\(outcome.printed)")
+    }
 }

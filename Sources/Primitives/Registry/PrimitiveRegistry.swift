@@ -287,7 +287,8 @@ package enum PrimitiveRegistry {
                       results: out,
                       summary: "a coarser bar's value on each bar, once that bar has closed: resample(s, \"4h\", \"last\") or "
                           + "resample(d, \"4h\") for whole bars (open first, high max, low min, close last, volume sum); "
-                          + "the bars' times are passed for you. NaN values are skipped; a bucket with none known is NaN (a sum too)",
+                          + "the bars' times are passed for you. NaN values are skipped; a bucket with none known is NaN (a sum too). "
+                          + "A mask stays a mask with last, first, max (any) and min (all), false until known; sum and mean count",
                       example: "local trend = gt(resample(d.close, \"4h\"), resample(sma(d.close, 20), \"4h\"))",
                       lookback: "one coarse bar (a 4h value appears on the first bar after the 4h bar closed)",
                       reference: "pandas resample(label='left', closed='left') then shift(1) and ffill within the bucket") { a, r in

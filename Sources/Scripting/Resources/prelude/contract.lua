@@ -178,6 +178,7 @@ local interval_ms = { ["1m"] = 60000, ["3m"] = 180000, ["5m"] = 300000, ["15m"] 
 local column_how = { open = "first", high = "max", low = "min", close = "last", volume = "sum", quote_volume = "sum",
                      trades = "sum", taker_buy_volume = "sum", mark_open = "first", mark_high = "max", mark_low = "min",
                      mark_close = "last", time = "first" }
+local mask_hows = { last = true, first = true, max = true, min = true }
 function resample(x, interval, how)
   local bars = type(x) == "table" and x or d
   local coarse, fine = interval_ms[interval], bars and interval_ms[bars.interval]
@@ -201,6 +202,9 @@ function resample(x, interval, how)
   end
   local ok, r = pcall(resample_series, x, interval, how or "last", bars and bars.time)
   if not ok then error(r, 2) end
+  -- A mask stays a mask where the aggregate is still true or false (max is any, min is all),
+  -- false until its first coarse bar has closed; sum and mean count, so they stay numbers.
+  if #x > 0 and type(x[1]) == "boolean" and mask_hows[how or "last"] then return gt(r, 0) end
   return r
 end
 
