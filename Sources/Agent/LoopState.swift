@@ -21,6 +21,8 @@ struct LoopState: Sendable {
     var familyBest: [String: Double] = [:]
     var familyMisses: [String: Int] = [:]
     var abandonedFamilies: Set<String> = []
+    /// Per family: its refinements evaluated in this run, for ``familyShare``.
+    var familyRefinementsThisRun: [String: Int] = [:]
     var abandonedCategories: Set<ResearchCategory> = []
     /// `agent improve` ran out of changes to make.
     var nothingLeft = false
@@ -106,7 +108,10 @@ struct LoopState: Sendable {
         guard let h = step.hypothesis else { return }
         let family = step.family ?? families[h] ?? h
         if step.parent != nil {
-            if score > familyBest[family, default: -1] {
+            if step.run == runID { familyRefinementsThisRun[family, default: 0] += 1 }
+            // A narrower range around the same point buys a sliver of in-sample score; only a
+            // clear gain counts as an improvement, so such a chain is abandoned in time.
+            if score > familyBest[family, default: -1] + Self.improvementMargin {
                 familyBest[family] = score
                 familyMisses[family] = 0
             } else {
@@ -148,8 +153,17 @@ struct LoopState: Sendable {
         track(step, score: outcome?.score ?? 0)
     }
 
+    /// The in-sample score a refinement must add to its family's best to count as an improvement
+    /// (a stage's closeness is worth up to 0.99).
+    static let improvementMargin = 0.02
+
+    /// The most refinements one family may take in a run: a quarter of its iterations, at least
+    /// four, so one promising chain cannot crowd out every other idea.
+    var familyShare: Int { max(4, options.iterations / 4) }
+
     /// The hypothesis to refine this iteration, if any: the one named by `agent improve`, else
-    /// on every other iteration the best in-sample near-miss whose family is still alive and
+    /// on every other iteration the best in-sample near-miss whose family is still alive, has not
+    /// had its share of the run (``familyShare``), belongs to the category `-c` asked for, and
     /// that has not been refined four times. Chosen by in-sample score only: whether a candidate
     /// passed its test window or holdout plays no part (a validated hypothesis may be refined;
     /// its children cannot be promoted on the family's spent holdout).
@@ -157,8 +171,10 @@ struct LoopState: Sendable {
         if let id = options.improve { return try target(id) }
         guard iteration % 2 == 1 else { return nil }
         let candidates = history.filter { o in
-            o.score >= 1.5 && refinements[o.hypothesis, default: 0] < 4
-                && !abandonedFamilies.contains(families[o.hypothesis] ?? o.hypothesis)
+            let family = families[o.hypothesis] ?? o.hypothesis
+            return o.score >= 1.5 && refinements[o.hypothesis, default: 0] < 4 && !abandonedFamilies.contains(family)
+                && familyRefinementsThisRun[family, default: 0] < familyShare
+                && (options.category == nil || o.category == options.category?.rawValue)
         }
         guard let best = candidates.enumerated().max(by: { a, b in
             a.element.score != b.element.score ? a.element.score < b.element.score : a.offset < b.offset

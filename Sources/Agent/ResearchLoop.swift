@@ -486,7 +486,9 @@ public final class ResearchLoop: Sendable {
             let alive = state.abandonedFamilies
             try record(step, state: &state, outcome: outcome, validated: verdict == .validated, final: true)
             for family in state.abandonedFamilies.subtracting(alive).sorted() {
-                events(.note("family \(family) abandoned: \(options.agent.maxConsecutiveFailures) refinements in a row did not improve on it"))
+                events(.note("family \(family) abandoned: its last \(options.agent.maxConsecutiveFailures) refinements (in any run) did not "
+                             + "improve its best in-sample score by \(LoopState.improvementMargin)"
+                             + (options.improve != nil ? "; agent improve goes on, as asked" : "")))
             }
             let key = verdict == .validated || verdict == .passed ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
                 : Self.keyNumber(report)

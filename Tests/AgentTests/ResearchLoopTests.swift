@@ -336,6 +336,33 @@ struct ResearchLoopTests {
         #expect(last.contains("-- refinement:"))
     }
 
+    @Test("-c keeps refinement in its category: a near-miss of another category is not refined, one of its own is")
+    func refinementStaysInCategory() async throws {
+        let ws = Workspace()
+        defer { ws.remove() }
+        let kb = try ws.open()
+        let bars = SyntheticMarket.bars(count: 4_000, seed: 41, edge: 0.05)
+        // A near-miss the scripted source files under momentum.
+        _ = try await Self.loop(kb, ScriptedSource([Self.lead("hint", n: 30, band: 1.5)]), bars: bars,
+                                options: Self.options(.quick, iterations: 1)).run { _ in }
+        func secondIteration(_ category: ResearchCategory?) async throws -> ProposalRequest.Task? {
+            var options = Self.options(.quick, iterations: 2)
+            options.category = category
+            let source = ScriptedSource([Self.lead("noise", n: 3, band: 0.5), "\(Self.lead("hint", n: 9, band: 1.2))\n-- child\n"])
+            _ = try await Self.loop(kb, source, bars: bars, options: options).run { _ in }
+            return source.asked.last?.task
+        }
+        guard case .new = try await secondIteration(.breakout) else {
+            Issue.record("-c breakout refined a momentum hypothesis")
+            return
+        }
+        guard case .refine(let target) = try await secondIteration(.momentum) else {
+            Issue.record("-c momentum did not refine its own near-miss")
+            return
+        }
+        #expect(target.outcome.category == "momentum")
+    }
+
     @Test("Two research runs write to one knowledge base at once")
     func concurrentRuns() async throws {
         let ws = Workspace()
