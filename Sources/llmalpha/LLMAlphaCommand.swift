@@ -33,6 +33,15 @@ struct LLMAlphaCommand: ParsableCommand {
         subcommands: [AgentCommand.self, RunCommand.self, BacktestCommand.self, ValidateCommand.self, StrategyCommand.self, ReplCommand.self,
                       DataCommand.self, KnowledgeCommand.self, DocsCommand.self])
 
+    /// An argument error as one line, like every other error: the parser's first line and where
+    /// the command's help is (its usage block would bury the message).
+    static func usageLine(for error: any Error) -> String {
+        let first = message(for: error).split(separator: "\n").first.map(String.init) ?? "bad arguments"
+        let full = fullMessage(for: error)
+        guard let see = full.range(of: "See '"), let end = full[see.upperBound...].firstIndex(of: "'") else { return first }
+        return "\(first) (see '\(full[see.upperBound..<end])')"
+    }
+
     /// Parses, runs, and exits with the status of DESIGN.md section 3.4; argument errors exit 2,
     /// not the parser's 64, and every failure prints one line on stderr.
     static func main() {
@@ -75,8 +84,7 @@ struct LLMAlphaCommand: ParsableCommand {
             if code == .success {
                 exit(withError: error)   // --help, --version: the parser prints them
             }
-            let message = fullMessage(for: error)
-            FileHandle.standardError.write(Data((message.hasSuffix("\n") ? message : message + "\n").utf8))
+            Console.error(usageLine(for: error))
             Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }

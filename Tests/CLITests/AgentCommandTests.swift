@@ -84,7 +84,10 @@ struct AgentCommandTests {
             #expect(r.status == 2)
             #expect(r.stderr.contains("d.open_interest") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
             r = try await CLI.run(["agent", "research", "-c", "astrology", "--kb", kb], environment: env)
-            #expect(r.status == 2 && r.stderr.contains("-c must be one of"))
+            #expect(r.status == 2 && r.stderr == "error: -c must be one of momentum, mean_reversion, breakout, volatility, funding, "
+                    + "open_interest, volume, got 'astrology' (see 'llmalpha agent research --help')\n", "\(r.stderr)")
+            r = try await CLI.run(["agent", "research", "--iterations", "three", "--kb", kb], environment: env)
+            #expect(r.status == 2 && r.stderr.hasPrefix("error: ") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
             var keyless = env
             keyless["OPENAI_API_KEY"] = ""
             r = try await CLI.run(["agent", "research", "-p", "openai", "-n", "1", "--kb", kb], environment: keyless)
