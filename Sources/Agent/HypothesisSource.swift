@@ -13,10 +13,14 @@ public protocol HypothesisSource: Sendable {
     /// Proposals an iteration may throw back as duplicates before it gives up (at most
     /// `AgentSettings.maxDuplicateAttempts`): a generator's are free, a model's cost money.
     var duplicateAttempts: Int { get }
+    /// A line for the user when the source cannot follow `-r` on these data (said once, as the
+    /// run starts); nil when it can, or reads the direction in its own way (a model).
+    func directionNote(_ direction: String, category: ResearchCategory?, profile: DataProfile) -> String?
 }
 
 extension HypothesisSource {
     public var duplicateAttempts: Int { Int.max }
+    public func directionNote(_ direction: String, category: ResearchCategory?, profile: DataProfile) -> String? { nil }
 }
 
 /// What a source is asked for.

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 public import Knowledge
 
@@ -56,7 +57,7 @@ extension ResearchLoop {
         let beat = Heartbeat(knowledge: (try? knowledge.reopened()) ?? knowledge, worker: worker, interval: settings.heartbeat)
         defer { beat.stop() }
         var records: [IterationRecord] = []
-        var stopReason = "completed \(options.iterations) iterations"
+        var stopReason = "completed \(ReportFormat.count(options.iterations, "iteration"))"
         let started = run.startDate ?? Date()
         do {
             while true {

@@ -153,11 +153,15 @@ public final class ResearchLoop: Sendable {
             throw .knowledge(error.description)
         }
         events(.started(run: run, profile: profile, resumed: resume != nil))
+        if let direction = options.direction, !direction.isEmpty,
+           let note = source.directionNote(direction, category: options.category, profile: profile) {
+            events(.note(note))
+        }
         let (knowledge, options) = (self.knowledge, self.options)
         var state = try await OffPool.run { () throws(AgentError) in try LoopState(run: run, knowledge: knowledge, options: options) }
         let sessionStart = Date()
         let earlierElapsed = run.elapsedSeconds
-        var stopReason = "completed \(options.iterations) iterations"
+        var stopReason = "completed \(ReportFormat.count(options.iterations, "iteration"))"
         var records: [IterationRecord] = []
         var sourceErrors = 0
 

@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 public import Knowledge
 
@@ -60,10 +61,10 @@ public struct ResearchResult: Sendable {
     /// - Parameter arguments: added to every suggested command (`--kb other.sqlite`).
     public func summary(arguments: String = "") -> String {
         var lines: [String] = []
-        let minutes = run.elapsedSeconds >= 90 ? String(format: "%.1f min", run.elapsedSeconds / 60) : String(format: "%.0f s", run.elapsedSeconds)
         lines.append("Research run \(run.id) (\(run.provider), seed \(run.seed)): \(stopReason).")
-        lines.append("  \(iterations.count) iterations, \(run.hypotheses) hypotheses, \(run.trials) trials, \(run.duplicates) duplicates skipped, "
-                     + "\(validatedCount) validated, \(minutes).")
+        lines.append("  \(ReportFormat.count(iterations.count, "iteration")), \(ReportFormat.count(run.hypotheses, "hypothesis", "hypotheses")), "
+                     + "\(ReportFormat.count(run.trials, "trial")), \(ReportFormat.count(run.duplicates, "duplicate")) skipped, "
+                     + "\(validatedCount) validated, \(ReportFormat.duration(run.elapsedSeconds)).")
         if spend.calls > 0 { lines.append("  Model spend: \(spend.text).") }
         if strategies.isEmpty {
             lines.append("  No strategy survived.")
@@ -74,6 +75,13 @@ public struct ResearchResult: Sendable {
                 let holdout = s.holdout?["sharpe"].map { String(format: ", holdout Sharpe %.2f", $0) } ?? ""
                 lines.append("    \(s.id) \(s.name) (\(s.hypothesis)): \(sharpe)\(holdout) → \(s.filePath)")
             }
+        }
+        let passed = iterations.filter { $0.verdict == .passed }
+        if !passed.isEmpty {
+            let mode = run.settings["mode"].map { "\($0) " } ?? ""
+            lines.append("  Passed the \(mode)gates (promising, not strategies until a full validation: llmalpha validate <script> --mode full):")
+            for r in passed.prefix(5) { lines.append("    \(r.hypothesis ?? "-") \(r.name): \(r.keyNumber)") }
+            if passed.count > 5 { lines.append("    and \(passed.count - 5) more") }
         }
         if !nearMisses.isEmpty {
             lines.append("  Nearest misses (in-sample score, 5 = past the validation window):")

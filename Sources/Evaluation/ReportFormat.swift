@@ -14,6 +14,18 @@ package enum ReportFormat {
         return (n < 0 ? "-" : "") + String(out.reversed())
     }
 
+    /// A count and its noun: (1, "iteration") → "1 iteration", (3, "hypothesis", "hypotheses") →
+    /// "3 hypotheses".
+    package static func count(_ n: Int, _ noun: String, _ plural: String? = nil) -> String {
+        "\(n) \(n == 1 ? noun : plural ?? noun + "s")"
+    }
+
+    /// Seconds as people read them: "0.4 s", "12 s", "3.5 min".
+    package static func duration(_ seconds: Double) -> String {
+        if seconds >= 90 { return String(format: "%.1f min", seconds / 60) }
+        return seconds < 9.95 ? String(format: "%.1f s", seconds) : String(format: "%.0f s", seconds)
+    }
+
     /// `digits` decimals with trailing zeros dropped: 0.300 → "0.3", 2.0 → "2".
     package static func plain(_ x: Double, _ digits: Int = 2) -> String {
         guard x.isFinite else { return nonFinite(x) }

@@ -27,21 +27,28 @@ public final class Researcher: @unchecked Sendable {
 
     /// Every setting; the properties below override parts of it for the next run.
     public var configuration: Configuration
+    /// Where `configs/`, `data/`, `hypotheses/` and `strategies/` are (the checkout by default).
     public var paths: ProjectPaths
     /// Who proposes: `.auto` (the configured language model, else offline), `.offline`, ...
     public var provider: AgentSettings.Provider?
+    /// The language model's name (`-m`); nil: `agent.llm.model`, or the provider's default.
     public var model: String?
     /// Iterations of one run (`-n`).
     public var iterations: Int?
+    /// How far validation goes (`--mode`: quick, full, wf_only, rolling_only); nil:
+    /// `agent.validation.mode`. Only a full pass is promoted.
     public var mode: ValidationSettings.Mode?
     /// Optimizer trials on the walk-forward training window.
     public var trials: Int?
+    /// The run's seed (`--seed`): the same seed on the same knowledge base proposes the same scripts.
     public var seed: UInt64?
     /// Symbols loaded from the store (the default is `data.symbol`).
     public var symbols: [String]?
+    /// The bars' interval in the store, e.g. `"1h"` (the default is `data.interval`).
     public var interval: String?
     /// The span to research, ms since 1970 UTC (the locked holdout is cut before it applies).
     public var from: Double?
+    /// The span's end, ms since 1970 UTC (nil: the last bar).
     public var to: Double?
     /// Your own bars instead of the store's, every bar you have: the locked holdout is cut from their end.
     public var bars: [Bars]?
@@ -49,6 +56,7 @@ public final class Researcher: @unchecked Sendable {
     public var dataFile: String?
     /// `--kb PATH`; nil: `knowledge.path`.
     public var knowledgePath: String?
+    /// Threads for the optimizer's trials (every core by default).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
     /// Promote a full pass (open its holdout, write `strategies/S0NN-<name>.lua`).
     public var promote = true

@@ -126,6 +126,12 @@ struct OfflineGeneratorTests {
         let request = ProposalRequest(task: .new, direction: "hint", iteration: 0, seed: 5, mode: .full, profile: profile)
         let p = try await OfflineGenerator().propose(request)
         #expect(p.script.contains("d.hint"), "\(p.script)")
+        // -r is matched against the blocks these data serve; one that matches none is said once.
+        let generator = OfflineGenerator()
+        #expect(generator.directionNote("hint", category: nil, profile: profile) == nil)
+        #expect(generator.directionNote("volume exhaustion", category: nil, profile: profile) == nil)
+        #expect(generator.directionNote("xyzzy plugh", category: nil, profile: profile)?.contains("no building block") == true)
+        #expect(generator.directionNote("hint", category: .breakout, profile: profile) != nil)
     }
 
     @Test("Fingerprints: the same factor up to numbers and parameter names is one; layout and comments do not count")

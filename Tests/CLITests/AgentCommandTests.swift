@@ -104,9 +104,9 @@ struct AgentCommandTests {
     @Test("Ctrl-C ends the run as interrupted with exit 130; --resume finishes it without counting a trial twice")
     func interruptAndResume() async throws {
         try await Self.scratch { dir, env, kb in
-            let log = dir.appendingPathComponent("research.log")
+            let log = dir.appendingPathComponent("research.log"), output = dir.appendingPathComponent("research.json")
             let process = try CLI.start(["agent", "research", "--data", Self.plantedData.path, "-n", "400", "--kb", kb,
-                                         "--early-stop-sharpe", "0"], environment: env, stderr: log)
+                                         "--early-stop-sharpe", "0", "--json"], environment: env, stderr: log, stdout: output)
             // Wait until at least one iteration is recorded, then press Ctrl-C. A loaded machine may
             // take minutes over the first full-mode iteration; the wait ends as soon as it is done.
             let deadline = Date().addingTimeInterval(300)
@@ -127,6 +127,10 @@ struct AgentCommandTests {
             #expect(status["state"] as? String == "interrupted")
             let done = status["iteration"] as? Int ?? 0
             #expect(done < 400)
+            // --json still prints its document: the run as far as it went.
+            let partial = try Self.json(String(contentsOf: output, encoding: .utf8))
+            #expect(partial["state"] as? String == "interrupted" && partial["stop_reason"] as? String == "interrupted")
+            #expect(partial["iterations"] as? Int == done, "\(partial)")
 
             r = try await CLI.run(["agent", "research", "--resume", "--kb", kb, "-n", String(done + 2), "--json"], environment: env)
             #expect(r.status == 0, "\(r.stderr)")

@@ -36,9 +36,14 @@ enum CLI {
     }
 
     /// Starts the binary without waiting; its output is discarded, or its stderr written to `stderr`.
-    static func start(_ arguments: [String], environment: [String: String] = [:], stderr: URL? = nil) throws -> Process {
+    static func start(_ arguments: [String], environment: [String: String] = [:], stderr: URL? = nil, stdout: URL? = nil) throws -> Process {
         let process = prepared(binary.path, arguments, environment: environment, directory: nil)
-        process.standardOutput = FileHandle.nullDevice
+        if let stdout {
+            FileManager.default.createFile(atPath: stdout.path, contents: nil)
+            process.standardOutput = try FileHandle(forWritingTo: stdout)
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         if let stderr {
             FileManager.default.createFile(atPath: stderr.path, contents: nil)
             process.standardError = try FileHandle(forWritingTo: stderr)

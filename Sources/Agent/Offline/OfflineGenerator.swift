@@ -62,6 +62,15 @@ public struct OfflineGenerator: HypothesisSource {
         return Proposal(script: design.script(interval: interval, note: note(request)), category: design.category, template: design.template)
     }
 
+    public func directionNote(_ direction: String, category: ResearchCategory?, profile: DataProfile) -> String? {
+        let usable = (FactorBlocks.all + FactorBlocks.columns(profile.columns)).filter {
+            Set($0.needs).isSubset(of: profile.columns) && (category == nil || $0.category == category)
+        }
+        guard !usable.contains(where: { Self.matches(direction, $0) }) else { return nil }
+        return "-r \"\(direction)\": no building block of the offline generator matches it on these data, so it proposes as without -r "
+            + "(it matches block names, categories and what they measure, e.g. funding, breakout, volume, rsi, atr)"
+    }
+
     private func note(_ request: ProposalRequest) -> String {
         "offline generator, iteration \(request.iteration + 1), seed \(request.seed)"
     }

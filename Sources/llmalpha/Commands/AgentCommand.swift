@@ -567,6 +567,11 @@ struct AgentSession {
             }
         case .failure(let error):
             if case AgentError.interrupted = error {
+                // A script reading --json gets the document even so: the run as far as it went.
+                if options.json, let id = display.runID, let knowledge = try? researcher.openKnowledge(),
+                   let partial = try? ResearchResult.load(run: id, knowledge: knowledge, session: [], stopReason: "interrupted") {
+                    Console.out(AgentText.resultJSON(partial).rendered + "\n")
+                }
                 Console.note("interrupted: the run is saved; continue it with "
                              + (resumeCommand ?? "llmalpha agent research --resume\(options.hintArguments)"))
             }
@@ -583,9 +588,13 @@ final class LiveState: @unchecked Sendable {
     private(set) var total = 0
     private var validated = 0
     private var best: Double?
+    private var run: String?
+    /// The run's id once it started.
+    var runID: String? { lock.lock(); defer { lock.unlock() }; return run }
 
     func started(_ run: ResearchRun) {
         lock.lock(); defer { lock.unlock() }
+        self.run = run.id
         total = run.maxIterations
         validated = run.validated
         best = run.bestTestSharpe
