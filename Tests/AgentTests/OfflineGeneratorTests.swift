@@ -195,6 +195,22 @@ struct OfflineGeneratorTests {
         #expect(ScriptShape(nested).nestedParameters == ["n"])
     }
 
+    @Test("Time of day: the seasonality block is the mean log return of the next bar's hour on the last `days` days")
+    func hourSeasonality() async throws {
+        let block = try #require(FactorBlocks.all.first { $0.key == "hour_seasonality" })
+        let (setup, expression) = block.body { $0 }
+        let script = "local days = 7\nfunction factor(d)\n" + setup.map { "  " + $0 + "\n" }.joined() + "  return \(expression)\nend\n"
+        let factor = try #require(try await Self.run(script).factor)
+        // By hand: hourly bars, so the bar ahead of t had its time of day at t + 1 - 24k.
+        let close = Self.bars.close
+        for t in [200, 1_000, 2_999] {
+            let expected = (1...7).map { k in Foundation.log(close[t + 1 - 24 * k] / close[t - 24 * k]) }.reduce(0, +) / 7
+            #expect(abs(factor[t] - expected) < 1e-12, "bar \(t): \(factor[t]) against \(expected)")
+        }
+        // Warm-up: the oldest return read is 7 × 24 - 1 bars back, and the first bar has none.
+        #expect(factor[167].isNaN && !factor[168].isNaN)
+    }
+
     @Test("No block parameter shadows a name the scripts use (signal, factor, the signal rule's locals)")
     func parameterNamesAreFree() {
         let reserved: Set<String> = ["factor", "signal", "strategy", "hypothesis", "param", "d", "f", "z", "s", "norm", "entry", "exit_band",

@@ -115,6 +115,17 @@ enum FactorBlocks {
                                  BlockParameter("smoothing", "macd", "signal")], calls: ["macd"]) { p in
             (["local _, _, histogram = macd(d.close, \(p("fast")), \(p("slow")), \(p("smoothing")))"], "histogram / d.close")
         },
+        // Time of day: the return of the bar ahead, as that time of day went on earlier days
+        // (lags of a day less one bar, so each day's bar is the one that ends where the next bar will).
+        FactorBlock("hour_seasonality", .momentum, title: "the next bar's time of day, as it went on earlier days",
+                    bet: "returns at a given time of day repeat from day to day (session opens, funding settlements)",
+                    parameters: [BlockParameter("days", "lag", "k", within: 5...30)], calls: ["log_return", "lag"]) { p in
+            (["local r = log_return(d.close)",
+              "local per_day = math.max(1, math.floor(86400000 / (d.time[2] - d.time[1]) + 0.5))",
+              "local seasonal = lag(r, per_day - 1)",
+              "for k = 2, \(p("days")) do seasonal = seasonal + lag(r, k * per_day - 1) end"],
+             "seasonal / \(p("days"))")
+        },
         FactorBlock("trend_strength", .momentum, title: "trend direction weighted by ADX",
                     bet: "trends the ADX calls strong outlast weak ones",
                     parameters: [BlockParameter("n", "ema", "n", within: 12...96), BlockParameter("adx_n", "adx", "n")],
