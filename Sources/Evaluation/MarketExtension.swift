@@ -11,7 +11,8 @@ package enum MarketExtension {
 
     /// For a REPL session whose data can change: `current` gives the catalog and bars `d` holds now.
     package static func make(current: @escaping @Sendable () -> (MarketCatalog, Bars)) -> HostExtension {
-        HostExtension(name: "market") { arguments in
+        HostExtension(name: "market", timed: { call in
+            let arguments = call.arguments
             let (catalog, own) = current()
             guard let symbol = arguments.first?.string, !symbol.isEmpty else {
                 return .failure(HostExtensionError("market: expected a symbol, as in market(\"ETH\") or market(\"ETHUSDT\")"))
@@ -24,7 +25,7 @@ package enum MarketExtension {
             }
             let other: Bars
             do {
-                other = try catalog.bars(symbol)
+                other = try catalog.bars(symbol, secondsLeft: call.secondsLeft)
             } catch {
                 return .failure(HostExtensionError(String(describing: error), isDataError: true))
             }
@@ -36,7 +37,7 @@ package enum MarketExtension {
                 fields.append((name, .series(column, isMask: false)))
             }
             return .success(.table(fields))
-        }
+        })
     }
 
     /// The extensions every run over `bars` gets: market() when they know where other symbols are.

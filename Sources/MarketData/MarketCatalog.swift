@@ -7,19 +7,27 @@ import Foundation
 public final class MarketCatalog: @unchecked Sendable {
     // @unchecked Sendable: `loaded` is guarded by `lock`; `load` is a Sendable closure.
     public let interval: String
-    private let load: @Sendable (_ symbol: String) throws -> Bars
+    private let load: @Sendable (_ symbol: String, _ secondsLeft: Double?) throws -> Bars
     private let lock = NSLock()
     private var loaded: [String: Result<Bars, CatalogError>] = [:]
 
     /// - Parameter load: the bars of a symbol (BTCUSDT) at `interval`, every one there is.
     public init(interval: String, load: @escaping @Sendable (_ symbol: String) throws -> Bars) {
         self.interval = interval
+        self.load = { symbol, _ in try load(symbol) }
+    }
+
+    /// A catalog whose loading may take long (a download): `load` is given the seconds the
+    /// asking script has left (nil: no limit) and should give up when they run out.
+    public init(interval: String, timedLoad load: @escaping @Sendable (_ symbol: String, _ secondsLeft: Double?) throws -> Bars) {
+        self.interval = interval
         self.load = load
     }
 
     /// `symbol` (`ETH` or `ETHUSDT`) at this catalog's interval.
     /// - Throws: ``CatalogError`` naming the symbol and why it cannot be had.
-    public func bars(_ symbol: String) throws(CatalogError) -> Bars {
+    /// - Parameter secondsLeft: how long the asking script may still wait (nil: no limit).
+    public func bars(_ symbol: String, secondsLeft: Double? = nil) throws(CatalogError) -> Bars {
         let name = BarsRequest.normalizeSymbol(symbol)
         // A symbol names a folder and a download: letters and digits only (never "../x").
         guard (2...24).contains(name.count), name.allSatisfy({ ($0.isASCII && $0.isLetter && $0.isUppercase) || $0.isASCII && $0.isNumber }) else {
@@ -31,7 +39,7 @@ public final class MarketCatalog: @unchecked Sendable {
         // Loading (perhaps downloading) happens outside the lock; two first calls may both load.
         let result: Result<Bars, CatalogError>
         do {
-            result = .success(try load(name))
+            result = .success(try load(name, secondsLeft))
         } catch {
             result = .failure(CatalogError(symbol: name, reason: String(describing: error)))
         }

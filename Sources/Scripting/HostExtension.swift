@@ -21,11 +21,31 @@ public enum HostValue: Sendable {
 /// message becomes `nil, message` in Lua, so the prelude raises it at the script's line.
 public struct HostExtension: Sendable {
     public let name: String
-    public let call: @Sendable ([HostValue]) -> Result<HostValue, HostExtensionError>
+    public let call: @Sendable (HostCall) -> Result<HostValue, HostExtensionError>
 
     public init(name: String, call: @escaping @Sendable ([HostValue]) -> Result<HostValue, HostExtensionError>) {
         self.name = name
+        self.call = { call($0.arguments) }
+    }
+
+    /// An extension that may take long (a download): it is told how much of the script's
+    /// wall-clock limit is left, since the sandbox cannot stop a host call in the middle.
+    public init(name: String, timed call: @escaping @Sendable (HostCall) -> Result<HostValue, HostExtensionError>) {
+        self.name = name
         self.call = call
+    }
+}
+
+/// One call of a host extension.
+public struct HostCall: Sendable {
+    public let arguments: [HostValue]
+    /// Seconds left of the script's wall-clock limit (nil: no limit). A call that takes longer
+    /// ends the run as timed out when it returns.
+    public let secondsLeft: Double?
+
+    public init(arguments: [HostValue], secondsLeft: Double? = nil) {
+        self.arguments = arguments
+        self.secondsLeft = secondsLeft
     }
 }
 

@@ -609,7 +609,9 @@ package final class LuaVM {
             case .series(let values, let isMask): return .series(Array(values), isMask: isMask)
             }
         }
-        switch extensions[index].call(arguments) {
+        let deadline = sandbox.pointee.deadline
+        let secondsLeft = deadline > 0 ? Swift.max(0, deadline - llma_monotonic_seconds()) : nil
+        switch extensions[index].call(HostCall(arguments: arguments, secondsLeft: secondsLeft)) {
         case .failure(let error):
             if error.isDataError { dataFailure = error.message }
             return refuse(L, error.message)

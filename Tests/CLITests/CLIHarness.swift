@@ -98,6 +98,25 @@ enum CLI {
         return try body(folder)
     }
 
+    /// Starts `llmalpha-fake-exchange` on a free port with these arguments; its base URL.
+    static func startFakeExchange(_ arguments: [String]) throws -> (process: Process, url: String) {
+        let server = Process()
+        server.executableURL = binary.deletingLastPathComponent().appendingPathComponent("llmalpha-fake-exchange")
+        server.arguments = ["--port", "0"] + arguments
+        let out = Pipe()
+        server.standardOutput = out
+        server.standardError = FileHandle.nullDevice
+        try server.run()
+        // The first line is the base URL.
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line += chunk
+        }
+        return (server, String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     static func write(_ text: String, to url: URL) {
         FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8))
     }

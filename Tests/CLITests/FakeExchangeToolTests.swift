@@ -8,22 +8,8 @@ struct FakeExchangeToolTests {
     @Test("data download against llmalpha-fake-exchange fills a store that verifies clean")
     func downloadByHand() throws {
         try CLI.withScratch { folder in
-            let server = Process()
-            server.executableURL = CLI.binary.deletingLastPathComponent().appendingPathComponent("llmalpha-fake-exchange")
-            server.arguments = ["--port", "0", "--now", "2025-03-10T05:30", "--fault", "/fapi/v1/klines=503x1"]
-            let out = Pipe()
-            server.standardOutput = out
-            server.standardError = FileHandle.nullDevice
-            try server.run()
+            let (server, url) = try CLI.startFakeExchange(["--now", "2025-03-10T05:30", "--fault", "/fapi/v1/klines=503x1"])
             defer { server.terminate(); server.waitUntilExit() }
-            // The first line is the base URL.
-            var line = Data()
-            while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = out.fileHandleForReading.availableData
-                if chunk.isEmpty { break }
-                line += chunk
-            }
-            let url = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             #expect(url.hasPrefix("http://127.0.0.1:"))
 
             let store = folder.appendingPathComponent("store").path

@@ -31,6 +31,22 @@ struct RunCommandTests {
         }
     }
 
+    @Test("market() on a symbol the store lacks downloads it within what is left of --timeout, never longer")
+    func marketDownloadWithinTimeout() throws {
+        // Every request of this exchange takes 35 s: the download must give up with the script's time.
+        let (server, url) = try CLI.startFakeExchange(["--fault", "/=slowx100"])
+        defer { server.terminate(); server.waitUntilExit() }
+        try CLI.withScratch { folder in
+            let script = folder.appendingPathComponent("m.lua")
+            CLI.write("print(market(\"ETHX\").close:last())", to: script)
+            let started = Date()
+            let r = try CLI.run(["run", script.path, "--timeout", "2"], environment: ["LLMALPHA_BINANCE_URL": url])
+            #expect(Date().timeIntervalSince(started) < 20)
+            #expect(r.status == 4, "\(r.stderr)")
+            #expect(r.stderr.contains("did not finish within the 2 s the script had left"), "\(r.stderr)")
+        }
+    }
+
     @Test("market(\"BTC\") on ETH: BTC's bars at ETH's open times; a symbol the store lacks is one line naming it")
     func marketAcrossSymbols() throws {
         try CLI.withScratch { folder in

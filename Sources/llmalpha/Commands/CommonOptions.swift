@@ -86,9 +86,10 @@ struct DataOptions: ParsableArguments {
         var bars = try MissingData.load(request, store: store, allowDownload: !noDownload)
         // market("ETH") in the script: the same store and interval, downloaded as these bars were.
         let (interval, allowDownload) = (bars.interval, !noDownload)
-        bars.markets = MarketCatalog(interval: interval) { symbol in
-            try MissingData.load(BarsRequest(symbol: symbol, interval: interval), store: store, allowDownload: allowDownload)
-        }
+        bars.markets = MarketCatalog(interval: interval, timedLoad: { symbol, secondsLeft in
+            try MissingData.load(BarsRequest(symbol: symbol, interval: interval), store: store, allowDownload: allowDownload,
+                                 within: secondsLeft)
+        })
         return bars
     }
 
@@ -167,7 +168,9 @@ struct OutputOptions: ParsableArguments {
 /// Binance (announced on stderr), then load again; without a network, say what is missing and the
 /// command that gets it.
 enum MissingData {
-    static func load(_ request: BarsRequest, store: MarketStore, allowDownload: Bool) throws -> Bars {
+    /// - Parameter within: seconds the download may take (a script's market() call: what is left
+    ///   of its wall-clock limit); nil: as long as it needs.
+    static func load(_ request: BarsRequest, store: MarketStore, allowDownload: Bool, within: Double? = nil) throws -> Bars {
         let error: DataError
         do {
             return try request.load(from: store)
@@ -180,15 +183,33 @@ enum MissingData {
             let base = environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
             let downloader = BinanceDownloader(baseURL: base, store: store, concurrency: 4, timeout: 30, retries: 1)
             let download = DownloadRequest(symbols: [symbol], intervals: [interval], months: 3, funding: true)
-            let outcome = Blocking.run { () async -> DownloadError? in
-                do throws(DownloadError) {
-                    _ = try await downloader.download(download) { _ in }
-                    return nil
-                } catch {
-                    return error
+            let outcome = Blocking.run { () async -> DownloadError?? in
+                await withTaskGroup(of: DownloadError??.self) { group in
+                    group.addTask {
+                        do throws(DownloadError) {
+                            _ = try await downloader.download(download) { _ in }
+                            return .some(nil)
+                        } catch {
+                            return .some(error)
+                        }
+                    }
+                    if let within {
+                        group.addTask {
+                            try? await Task.sleep(for: .seconds(within))
+                            return .none        // out of time: the download is cancelled below
+                        }
+                    }
+                    let first = await group.next() ?? .none
+                    group.cancelAll()
+                    return first
                 }
             }
-            if let failure = outcome {
+            guard let finished = outcome else {
+                throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it did not finish within the "
+                                     + "\(String(format: "%.0f", within ?? 0)) s the script had left of its time limit "
+                                     + "(hint: llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding first, or raise --timeout)")
+            }
+            if let failure = finished {
                 let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
                 throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it failed: \(reason)"
                                      + " (hint: run llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding where Binance is reachable, "
