@@ -315,14 +315,20 @@ struct ResearchLoopTests {
         }
     }
 
+    /// A knowledge base holding one quick-mode near-miss on a weak planted edge, and its bars.
+    static func withNearMiss(_ ws: Workspace) async throws -> (KnowledgeBase, Bars) {
+        let kb = try ws.open()
+        let bars = SyntheticMarket.bars(count: 4_000, seed: 41, edge: 0.05)
+        _ = try await loop(kb, ScriptedSource([lead("hint", n: 30, band: 1.5)]), bars: bars,
+                           options: options(.quick, iterations: 1)).run { _ in }
+        return (kb, bars)
+    }
+
     @Test("agent improve: every child is recorded with the parent, parameters first, then structure")
     func improve() async throws {
         let ws = Workspace()
         defer { ws.remove() }
-        let kb = try ws.open()
-        let bars = SyntheticMarket.bars(count: 4_000, seed: 41, edge: 0.05)
-        _ = try await Self.loop(kb, ScriptedSource([Self.lead("hint", n: 30, band: 1.5)]), bars: bars,
-                                options: Self.options(.quick, iterations: 1)).run { _ in }
+        let (kb, bars) = try await Self.withNearMiss(ws)
         let parent = try #require(try kb.hypotheses().first)
         let result = try await Self.loop(kb, OfflineGenerator(), bars: bars,
                                          options: Self.options(.quick, iterations: 3, improve: parent.id)).run { _ in }
@@ -340,11 +346,7 @@ struct ResearchLoopTests {
     func refinementStaysInCategory() async throws {
         let ws = Workspace()
         defer { ws.remove() }
-        let kb = try ws.open()
-        let bars = SyntheticMarket.bars(count: 4_000, seed: 41, edge: 0.05)
-        // A near-miss the scripted source files under momentum.
-        _ = try await Self.loop(kb, ScriptedSource([Self.lead("hint", n: 30, band: 1.5)]), bars: bars,
-                                options: Self.options(.quick, iterations: 1)).run { _ in }
+        let (kb, bars) = try await Self.withNearMiss(ws)     // filed under momentum by the scripted source
         func secondIteration(_ category: ResearchCategory?) async throws -> ProposalRequest.Task? {
             var options = Self.options(.quick, iterations: 2)
             options.category = category
