@@ -28,6 +28,8 @@ struct LoopState: Sendable {
     var nothingLeft = false
     /// The iteration's last step, written with the iteration's end.
     var pendingStep: ResearchStep?
+    /// What the iteration found out beyond its own line (a family abandoned), said after it.
+    var pendingNotes: [String] = []
     private var names: [String: String] = [:]
     private var families: [String: String] = [:]
     private var newScores: [ResearchCategory: [Double]] = [:]
@@ -115,6 +117,8 @@ struct LoopState: Sendable {
                 familyBest[family] = score
                 familyMisses[family] = 0
             } else {
+                // Small gains add up to no clear one: the next refinement is measured against them.
+                familyBest[family] = max(familyBest[family, default: -1], score)
                 familyMisses[family, default: 0] += 1
                 if familyMisses[family]! >= options.agent.maxConsecutiveFailures { abandonedFamilies.insert(family) }
             }
@@ -169,17 +173,21 @@ struct LoopState: Sendable {
     /// its children cannot be promoted on the family's spent holdout).
     func refinementTarget(iteration: Int) throws(AgentError) -> RefinementTarget? {
         if let id = options.improve { return try target(id) }
-        guard iteration % 2 == 1 else { return nil }
+        guard iteration % 2 == 1, let best = refinementCandidate() else { return nil }
+        return try target(best.hypothesis, outcome: best)
+    }
+
+    /// The near-miss ``refinementTarget(iteration:)`` refines on a refining iteration, if any.
+    func refinementCandidate() -> ProposerOutcome? {
         let candidates = history.filter { o in
             let family = families[o.hypothesis] ?? o.hypothesis
             return o.score >= 1.5 && refinements[o.hypothesis, default: 0] < 4 && !abandonedFamilies.contains(family)
                 && familyRefinementsThisRun[family, default: 0] < familyShare
                 && (options.category == nil || o.category == options.category?.rawValue)
         }
-        guard let best = candidates.enumerated().max(by: { a, b in
+        return candidates.enumerated().max(by: { a, b in
             a.element.score != b.element.score ? a.element.score < b.element.score : a.offset < b.offset
-        })?.element else { return nil }
-        return try target(best.hypothesis, outcome: best)
+        })?.element
     }
 
     private func target(_ id: String, outcome known: ProposerOutcome? = nil) throws(AgentError) -> RefinementTarget {

@@ -122,6 +122,8 @@ extension ResearchLoop {
                 }
                 records.append(record)
                 events(.finished(record))
+                for note in state.pendingNotes { events(.note(note)) }
+                state.pendingNotes = []
                 if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
                    sharpe >= options.agent.earlyStopSharpe {
                     stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
@@ -177,7 +179,7 @@ extension ResearchLoop {
     /// How a run its workers finished says so.
     static func completion(_ status: WorkStatus) -> String {
         let workers = Set(status.workers.map(\.id)).count
-        return "completed \(status.done) iterations with \(workers) worker\(workers == 1 ? "" : "s")"
+        return "completed \(ReportFormat.count(status.done, "iteration")) with \(ReportFormat.count(workers, "worker"))"
     }
 }
 

@@ -205,6 +205,8 @@ public final class ResearchLoop: Sendable {
                 state.pendingStep = nil
                 state.iteration += 1
                 events(.finished(record))
+                for note in state.pendingNotes { events(.note(note)) }
+                state.pendingNotes = []
                 if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
                    sharpe >= options.agent.earlyStopSharpe {
                     stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
@@ -489,10 +491,11 @@ public final class ResearchLoop: Sendable {
             step.durationSeconds = Date().timeIntervalSince(started)
             let alive = state.abandonedFamilies
             try record(step, state: &state, outcome: outcome, validated: verdict == .validated, final: true)
+            // Said after the iteration's own line, whose result caused it.
             for family in state.abandonedFamilies.subtracting(alive).sorted() {
-                events(.note("family \(family) abandoned: its last \(options.agent.maxConsecutiveFailures) refinements (in any run) did not "
-                             + "improve its best in-sample score by \(LoopState.improvementMargin)"
-                             + (options.improve != nil ? "; agent improve goes on, as asked" : "")))
+                state.pendingNotes.append("family \(family) abandoned: its last \(options.agent.maxConsecutiveFailures) refinements (in any run) "
+                                          + "did not improve its best in-sample score by \(LoopState.improvementMargin)"
+                                          + (options.improve != nil ? "; agent improve goes on, as asked" : ""))
             }
             let key = verdict == .validated || verdict == .passed ? testSharpe.map { "test Sharpe \(String(format: "%.2f", $0))" } ?? Self.keyNumber(report)
                 : Self.keyNumber(report)

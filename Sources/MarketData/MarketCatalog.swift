@@ -40,6 +40,9 @@ public final class MarketCatalog: @unchecked Sendable {
         let result: Result<Bars, CatalogError>
         do {
             result = .success(try load(name, secondsLeft))
+        } catch let outOfTime as CatalogTimeout {
+            // Not remembered: a later call with more time (the next REPL line) tries again.
+            throw CatalogError(symbol: name, reason: outOfTime.description)
         } catch {
             result = .failure(CatalogError(symbol: name, reason: String(describing: error)))
         }
@@ -53,6 +56,13 @@ public final class MarketCatalog: @unchecked Sendable {
     public static func store(_ store: MarketStore, interval: String) -> MarketCatalog {
         MarketCatalog(interval: interval) { symbol in try BarsRequest(symbol: symbol, interval: interval).load(from: store) }
     }
+}
+
+/// A load that ran out of the asking script's time (a download cut short). Unlike other
+/// failures, the catalog does not remember it.
+public struct CatalogTimeout: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A market a script asked for that cannot be had.

@@ -84,7 +84,8 @@ struct LLMAlphaCommand: ParsableCommand {
             if code == .success {
                 exit(withError: error)   // --help, --version: the parser prints them
             }
-            Console.error(usageLine(for: error))
+            // An ExitCode thrown on purpose (130 after Ctrl-C) has said what it had to already.
+            if !message(for: error).isEmpty { Console.error(usageLine(for: error)) }
             Foundation.exit(code == .validationFailure ? ExitStatus.usage.rawValue : code.rawValue)
         }
     }

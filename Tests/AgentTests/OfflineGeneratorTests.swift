@@ -198,7 +198,7 @@ struct OfflineGeneratorTests {
     @Test("Time of day: the seasonality block is the mean log return of the next bar's hour on the last `days` days")
     func hourSeasonality() async throws {
         let block = try #require(FactorBlocks.all.first { $0.key == "hour_seasonality" })
-        let (setup, expression) = block.body { $0 }
+        let (setup, expression) = block.body({ $0 }, 24)
         let script = "local days = 7\nfunction factor(d)\n" + setup.map { "  " + $0 + "\n" }.joined() + "  return \(expression)\nend\n"
         let factor = try #require(try await Self.run(script).factor)
         // By hand: hourly bars, so the bar ahead of t had its time of day at t + 1 - 24k.
@@ -209,6 +209,10 @@ struct OfflineGeneratorTests {
         }
         // Warm-up: the oldest return read is 7 × 24 - 1 bars back, and the first bar has none.
         #expect(factor[167].isNaN && !factor[168].isNaN)
+        // Daily bars have no time of day: the block is not offered there; 4h bars have six a day.
+        #expect(!OfflineGenerator(interval: "1d").usableBlocks(columns: Self.profile.columns).contains { $0.key == block.key })
+        #expect(OfflineGenerator(interval: "4h").usableBlocks(columns: Self.profile.columns).contains { $0.key == block.key })
+        #expect(OfflineGenerator.barsPerDay("4h") == 6 && OfflineGenerator.barsPerDay("1d") == 1 && OfflineGenerator.barsPerDay("5m") == 288)
     }
 
     @Test("No block parameter shadows a name the scripts use (signal, factor, the signal rule's locals)")

@@ -152,6 +152,9 @@ struct ResearchLoopTests {
         #expect(result.run.duplicates == 2)
         #expect(result.run.trials == (try kb.trialCount()))
         #expect(result.iterations.map(\.verdict) == [.passed, .invalid, .invalid, .rejected, .invalid, .rejected])
+        // A quick-mode pass is listed as one, not lost among the misses.
+        let summary = result.summary()
+        #expect(summary.contains("Passed the quick gates") && summary.contains("    \(steps[0].hypothesis ?? "?") hint_lead: "), "\(summary)")
         #expect(result.run.state == .finished)
         // The proposer was never shown a test number: its history holds in-sample feedback only.
         for request in source.asked {

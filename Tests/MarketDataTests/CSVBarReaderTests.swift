@@ -235,6 +235,28 @@ struct AlignedBarsTests {
         #expect(loads.value == 1)
         #expect(throws: CatalogError.self) { try bars.markets!.bars("NOPE") }
     }
+
+    @Test("A load cut short by the script's time is tried again with more; another failure is remembered")
+    func catalogForgetsTimeouts() throws {
+        let loads = LoadCount()
+        var bars = Bars(symbol: "BTCUSDT", interval: "1h")
+        bars.time = [0]; bars.close = [1]; bars.open = [1]; bars.high = [1]; bars.low = [1]; bars.volume = [1]
+        let eth = bars
+        let catalog = MarketCatalog(interval: "1h", timedLoad: { symbol, secondsLeft in
+            loads.add()
+            guard symbol == "ETHUSDT" else { throw DataError("no data for \(symbol)") }
+            guard (secondsLeft ?? .infinity) >= 5 else { throw CatalogTimeout("the download did not finish in time") }
+            return eth
+        })
+        #expect(throws: CatalogError.self) { try catalog.bars("ETH", secondsLeft: 1) }
+        #expect(try catalog.bars("ETH", secondsLeft: 30).close == [1])
+        #expect(loads.value == 2)
+        _ = try catalog.bars("ETH", secondsLeft: 1)          // now known: no load, whatever the time
+        #expect(loads.value == 2)
+        #expect(throws: CatalogError.self) { try catalog.bars("NOPE", secondsLeft: 30) }
+        #expect(throws: CatalogError.self) { try catalog.bars("NOPE", secondsLeft: 30) }
+        #expect(loads.value == 3)
+    }
 }
 
 final class LoadCount: @unchecked Sendable {

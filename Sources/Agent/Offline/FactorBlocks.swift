@@ -49,13 +49,21 @@ struct FactorBlock: Sendable {
     /// Data columns it reads beyond OHLCV.
     let needs: [String]
     /// Lua statements before the expression, then the expression; `p(name)` is the parameter's
-    /// local name in the script.
-    let body: @Sendable (_ p: (String) -> String) -> (setup: [String], expression: String)
+    /// local name in the script, `barsPerDay` the bars of a day at the script's interval.
+    let body: @Sendable (_ p: (String) -> String, _ barsPerDay: Int) -> (setup: [String], expression: String)
     /// Primitives it calls, so the tests can hold every block to the registry.
     let calls: [String]
+    /// Only for bars shorter than a day (it reads the time of day).
+    let intradayOnly: Bool
 
     init(_ key: String, _ category: ResearchCategory, title: String, bet: String, parameters: [BlockParameter], needs: [String] = [],
          calls: [String], body: @escaping @Sendable (_ p: (String) -> String) -> (setup: [String], expression: String)) {
+        self.init(key, category, title: title, bet: bet, parameters: parameters, needs: needs, calls: calls, intradayOnly: false) { p, _ in body(p) }
+    }
+
+    init(_ key: String, _ category: ResearchCategory, title: String, bet: String, parameters: [BlockParameter], needs: [String] = [],
+         calls: [String], intradayOnly: Bool,
+         body: @escaping @Sendable (_ p: (String) -> String, _ barsPerDay: Int) -> (setup: [String], expression: String)) {
         self.key = key
         self.category = category
         self.title = title
@@ -63,7 +71,13 @@ struct FactorBlock: Sendable {
         self.parameters = parameters
         self.needs = needs
         self.calls = calls
+        self.intradayOnly = intradayOnly
         self.body = body
+    }
+
+    /// Whether the block can be written for these columns and bars of `barsPerDay` a day.
+    func serves(columns: Set<String>, barsPerDay: Int) -> Bool {
+        Set(needs).isSubset(of: columns) && (!intradayOnly || barsPerDay >= 2)
     }
 }
 
@@ -116,14 +130,15 @@ enum FactorBlocks {
             (["local _, _, histogram = macd(d.close, \(p("fast")), \(p("slow")), \(p("smoothing")))"], "histogram / d.close")
         },
         // Time of day: the return of the bar ahead, as that time of day went on earlier days
-        // (lags of a day less one bar, so each day's bar is the one that ends where the next bar will).
+        // (lags of a day less one bar, so each day's bar is the one that ends where the next bar
+        // will). Lags count bars, so a gap in the data shifts the days before it.
         FactorBlock("hour_seasonality", .momentum, title: "the next bar's time of day, as it went on earlier days",
                     bet: "returns at a given time of day repeat from day to day (session opens, funding settlements)",
-                    parameters: [BlockParameter("days", "lag", "k", within: 5...30)], calls: ["log_return", "lag"]) { p in
+                    parameters: [BlockParameter("days", "lag", "k", within: 5...30)], calls: ["log_return", "lag"],
+                    intradayOnly: true) { p, perDay in
             (["local r = log_return(d.close)",
-              "local per_day = math.max(1, math.floor(86400000 / (d.time[2] - d.time[1]) + 0.5))",
-              "local seasonal = lag(r, per_day - 1)",
-              "for k = 2, \(p("days")) do seasonal = seasonal + lag(r, k * per_day - 1) end"],
+              "local seasonal = lag(r, \(perDay - 1))",
+              "for k = 2, \(p("days")) do seasonal = seasonal + lag(r, k * \(perDay) - 1) end"],
              "seasonal / \(p("days"))")
         },
         FactorBlock("trend_strength", .momentum, title: "trend direction weighted by ADX",

@@ -145,14 +145,14 @@ struct HypothesisDesign: Sendable {
 
         // The factor: one block inline; two blocks as named helpers, z-scored and added.
         if factor.blocks.count == 1 {
-            let (setup, expression) = factor.blocks[0].body { factor.local(0, $0) }
+            let (setup, expression) = factor.blocks[0].body({ factor.local(0, $0) }, OfflineGenerator.barsPerDay(interval))
             lines.append("function factor(d)")
             for s in setup { lines.append("  " + s) }
             lines.append("  return \(expression)")
             lines.append("end")
         } else {
             for (b, block) in factor.blocks.enumerated() {
-                let (setup, expression) = block.body { factor.local(b, $0) }
+                let (setup, expression) = block.body({ factor.local(b, $0) }, OfflineGenerator.barsPerDay(interval))
                 lines.append("local function \(block.key)_factor(d)   -- \(block.title)")
                 for s in setup { lines.append("  " + s) }
                 lines.append("  return \(expression)")

@@ -1,4 +1,6 @@
 import Foundation
+import Knowledge
+import MarketData
 import Primitives
 import Scripting
 
@@ -29,8 +31,7 @@ public struct OfflineGenerator: HypothesisSource {
 
     func proposeNew(_ request: ProposalRequest) throws(AgentError) -> Proposal {
         var rng = SeededRandom(seed: request.seed)
-        let columns = request.profile.columns
-        let usable = (FactorBlocks.all + FactorBlocks.columns(columns)).filter { Set($0.needs).isSubset(of: columns) }
+        let usable = usableBlocks(columns: request.profile.columns)
         var pool = usable
         if let category = request.category {
             pool = pool.filter { $0.category == category }
@@ -63,12 +64,22 @@ public struct OfflineGenerator: HypothesisSource {
     }
 
     public func directionNote(_ direction: String, category: ResearchCategory?, profile: DataProfile) -> String? {
-        let usable = (FactorBlocks.all + FactorBlocks.columns(profile.columns)).filter {
-            Set($0.needs).isSubset(of: profile.columns) && (category == nil || $0.category == category)
-        }
+        let usable = usableBlocks(columns: profile.columns).filter { category == nil || $0.category == category }
         guard !usable.contains(where: { Self.matches(direction, $0) }) else { return nil }
         return "-r \"\(direction)\": no building block of the offline generator matches it on these data, so it proposes as without -r "
             + "(it matches block names, categories and what they measure, e.g. funding, breakout, volume, rsi, atr)"
+    }
+
+    /// The blocks these data and this interval can serve.
+    func usableBlocks(columns: Set<String>) -> [FactorBlock] {
+        let perDay = Self.barsPerDay(interval)
+        return (FactorBlocks.all + FactorBlocks.columns(columns)).filter { $0.serves(columns: columns, barsPerDay: perDay) }
+    }
+
+    /// Bars of `interval` in a day (at least 1; 24 for an unknown interval, as for 1h).
+    static func barsPerDay(_ interval: String) -> Int {
+        guard let ms = Interval.milliseconds(interval), ms > 0 else { return 24 }
+        return max(1, Int((86_400_000 / Double(ms)).rounded()))
     }
 
     private func note(_ request: ProposalRequest) -> String {
@@ -173,7 +184,7 @@ public struct OfflineGenerator: HypothesisSource {
         // against its own ranking, so it is flipped before anything else. Not when the factor gate
         // refused it: that gate judges in the IC's own direction, so a flip changes nothing it sees.
         if let ic = target.outcome.informationCoefficient, ic < 0, request.attempt == 0,
-           !["sandbox", "factor"].contains(target.outcome.stage), StructuralMutation.flipFactor.applies(to: target.script) {
+           TrialStage(rawValue: target.outcome.stage).map({ $0 > .factor }) == true, StructuralMutation.flipFactor.applies(to: target.script) {
             let script = StructuralMutation.flipFactor.apply(to: target.script, parent: target.hypothesis, rng: &rng)
             return Proposal(script: script, category: target.outcome.category.flatMap(ResearchCategory.init(rawValue:)),
                             template: (target.outcome.template ?? "script") + "+flip_factor", change: StructuralMutation.flipFactor.phrase)

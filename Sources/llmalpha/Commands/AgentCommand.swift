@@ -1,5 +1,6 @@
 import Agent
 import ArgumentParser
+import Evaluation
 import Foundation
 import Knowledge
 import LanguageModels
@@ -141,9 +142,11 @@ struct AgentResearchCommand: ParsableCommand {
             walk-forward test Sharpe must reach agent.validation.min_sharpe), and records the
             script, every trial and the verdict in the knowledge base. Every other iteration
             refines the best near-miss instead (its parameter ranges first, then its
-            structure); a family whose refinements fail agent.max_consecutive_failures times
-            in a row is abandoned. Survivors of a full validation open their locked holdout
-            and are written to strategies/; every script goes to hypotheses/.
+            structure; with -c, one of that category), and no family takes more than a
+            quarter of the iterations; a family whose refinements fail to beat its best
+            in-sample score by 0.02 agent.max_consecutive_failures times in a row is
+            abandoned. Survivors of a full validation open their locked holdout and are
+            written to strategies/; every script goes to hypotheses/.
 
             The proposer sees train and validation numbers and failure reasons only: the
             walk-forward test and the holdout decide the verdict and the early stop, nothing
@@ -250,7 +253,7 @@ struct AgentResearchCommand: ParsableCommand {
                 Console.out(JSONValue.object([("run", .string(run.id)), ("iterations", .number(Double(run.maxIterations))),
                                               ("seed", .number(Double(run.seed))), ("worker_command", .string(workerCommand))]).rendered + "\n")
             } else {
-                Console.out("\(run.id): \(run.maxIterations) iterations planned for workers, seed \(run.seed)\n"
+                Console.out("\(run.id): \(ReportFormat.count(run.maxIterations, "iteration")) planned for workers, seed \(run.seed)\n"
                             + "start workers on any machine sharing the knowledge base:\n  \(workerCommand)\n"
                             + "watch them: llmalpha agent status \(run.id)\(agent.hintArguments)\n")
                 if !location.isShared {
@@ -260,7 +263,7 @@ struct AgentResearchCommand: ParsableCommand {
             }
             return
         }
-        if !agent.quiet { Console.note("research run \(run.id): \(run.maxIterations) iterations, \(workers) workers, seed \(run.seed)") }
+        if !agent.quiet { Console.note("research run \(run.id): \(ReportFormat.count(run.maxIterations, "iteration")), \(ReportFormat.count(workers, "worker")), seed \(run.seed)") }
         let failed = try LocalWorkers(count: workers, run: run, knowledge: location, dataOptions: dataOptions, agent: agent).perform()
         let kb = try location.open(.read)
         let status = try kb.workStatus(run: run.id)
@@ -269,6 +272,9 @@ struct AgentResearchCommand: ParsableCommand {
                 throw CommandFailure(status: ExitStatus(rawValue: failed) ?? .scriptError,
                                      description: "a worker failed (exit \(failed)); \(status.pending + status.claimed) iterations are left: "
                                         + "continue with \(workerCommand)")
+            }
+            if agent.json, let partial = try? ResearchResult.load(run: run.id, knowledge: kb, session: [], stopReason: "interrupted") {
+                Console.out(AgentText.resultJSON(partial).rendered + "\n")
             }
             Console.note("interrupted: \(status.done) of \(status.total) iterations done; continue with \(workerCommand)")
             throw ExitCode(ExitStatus.interrupted.rawValue)
@@ -529,7 +535,7 @@ struct AgentSession {
                     case .started(let run, let profile, let resumed):
                         display.started(run)
                         if lines {
-                            Console.note("\(resumed ? "resuming" : "research run") \(run.id): \(run.maxIterations) iterations, seed \(run.seed), "
+                            Console.note("\(resumed ? "resuming" : "research run") \(run.id): \(ReportFormat.count(run.maxIterations, "iteration")), seed \(run.seed), "
                                          + "\(run.settings["symbols"] ?? "") \(run.settings["interval"] ?? ""), mode \(run.settings["mode"] ?? "")")
                             for line in profile.summary.split(separator: "\n") { Console.note("  " + line) }
                         }

@@ -178,6 +178,15 @@ enum MissingData {
             error = failure
         }
         guard let (symbol, interval) = error.missing, allowDownload, request.file == nil else { throw error }
+        // A limit beyond a day is no limit (and would overflow a sleep).
+        let within = within.flatMap { $0 < 86_400 ? $0 : nil }
+        // Folders this download creates are removed again if it does not finish: a later run
+        // would take a half-downloaded symbol (bars without funding) for a whole one.
+        let fresh = [interval, "funding"].map { store.folder(symbol: symbol, dataset: $0) }
+        let symbolFolder = (fresh[0] as NSString).deletingLastPathComponent
+        let created = FileManager.default.fileExists(atPath: symbolFolder) ? fresh.filter { !FileManager.default.fileExists(atPath: $0) }
+            : [symbolFolder]
+        func discardPartial() { for folder in created { try? FileManager.default.removeItem(atPath: folder) } }
         Console.note("\(symbol) \(interval) is not in \(store.root): downloading 3 months with funding (--no-download forbids this)...")
             let environment = ProcessInfo.processInfo.environment
             let base = environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -205,11 +214,14 @@ enum MissingData {
                 }
             }
             guard let finished = outcome else {
-                throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it did not finish within the "
-                                     + "\(String(format: "%.0f", within ?? 0)) s the script had left of its time limit "
+                discardPartial()
+                let left = within ?? 0
+                throw CatalogTimeout("\(error.message), and downloading it did not finish within the "
+                                     + String(format: left < 10 ? "%.1f" : "%.0f", left) + " s the script had left of its time limit "
                                      + "(hint: llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding first, or raise --timeout)")
             }
             if let failure = finished {
+                discardPartial()
                 let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
                 throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it failed: \(reason)"
                                      + " (hint: run llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding where Binance is reachable, "
