@@ -77,12 +77,37 @@ struct AgentCommandTests {
         }
     }
 
+    @Test("-c open_interest on a store without it downloads open interest over the bars' span, then researches it")
+    func categoryDownloadsItsColumn() async throws {
+        let (server, url) = try CLI.startFakeExchange([])
+        defer { server.terminate(); server.waitUntilExit() }
+        try await Self.scratch { dir, env, kb in
+            var env = env
+            env["LLMALPHA_BINANCE_URL"] = url
+            let store = dir.appendingPathComponent("store")
+            var r = try await CLI.run(["data", "download", "-s", "BTC", "-m", "1", "--funding", "--data-dir", store.path, "--quiet"],
+                                      environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            r = try await CLI.run(["agent", "research", "-c", "open_interest", "-n", "2", "--mode", "quick", "--data-dir", store.path,
+                                   "--kb", kb, "--json"], environment: env)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.contains("downloading its open interest"), "\(r.stderr)")
+            #expect(r.stderr.contains("open interest: change persistence"), "the profile saw no open interest: \(r.stderr)")
+            #expect(FileManager.default.fileExists(atPath: store.appendingPathComponent("binance-um/BTCUSDT/oi").path))
+            let doc = try Self.json(r.stdout)
+            #expect(doc["hypotheses"] as? Int == 2)
+        }
+    }
+
     @Test("Bad requests: one line, exit 2, nothing recorded")
     func badRequests() async throws {
         try await Self.scratch { _, env, kb in
-            var r = try await CLI.run(["agent", "research", "-c", "open_interest", "-n", "1", "--kb", kb], environment: env)
+            var r = try await CLI.run(["agent", "research", "-c", "open_interest", "-n", "1", "--no-download", "--kb", kb], environment: env)
             #expect(r.status == 2)
             #expect(r.stderr.contains("d.open_interest") && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            // Allowed to download, but Binance cannot be reached (the tests' refused port): one line, exit 5.
+            r = try await CLI.run(["agent", "research", "-c", "open_interest", "-n", "1", "--kb", kb], environment: env)
+            #expect(r.status == 5 && r.stderr.contains("has no open_interest, and downloading it failed"), "\(r.stderr)")
             r = try await CLI.run(["agent", "research", "-c", "astrology", "--kb", kb], environment: env)
             #expect(r.status == 2 && r.stderr == "error: -c must be one of momentum, mean_reversion, breakout, volatility, funding, "
                     + "open_interest, volume, got 'astrology' (see 'llmalpha agent research --help')\n", "\(r.stderr)")

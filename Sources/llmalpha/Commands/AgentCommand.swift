@@ -231,7 +231,8 @@ struct AgentResearchCommand: ParsableCommand {
         let researcher = try agent.researcher(configuration, paths: paths)
         researcher.iterations = iterations
         if resume == nil {
-            try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher)
+            try AgentSession.loadData(dataOptions, configuration: configuration, paths: paths, into: researcher,
+                                      category: category.flatMap(ResearchCategory.init(rawValue:)))
         }
         if workers != nil || distributed {
             try plan(researcher, configuration: configuration, paths: paths)
@@ -507,11 +508,19 @@ struct AgentSession {
     var resumeCommand: String? = nil
 
     /// Loads the bars of the data flags (downloading missing ones as `run` does) into the researcher.
-    static func loadData(_ dataOptions: DataOptions, configuration: Configuration, paths: ProjectPaths, into researcher: Researcher) throws {
+    /// - Parameter category: `-c`: the column it needs (funding, open interest) is downloaded
+    ///   over the bars' span when the store lacks it, unless `--no-download` or `--data`.
+    static func loadData(_ dataOptions: DataOptions, configuration: Configuration, paths: ProjectPaths, into researcher: Researcher,
+                         category: ResearchCategory? = nil) throws {
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
         let (from, to) = try dataOptions.bounds()
         researcher.bars = try dataOptions.symbols(configuration).map { symbol in
-            try dataOptions.loadBars(dataOptions.fullRequest(configuration, symbol: symbol), store: store)
+            let request = dataOptions.fullRequest(configuration, symbol: symbol)
+            let bars = try dataOptions.loadBars(request, store: store)
+            guard let column = category?.requiredColumn, !DataProfile.columns(of: bars).contains(column),
+                  !dataOptions.noDownload, dataOptions.data == nil, let first = bars.time.first, let last = bars.time.last else { return bars }
+            try MissingData.download(column, symbol: bars.symbol, from: first, to: last, store: store)
+            return try dataOptions.loadBars(request, store: store)
         }
         researcher.symbols = researcher.bars!.map(\.symbol)
         researcher.interval = configuration.data.interval

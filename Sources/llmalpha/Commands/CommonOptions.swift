@@ -231,6 +231,37 @@ enum MissingData {
     }
 }
 
+extension MissingData {
+    /// Downloads funding or open interest for a symbol's bars from `from` to `to` (ms), with
+    /// progress, for `agent research -c funding|open_interest` on a store that lacks it.
+    static func download(_ column: String, symbol: String, from: Double, to: Double, store: MarketStore) throws {
+        let openInterest = column == "open_interest"
+        let what = openInterest ? "open interest (5-minute metrics, one archive file a day)" : "funding"
+        Console.note("\(symbol) has no \(column) in \(store.root): downloading its \(what) over the bars' span "
+                     + "(--no-download forbids this)...")
+        let base = ProcessInfo.processInfo.environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let downloader = BinanceDownloader(baseURL: base, store: store, concurrency: 4, timeout: 30, retries: 2)
+        let request = DownloadRequest(symbols: [symbol], intervals: [], months: 0, funding: !openInterest, openInterest: openInterest,
+                                      from: from, to: to)
+        let display = ProgressDisplay(enabled: true, live: isatty(STDERR_FILENO) != 0)
+        let outcome = Blocking.run { () async -> DownloadError? in
+            do throws(DownloadError) {
+                _ = try await downloader.download(request) { display.show($0) }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        display.finish()
+        if let failure = outcome {
+            let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
+            throw CommandFailure(status: failure.isNetwork ? .networkError : .dataError,
+                                 description: "\(symbol) has no \(column), and downloading it failed: \(reason) (hint: run llmalpha data download "
+                                    + "-s \(symbol) --\(openInterest ? "oi" : "funding") where Binance is reachable, or choose another -c)")
+        }
+    }
+}
+
 /// `--record` and `--kb` for the commands that can remember their runs in the knowledge base.
 struct RecordOptions: ParsableArguments {
     @Flag(help: ArgumentHelp("Record in the knowledge base: the script as a hypothesis (saved as hypotheses/H0NN-<name>.lua, once per distinct script), each run as a trial with its numbers, or its error (backtest run: one trial per symbol)."))
