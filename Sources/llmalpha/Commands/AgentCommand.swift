@@ -184,7 +184,7 @@ struct AgentResearchCommand: ParsableCommand {
     @Option(name: [.customShort("r"), .long], help: ArgumentHelp("A research direction, e.g. \"funding crowding after rallies\".", valueName: "text"))
     var research: String?
 
-    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Stay in one category: \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "category"))
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("Stay in one category: \(ResearchCategory.allCases.map(\.rawValue).joined(separator: ", ")) (funding and open interest are downloaded when the store lacks them).", valueName: "category"))
     var category: String?
 
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Iterations (hypotheses). (default: agent.max_iterations, 10)", valueName: "n"))
