@@ -121,13 +121,8 @@ extension ResearchLoop {
                     continue
                 }
                 records.append(record)
-                events(.finished(record))
-                for note in state.pendingNotes { events(.note(note)) }
-                state.pendingNotes = []
-                if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
-                   sharpe >= options.agent.earlyStopSharpe {
-                    stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
-                        + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
+                if let early = announce(record, state: &state, events: events) {
+                    stopReason = early
                     _ = try? knowledge.cancelPendingWork(run: run.id)
                     break
                 }

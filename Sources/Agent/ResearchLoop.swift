@@ -204,13 +204,8 @@ public final class ResearchLoop: Sendable {
                 }
                 state.pendingStep = nil
                 state.iteration += 1
-                events(.finished(record))
-                for note in state.pendingNotes { events(.note(note)) }
-                state.pendingNotes = []
-                if [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
-                   sharpe >= options.agent.earlyStopSharpe {
-                    stopReason = "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
-                        + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
+                if let early = announce(record, state: &state, events: events) {
+                    stopReason = early
                     break
                 }
                 // A provider down for good is not worth every remaining iteration: three errors in a
@@ -511,6 +506,18 @@ public final class ResearchLoop: Sendable {
                                reason: "\(attempts) proposals in a row were already in the knowledge base (last: \(duplicate.of))",
                                reasonCode: "agent.duplicate", keyNumber: "", testSharpe: nil, score: nil, strategy: nil, strategyFile: nil,
                                trials: 0, seconds: Date().timeIntervalSince(started))
+    }
+
+    /// Says a finished iteration, then what it found out beyond its own line; the early stop's
+    /// reason when its walk-forward test Sharpe reached `agent.early_stop_sharpe`.
+    func announce(_ record: IterationRecord, state: inout LoopState, events: @Sendable (ResearchEvent) -> Void) -> String? {
+        events(.finished(record))
+        for note in state.pendingNotes { events(.note(note)) }
+        state.pendingNotes = []
+        guard [.validated, .passed].contains(record.verdict), let sharpe = record.testSharpe, options.agent.earlyStopSharpe > 0,
+              sharpe >= options.agent.earlyStopSharpe else { return nil }
+        return "early stop: \(record.hypothesis ?? "") reached a walk-forward test Sharpe of "
+            + "\(String(format: "%.2f", sharpe)) (agent.early_stop_sharpe \(HypothesisDesign.number(options.agent.earlyStopSharpe)))"
     }
 
     /// What a source may ask before answering: the static checks, then one sandbox run on the
