@@ -188,9 +188,7 @@ enum MissingData {
             : [symbolFolder]
         func discardPartial() { for folder in created { try? FileManager.default.removeItem(atPath: folder) } }
         Console.note("\(symbol) \(interval) is not in \(store.root): downloading 3 months with funding (--no-download forbids this)...")
-            let environment = ProcessInfo.processInfo.environment
-            let base = environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            let downloader = BinanceDownloader(baseURL: base, store: store, concurrency: 4, timeout: 30, retries: 1)
+            let downloader = BinanceDownloader(baseURL: exchangeURL, store: store, concurrency: 4, timeout: 30, retries: 1)
             let download = DownloadRequest(symbols: [symbol], intervals: [interval], months: 3, funding: true)
             let outcome = Blocking.run { () async -> DownloadError?? in
                 await withTaskGroup(of: DownloadError??.self) { group in
@@ -222,8 +220,7 @@ enum MissingData {
             }
             if let failure = finished {
                 discardPartial()
-                let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
-                throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it failed: \(reason)"
+                throw CommandFailure(status: .dataError, description: "\(error.message), and downloading it failed: \(reason(failure))"
                                      + " (hint: run llmalpha data download -s \(symbol) -i \(interval) -m 3 --funding where Binance is reachable, "
                                      + "set LLMALPHA_BINANCE_URL to a mirror, or point --data-dir at a store that has it)")
             }
@@ -232,6 +229,16 @@ enum MissingData {
 }
 
 extension MissingData {
+    /// `LLMALPHA_BINANCE_URL` when set (a mirror; the tests' fake exchange), else Binance.
+    static var exchangeURL: String? {
+        ProcessInfo.processInfo.environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// A download error without its own hint, for a sentence that gives one of its own.
+    static func reason(_ failure: DownloadError) -> String {
+        failure.description.components(separatedBy: " (hint:").first ?? failure.description
+    }
+
     /// Downloads funding or open interest for a symbol's bars from `from` to `to` (ms), with
     /// progress, for `agent research -c funding|open_interest` on a store that lacks it.
     static func download(_ column: String, symbol: String, from: Double, to: Double, store: MarketStore) throws {
@@ -239,8 +246,7 @@ extension MissingData {
         let what = openInterest ? "open interest (5-minute metrics, one archive file a day)" : "funding"
         Console.note("\(symbol) has no \(column) in \(store.root): downloading its \(what) over the bars' span "
                      + "(--no-download forbids this)...")
-        let base = ProcessInfo.processInfo.environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        let downloader = BinanceDownloader(baseURL: base, store: store, concurrency: 4, timeout: 30, retries: 2)
+        let downloader = BinanceDownloader(baseURL: exchangeURL, store: store, concurrency: 4, timeout: 30, retries: 2)
         let request = DownloadRequest(symbols: [symbol], intervals: [], months: 0, funding: !openInterest, openInterest: openInterest,
                                       from: from, to: to)
         let display = ProgressDisplay(enabled: true, live: isatty(STDERR_FILENO) != 0)
@@ -254,9 +260,8 @@ extension MissingData {
         }
         display.finish()
         if let failure = outcome {
-            let reason = failure.description.components(separatedBy: " (hint:").first ?? failure.description
             throw CommandFailure(status: failure.isNetwork ? .networkError : .dataError,
-                                 description: "\(symbol) has no \(column), and downloading it failed: \(reason) (hint: run llmalpha data download "
+                                 description: "\(symbol) has no \(column), and downloading it failed: \(reason(failure)) (hint: run llmalpha data download "
                                     + "-s \(symbol) --\(openInterest ? "oi" : "funding") where Binance is reachable, or choose another -c)")
         }
     }

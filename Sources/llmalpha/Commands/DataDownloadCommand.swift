@@ -105,7 +105,7 @@ struct DataDownloadCommand: ParsableCommand {
         var configuration = try Configuration.load(projectFile: paths.defaultConfigFile, file: nil, environment: environment)
         if let dataDirectory { configuration.data.directory = dataDirectory }
         let store = MarketStore(root: paths.dataDirectory(configuration.data.directory))
-        let base = baseURL ?? environment["LLMALPHA_BINANCE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        let base = baseURL ?? MissingData.exchangeURL
         let request = DownloadRequest(
             symbols: symbolList, intervals: intervalList, months: months, funding: funding, openInterest: openInterest,
             markPrice: markPrice,
